@@ -1,0 +1,42 @@
+"""Package metadata for the self-service kiosk.
+
+Installs the `kiosk` command and the runtime dependencies; extras add USB and
+serial printer support and the test tools."""
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+here = Path(__file__).parent
+version = {}
+exec((here / "kiosk" / "version.py").read_text(encoding="utf-8"), version)
+
+setup(
+    name="kiosk",
+    version=version["__version__"],
+    description="Fullscreen touch kiosk for 7x24 government self-service terminals",
+    long_description=(here / "README.md").read_text(encoding="utf-8") if (here / "README.md").exists() else "",
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["kiosk", "kiosk.*"]),
+    include_package_data=True,
+    package_data={"kiosk": ["data/*", "data/**/*"]},
+    install_requires=[
+        "PySide6>=6.6",
+        "python-escpos>=3.1",
+        "qrcode>=7.4",
+        "Pillow>=10.0",
+        "requests>=2.31",
+        "Flask>=3.0",
+    ],
+    extras_require={
+        "usb": ["pyusb>=1.2"],
+        "serial": ["pyserial>=3.5"],
+        "test": [
+            "pytest>=8.0",
+            "pytest-qt>=4.4",
+            "hypothesis>=6.100",
+            "schemathesis>=3.30",
+        ],
+    },
+    entry_points={"console_scripts": ["kiosk=kiosk.cli:main"]},
+)
