@@ -1,0 +1,43 @@
+"""The `kiosk` command: run, demo, config, printer, central, login-check, status, outbox.
+
+Each subsystem registers its own sub-commands; errors print one clear message, never a traceback."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from kiosk.version import __version__
+
+# Modules that add sub-commands: each has `register(subparsers)`; a parser's
+# `func(args) -> int` runs the command.
+COMMAND_MODULES = (
+    "kiosk.commands",
+    "kiosk.central.commands",
+    "kiosk.printing.commands",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Self-service kiosk for government service halls")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
