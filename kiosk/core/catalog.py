@@ -1,0 +1,121 @@
+"""The terminal's catalogue: cached on disk with its ETag, searched, ranked, and gated.
+
+Items that cannot be done right now (printer or central down) carry the reason in words."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sqlite3
+import time
+
+from kiosk.central.errors import CentralError, InvalidAnswer
+from kiosk.central.models import Catalog, CatalogItem
+from kiosk.core.store import Transaction
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS catalog_cache (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    etag TEXT NOT NULL,
+    body TEXT NOT NULL,
+    fetched_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS item_usage (
+    item_id TEXT PRIMARY KEY,
+    uses INTEGER NOT NULL
+);
+"""
+
+
+def catalog_to_json(catalog: Catalog) -> dict:
+    """The catalogue in the central API's JSON shape (what Catalog.from_json reads)."""
+    body = dataclasses.asdict(catalog)
+    body.pop("etag", None)
+    for item in body["items"]:
+        item["guide"]["faq"] = [{"q": q, "a": a} for q, a in item["guide"]["faq"]]
+    return body
+
+
+class CatalogStore:
+    """The catalogue the terminal shows: last good copy from central, kept across restarts."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        conn.executescript(SCHEMA)
+        self.catalog: Catalog | None = self._load_cached()
+
+    def _load_cached(self) -> Catalog | None:
+        row = self.conn.execute("SELECT etag, body FROM catalog_cache WHERE id = 1").fetchone()
+        if row is None:
+            return None
+        try:
+            return Catalog.from_json(json.loads(row["body"]), etag=row["etag"])
+        except (ValueError, InvalidAnswer) as exc:
+            log.warning("the cached catalogue is unreadable and is ignored: %s", exc)
+            with Transaction(self.conn):
+                self.conn.execute("DELETE FROM catalog_cache")
+            return None
+
+    def refresh(self, client) -> Catalog:
+        """Ask central for the catalogue (If-None-Match); keeps the cached copy when central is down.
+
+        Raises CentralError only when there is no cached copy to fall back on."""
+        try:
+            fresh = client.catalog(self.catalog.etag if self.catalog else "")
+        except CentralError:
+            if self.catalog is None:
+                raise
+            log.warning("central unreachable; showing the cached catalogue")
+            return self.catalog
+        if fresh is None and self.catalog is not None:
+            return self.catalog
+        if fresh is None:
+            fresh = client.catalog("")
+        body = json.dumps(catalog_to_json(fresh), ensure_ascii=False)
+        with Transaction(self.conn):
+            self.conn.execute(
+                "INSERT INTO catalog_cache (id, etag, body, fetched_at) VALUES (1, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET etag = excluded.etag, body = excluded.body, "
+                "fetched_at = excluded.fetched_at",
+                (fresh.etag, body, time.time()),
+            )
+        self.catalog = fresh
+        return fresh
+
+    def items(self) -> tuple[CatalogItem, ...]:
+        return self.catalog.items if self.catalog else ()
+
+    def record_use(self, item_id: str) -> None:
+        """Count a chosen item, so the most used rise to the top of the home screen."""
+        with Transaction(self.conn):
+            self.conn.execute(
+                "INSERT INTO item_usage (item_id, uses) VALUES (?, 1) "
+                "ON CONFLICT(item_id) DO UPDATE SET uses = uses + 1", (item_id,))
+
+    def most_used(self, limit: int = 6, category: str = "") -> list[CatalogItem]:
+        """Items ranked by local use, then by central's popularity, then by name."""
+        uses = {r["item_id"]: r["uses"] for r in self.conn.execute("SELECT item_id, uses FROM item_usage")}
+        items = [it for it in self.items() if not category or it.category == category]
+        items.sort(key=lambda it: (-uses.get(it.id, 0), -it.popularity, it.name_zh))
+        return items[:limit] if limit else items
+
+    def search(self, query: str) -> list[CatalogItem]:
+        """Items whose Chinese or English name, or a keyword (e.g. pinyin initials), contains the query."""
+        needle = query.strip().lower()
+        if not needle:
+            return self.most_used(limit=0)
+        ranked = self.most_used(limit=0)
+        return [it for it in ranked
+                if needle in it.name_zh.lower() or needle in it.name_en.lower()
+                or any(needle in k.lower() for k in it.keywords)]
+
+
+def unavailable_reason(item: CatalogItem, *, printer_ready: bool, central_reachable: bool) -> str:
+    """An i18n key saying why `item` cannot be done now, or "" when it can."""
+    if not central_reachable and not item.offline_ok:
+        return "catalog.reason_central"
+    if item.needs_printer and not printer_ready:
+        return "catalog.reason_printer"
+    return ""
