@@ -1,0 +1,110 @@
+"""Composition root: config → terminal services → Qt window and controller → event loop.
+
+`build_kiosk` is shared by `kiosk run`, `kiosk demo`, the headless demo, the tests and the benchmarks."""
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.config import Config
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KioskParts:
+    app: object
+    terminal: object
+    window: object
+    controller: object
+
+
+def setup_logging(data_dir: Path, verbose: bool = False) -> Path:
+    """Log to data_dir/logs/kiosk.log (rotated, 5 × 2 MB) and to stderr; records carry no personal data."""
+    log_dir = data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / "kiosk.log"
+    root = logging.getLogger()
+    if any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
+        return path
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    file_handler.setFormatter(formatter)
+    root.addHandler(file_handler)
+    if not any(isinstance(h, logging.StreamHandler) and not hasattr(h, "baseFilename") for h in root.handlers):
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setLevel(logging.WARNING)
+        stream.setFormatter(formatter)
+        root.addHandler(stream)
+    return path
+
+
+def qt_application():
+    """The process's QApplication (created once), with kiosk-wide settings."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("kiosk")
+    return app
+
+
+def build_kiosk(config: Config) -> KioskParts:
+    """Create the window (home painted at once) and the controller; services start when `start()` is called."""
+    from PySide6.QtCore import Qt
+
+    from kiosk.terminal import Terminal
+    from kiosk.ui.controller import KioskController
+    from kiosk.ui.screens.base import UiContext
+    from kiosk.ui.window import KioskWindow
+
+    app = qt_application()
+    if not config.ui.show_cursor:
+        app.setOverrideCursor(Qt.BlankCursor)
+    ctx = UiContext(locale=config.ui.locale, elderly=config.ui.elderly_mode)
+    terminal = Terminal(config)
+    window = KioskWindow(config, ctx)
+    controller = KioskController(terminal, window, ctx, app)
+    return KioskParts(app=app, terminal=terminal, window=window, controller=controller)
+
+
+def show(parts: KioskParts, fullscreen: bool, size: tuple[int, int] = (1920, 1080)) -> None:
+    if fullscreen:
+        parts.window.showFullScreen()
+    else:
+        parts.window.resize(*size)
+        parts.window.show()
+
+
+def shutdown(parts: KioskParts) -> None:
+    from kiosk.ui.workers import wait_for_workers
+
+    parts.window.allow_close = True
+    parts.window.close()
+    wait_for_workers(10_000)
+    parts.terminal.stop()
+
+
+def run(config: Config, *, exit_after_paint: bool = False) -> int:
+    """Run the kiosk until the application quits; returns the exit code."""
+    setup_logging(config.data_dir)
+    parts = build_kiosk(config)
+    if exit_after_paint:
+        import time
+
+        def report_and_quit():
+            print(f"first-paint {time.time():.6f}", flush=True)
+            parts.app.quit()
+
+        parts.window.first_paint.connect(report_and_quit)
+    else:
+        parts.controller.start()
+    show(parts, config.ui.fullscreen)
+    code = parts.app.exec()
+    shutdown(parts)
+    return code

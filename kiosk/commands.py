@@ -1,0 +1,92 @@
+"""The application's own sub-commands: `run`, `demo` and `config check`.
+
+Configuration problems are printed one per line with file and key, and exit with status 2."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from kiosk.config import ConfigError, embedded_defaults, load_config, with_data_dir
+
+
+def register(subparsers) -> None:
+    run = subparsers.add_parser("run", help="run the kiosk (fullscreen) with the configuration")
+    run.add_argument("--config", help="configuration file (default: $KIOSK_CONFIG, ./config.toml, "
+                                      "/etc/kiosk/config.toml, else the embedded defaults)")
+    run.add_argument("--exit-after-paint", action="store_true",
+                     help="print the time of the first painted home screen and exit (start-up benchmark)")
+    run.set_defaults(func=_run)
+
+    demo = subparsers.add_parser("demo", help="try the kiosk on the embedded defaults")
+    demo.add_argument("--headless", action="store_true",
+                      help="drive one citizen's whole visit offscreen and save a PNG of every screen")
+    demo.add_argument("--out", default="demo-output", help="where the headless demo saves its pictures")
+    demo.add_argument("--data", help="data directory (default: a new temporary one)")
+    demo.set_defaults(func=_demo)
+
+    config = subparsers.add_parser("config", help="check or change the configuration")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION")
+    check = config_sub.add_parser("check", help="check a configuration file and print every problem")
+    check.add_argument("path", nargs="?", help="the file (default: as for `kiosk run`)")
+    check.set_defaults(func=_config_check)
+    set_pin = config_sub.add_parser("set-pin", help="set the staff PIN (stored as a salted hash)")
+    set_pin.add_argument("--config", default="config.toml", help="the configuration file to write")
+    set_pin.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    set_pin.set_defaults(func=_config_set_pin)
+    config.set_defaults(func=lambda args: (config.print_help(), 2)[1])
+
+
+def load_or_report(path: str | None):
+    """The config, or None after printing every problem to stderr."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print("configuration problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return None
+
+
+def _config_check(args) -> int:
+    config = load_or_report(args.path)
+    if config is None:
+        return 2
+    print(f"OK: {config.source}")
+    return 0
+
+
+def _config_set_pin(args) -> int:
+    from kiosk.ops.set_pin import run_set_pin
+
+    pin = sys.stdin.readline().strip() if args.pin_stdin else None
+    return run_set_pin(Path(args.config), pin)
+
+
+def _run(args) -> int:
+    config = load_or_report(args.config)
+    if config is None:
+        return 2
+    from kiosk.app import run
+
+    return run(config, exit_after_paint=args.exit_after_paint)
+
+
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or \
+        os.environ.get("QT_QPA_PLATFORM") not in (None, "", "offscreen", "minimal")
+
+
+def _demo(args) -> int:
+    data_dir = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
+    config = with_data_dir(embedded_defaults(), data_dir)
+    if args.headless or not has_display():
+        if not args.headless:
+            print("no display found: running the headless demo", file=sys.stderr)
+        from kiosk.ui.demo import run_headless_demo
+
+        return run_headless_demo(config, Path(args.out))
+    from kiosk.ui.demo import run_windowed_demo
+
+    return run_windowed_demo(config)

@@ -1,0 +1,77 @@
+"""The bar across the top of every screen: hall and terminal, clock, language, elderly mode, help, home.
+
+Help (呼叫帮办) is always visible; home appears only during a visit."""
+from __future__ import annotations
+
+import datetime as _dt
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout
+
+from kiosk.ui.screens.base import UiContext
+from kiosk.ui.widgets import button, label
+
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+class Header(QFrame):
+    language_toggled = Signal()
+    elderly_toggled = Signal()
+    help_requested = Signal()
+    home_requested = Signal()
+    voice_requested = Signal()
+
+    def __init__(self, ctx: UiContext, hall: str, terminal_name: str, clock=_dt.datetime.now):
+        super().__init__()
+        self.setObjectName("Header")
+        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.ctx = ctx
+        self.clock = clock
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(32, 12, 32, 12)
+        layout.setSpacing(16)
+        names = QVBoxLayout()
+        self.hall = label(hall, role="heading", wrap=False)
+        self.terminal = label(terminal_name, wrap=False)
+        names.addWidget(self.hall)
+        names.addWidget(self.terminal)
+        layout.addLayout(names, 1)
+        self.time = label(role="heading", wrap=False, align=Qt.AlignCenter)
+        self.time.setObjectName("clock")
+        layout.addWidget(self.time)
+        self.home_button = button(role="header", on_click=self.home_requested.emit)
+        self.home_button.setObjectName("header_home")
+        self.voice_button = button(role="header", on_click=self.voice_requested.emit)
+        self.voice_button.setObjectName("header_voice")
+        self.language_button = button(role="header", on_click=self.language_toggled.emit)
+        self.language_button.setObjectName("header_language")
+        self.elderly_button = button(role="header", on_click=self.elderly_toggled.emit)
+        self.elderly_button.setObjectName("header_elderly")
+        self.help_button = button(role="help", on_click=self.help_requested.emit)
+        self.help_button.setObjectName("header_help")
+        for b in (self.home_button, self.voice_button, self.language_button, self.elderly_button, self.help_button):
+            layout.addWidget(b)
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start(1000)
+        self.show_home_button(False)
+        self.refresh()
+
+    def tick(self) -> None:
+        now = self.clock()
+        if self.ctx.en:
+            self.time.setText(now.strftime("%Y-%m-%d %a %H:%M"))
+        else:
+            self.time.setText(f"{now:%Y年%m月%d日} 星期{WEEKDAYS_ZH[now.weekday()]} {now:%H:%M}")
+
+    def show_home_button(self, visible: bool) -> None:
+        self.home_button.setVisible(visible)
+
+    def refresh(self) -> None:
+        tr = self.ctx.tr
+        self.home_button.setText(tr("header.home"))
+        self.voice_button.setText("🔊 " + tr("header.voice"))
+        self.language_button.setText(tr("header.language"))
+        self.elderly_button.setText(tr("header.elderly_off") if self.ctx.elderly else tr("header.elderly_on"))
+        self.help_button.setText("🛎 " + tr("header.help"))
+        self.tick()

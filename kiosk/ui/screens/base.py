@@ -1,0 +1,57 @@
+"""What every screen shares: the UI context (language, elderly mode) and the Screen base class.
+
+A screen's `refresh()` sets every text from the context and the visit, so a language switch is instant."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from kiosk.core.session import Stage, Visit
+from kiosk.i18n import DEFAULT_LOCALE, tr
+from kiosk.ui.theme import Sizes, sizes_for
+
+
+@dataclass
+class UiContext:
+    """Per-visit presentation settings; reset to the terminal's defaults when a visit ends."""
+    locale: str = DEFAULT_LOCALE
+    elderly: bool = False
+
+    def tr(self, key: str, **params: object) -> str:
+        return tr(key, self.locale, **params)
+
+    @property
+    def sizes(self) -> Sizes:
+        return sizes_for(self.elderly)
+
+    @property
+    def en(self) -> bool:
+        return self.locale == "en"
+
+
+class Screen(QWidget):
+    """One full screen of the kiosk; subclasses build widgets once and fill them in `refresh`."""
+
+    stage: Stage
+    voice_key = ""
+
+    def __init__(self, ctx: UiContext):
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("Screen")
+        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.root = QVBoxLayout(self)
+        self.root.setContentsMargins(48, 32, 48, 32)
+        self.root.setSpacing(20)
+
+    def enter(self, visit: Visit) -> None:
+        """Called when the screen becomes current."""
+        self.refresh(visit)
+
+    def refresh(self, visit: Visit) -> None:
+        """Set every text and value from the context and the visit."""
+
+    def leave(self) -> None:
+        """Called when another screen becomes current: drop anything about the citizen."""

@@ -1,0 +1,217 @@
+"""Item: the guide (明白卡) beside the form built from the item's schema, with a numeric keypad.
+
+Values prefilled from the citizen's profile are shown masked and read-only; errors sit beside their field."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QScrollArea, QVBoxLayout, QWidget
+
+from kiosk.central.models import CatalogItem, FormField
+from kiosk.core.forms import FieldProblem
+from kiosk.core.masking import mask_value
+from kiosk.core.session import Stage, Visit
+from kiosk.ui.screens.base import Screen, UiContext
+from kiosk.ui.widgets import NumericKeypad, button, card, label
+
+KEYPAD_TYPES = ("digits", "id_number", "phone", "year")
+
+
+class ItemScreen(Screen):
+    stage = Stage.ITEM
+    voice_key = "voice.item"
+    next_requested = Signal(dict)
+    back_requested = Signal()
+
+    def __init__(self, ctx: UiContext):
+        super().__init__(ctx)
+        self.title = label(role="title")
+        self.root.addWidget(self.title)
+        row = QHBoxLayout()
+        row.setSpacing(24)
+        guide_card, guide_layout = card()
+        self.guide_title = label(role="heading")
+        self.guide_body = label()
+        self.guide_body.setTextFormat(Qt.RichText)
+        self.guide_body.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        guide_scroll = QScrollArea()
+        guide_scroll.setWidgetResizable(True)
+        guide_scroll.setWidget(self.guide_body)
+        guide_layout.addWidget(self.guide_title)
+        guide_layout.addWidget(guide_scroll, 1)
+        row.addWidget(guide_card, 5)
+        form_card, form_layout = card()
+        self.form_title = label(role="heading")
+        form_layout.addWidget(self.form_title)
+        self.form_area = QWidget()
+        self.form_layout = QVBoxLayout(self.form_area)
+        self.form_layout.setContentsMargins(0, 0, 0, 0)
+        form_scroll = QScrollArea()
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setWidget(self.form_area)
+        form_layout.addWidget(form_scroll, 1)
+        self.keypad = NumericKeypad("", "")
+        self.keypad.key_pressed.connect(self._keypad_key)
+        self.keypad.delete_pressed.connect(lambda: self._edit_focused(lambda t: t[:-1]))
+        self.keypad.clear_pressed.connect(lambda: self._edit_focused(lambda t: ""))
+        form_layout.addWidget(self.keypad)
+        row.addWidget(form_card, 5)
+        self.root.addLayout(row, 1)
+        nav = QHBoxLayout()
+        self.back_button = button(on_click=self.back_requested.emit)
+        self.back_button.setObjectName("item_back")
+        self.next_button = button(role="primary", on_click=self._next)
+        self.next_button.setObjectName("item_next")
+        nav.addWidget(self.back_button)
+        nav.addStretch(1)
+        nav.addWidget(self.next_button)
+        self.root.addLayout(nav)
+        self.item: CatalogItem | None = None
+        self.inputs: dict[str, QLineEdit | QComboBox] = {}
+        self.field_labels: dict[str, object] = {}
+        self.errors: dict[str, object] = {}
+        self.readonly: set[str] = set()
+        self._hidden_values: dict[str, str] = {}
+        self._active: QLineEdit | None = None
+        self._problems: list[FieldProblem] = []
+
+    def enter(self, visit: Visit) -> None:
+        self.item = visit.item
+        self._problems = []
+        self._build_form(visit)
+        super().enter(visit)
+
+    def _build_form(self, visit: Visit) -> None:
+        while self.form_layout.count():
+            widget = self.form_layout.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.inputs, self.field_labels, self.errors, self.readonly = {}, {}, {}, set()
+        self._hidden_values = {}
+        self._active = None
+        if self.item is None:
+            return
+        profile_values = {f.key for f in self.item.form if f.prefill and visit.profile is not None}
+        for f in self.item.form:
+            self.field_labels[f.key] = label(role="")
+            self.form_layout.addWidget(self.field_labels[f.key])
+            value = visit.values.get(f.key, "")
+            if f.type == "choice":
+                widget = QComboBox()
+                widget.addItems(list(f.choices))
+                if value in f.choices:
+                    widget.setCurrentText(value)
+            else:
+                widget = QLineEdit()
+                if f.key in profile_values and value:
+                    self._hidden_values[f.key] = value
+                    widget.setText(mask_value(f.mask, value) if f.mask else value)
+                    widget.setReadOnly(True)
+                    self.readonly.add(f.key)
+                else:
+                    widget.setText(value)
+                widget.installEventFilter(self)
+            widget.setObjectName(f"field_{f.key}")
+            self.inputs[f.key] = widget
+            self.form_layout.addWidget(widget)
+            error = label(role="error")
+            error.setObjectName(f"error_{f.key}")
+            error.setVisible(False)
+            self.errors[f.key] = error
+            self.form_layout.addWidget(error)
+        self.form_layout.addStretch(1)
+        first_editable = next((f for f in self.item.form if f.key not in self.readonly and f.type != "choice"), None)
+        if first_editable:
+            self._active = self.inputs[first_editable.key]
+        self._update_keypad()
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == event.Type.FocusIn and isinstance(watched, QLineEdit):
+            self._active = watched
+            self._update_keypad()
+        return False
+
+    def _field_of(self, widget) -> FormField | None:
+        if self.item is None:
+            return None
+        key = next((k for k, w in self.inputs.items() if w is widget), None)
+        return next((f for f in self.item.form if f.key == key), None)
+
+    def _update_keypad(self) -> None:
+        field = self._field_of(self._active)
+        self.keypad.setVisible(field is not None and field.type in KEYPAD_TYPES and field.key not in self.readonly)
+
+    def _keypad_key(self, key: str) -> None:
+        field = self._field_of(self._active)
+        if field is None or (key == "X" and field.type != "id_number"):
+            return
+        self._edit_focused(lambda t: t + key)
+
+    def _edit_focused(self, change) -> None:
+        if self._active is not None and not self._active.isReadOnly():
+            self._active.setText(change(self._active.text()))
+
+    def values(self) -> dict[str, str]:
+        """What the form holds now (read-only prefilled fields give their real, unmasked value)."""
+        values = {}
+        for key, widget in self.inputs.items():
+            if key in self._hidden_values:
+                values[key] = self._hidden_values[key]
+            elif isinstance(widget, QComboBox):
+                values[key] = widget.currentText()
+            else:
+                values[key] = widget.text()
+        return values
+
+    def show_problems(self, problems: list[FieldProblem]) -> None:
+        self._problems = problems
+        self.refresh(None)
+
+    def _next(self) -> None:
+        self.next_requested.emit(self.values())
+
+    def refresh(self, visit: Visit | None) -> None:
+        tr = self.ctx.tr
+        item = self.item
+        en = self.ctx.en
+        self.title.setText((item.name_en if en and item and item.name_en else item.name_zh) if item else "")
+        self.guide_title.setText(tr("item.guide"))
+        self.form_title.setText(tr("item.form"))
+        self.back_button.setText(tr("item.back"))
+        self.next_button.setText(tr("item.next"))
+        self.keypad.retranslate(tr("keypad.delete"), tr("keypad.clear"))
+        if item is None:
+            self.guide_body.setText("")
+            return
+        g = item.guide
+        faq = "".join(f"<p><b>问：{q}</b><br/>答：{a}</p>" for q, a in g.faq)
+        materials = "".join(f"<li>{m}</li>" for m in g.materials)
+        self.guide_body.setText(
+            f"<p>{g.summary}</p>"
+            f"<p><b>{tr('item.eligibility')}</b>：{g.eligibility}</p>"
+            f"<p><b>{tr('item.materials')}</b></p><ul>{materials}</ul>"
+            f"<p><b>{tr('item.time_limit')}</b>：{g.time_limit}　<b>{tr('item.fee')}</b>：{g.fee}</p>"
+            + (f"<p><b>{tr('item.faq')}</b></p>{faq}" if faq else ""))
+        problems = {p.field: p for p in self._problems}
+        for f in item.form:
+            self.field_labels[f.key].setText((f.label_en if en and f.label_en else f.label_zh)
+                                             + ("" if f.required else " (选填)" if not en else " (optional)"))
+            problem = problems.get(f.key)
+            error = self.errors[f.key]
+            error.setText("⚠ " + tr(problem.key, **dict(problem.params)) if problem else "")
+            error.setVisible(problem is not None)
+            self.inputs[f.key].setProperty("invalid", "true" if problem else "false")
+            self.inputs[f.key].style().unpolish(self.inputs[f.key])
+            self.inputs[f.key].style().polish(self.inputs[f.key])
+
+    def leave(self) -> None:
+        for widget in self.inputs.values():
+            if isinstance(widget, QLineEdit):
+                widget.clear()
+        self._hidden_values = {}
+        self.inputs = {}
+        self.item = None
+        self._problems = []
+        while self.form_layout.count():
+            widget = self.form_layout.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()

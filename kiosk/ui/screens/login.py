@@ -1,0 +1,84 @@
+"""Login: the QR for the phone app, the user code as text, a countdown, and what happened.
+
+The controller feeds it the device authorization and each poll's progress; it only displays."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout
+
+from kiosk.core.session import Stage, Visit
+from kiosk.ui.screens.base import Screen, UiContext
+from kiosk.ui.widgets import QrView, button, card, label
+
+
+class LoginScreen(Screen):
+    stage = Stage.LOGIN
+    voice_key = "voice.login"
+    cancelled = Signal()
+
+    def __init__(self, ctx: UiContext):
+        super().__init__(ctx)
+        self.title = label(role="title", align=Qt.AlignCenter)
+        self.root.addWidget(self.title)
+        row = QHBoxLayout()
+        row.setSpacing(32)
+        qr_card, qr_layout = card()
+        self.qr = QrView(380)
+        qr_layout.addWidget(self.qr, 0, Qt.AlignCenter)
+        self.user_code = label(role="code", align=Qt.AlignCenter)
+        self.user_code.setObjectName("user_code")
+        qr_layout.addWidget(self.user_code)
+        row.addWidget(qr_card, 1)
+        info_card, info_layout = card()
+        self.steps = label()
+        self.status = label(role="notice")
+        self.status.setObjectName("login_status")
+        self.countdown = label(role="muted")
+        self.scanner_hint = label(role="muted")
+        info_layout.addWidget(self.steps)
+        info_layout.addWidget(self.status)
+        info_layout.addWidget(self.countdown)
+        info_layout.addWidget(self.scanner_hint)
+        info_layout.addStretch(1)
+        self.cancel_button = button(on_click=self.cancelled.emit)
+        self.cancel_button.setObjectName("login_cancel")
+        info_layout.addWidget(self.cancel_button)
+        row.addWidget(info_card, 1)
+        self.root.addLayout(row, 1)
+        self._status_key = "login.waiting"
+        self._code = ""
+        self._seconds_left = 0
+
+    def enter(self, visit: Visit) -> None:
+        self.qr.clear_code()
+        self._code = ""
+        self._seconds_left = 0
+        self._status_key = "login.waiting"
+        super().enter(visit)
+
+    def show_code(self, verification_uri_complete: str, user_code: str, seconds_left: int) -> None:
+        self.qr.show_data(verification_uri_complete)
+        self._code = user_code
+        self._seconds_left = seconds_left
+        self.refresh(None)
+
+    def show_status(self, key: str, seconds_left: int | None = None) -> None:
+        self._status_key = key
+        if seconds_left is not None:
+            self._seconds_left = seconds_left
+        self.refresh(None)
+
+    def refresh(self, visit: Visit | None) -> None:
+        tr = self.ctx.tr
+        self.title.setText(tr("login.title"))
+        self.steps.setText(tr("login.steps"))
+        self.user_code.setText(tr("login.user_code", code=self._code) if self._code else "")
+        self.status.setText(tr(self._status_key))
+        self.status.setVisible(bool(self._status_key))
+        self.countdown.setText(tr("login.countdown", seconds=self._seconds_left) if self._code else "")
+        self.scanner_hint.setText(tr("login.scanner_hint"))
+        self.cancel_button.setText(tr("login.cancel"))
+
+    def leave(self) -> None:
+        self.qr.clear_code()
+        self._code = ""

@@ -1,0 +1,49 @@
+"""Rating (好差评): five levels, one tap each, and a skip.
+
+The tap is the whole interaction; sending happens in the background."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout
+
+from kiosk.central.models import RATING_CODES
+from kiosk.core.session import Stage, Visit
+from kiosk.ui.screens.base import Screen, UiContext
+from kiosk.ui.widgets import button, label
+
+RATING_FACES = {"very_satisfied": "😄", "satisfied": "🙂", "basically_satisfied": "😐",
+                "dissatisfied": "🙁", "very_dissatisfied": "😞"}
+
+
+class RatingScreen(Screen):
+    stage = Stage.RATING
+    voice_key = "voice.rating"
+    rated = Signal(str)
+    skipped = Signal()
+
+    def __init__(self, ctx: UiContext):
+        super().__init__(ctx)
+        self.root.addStretch(1)
+        self.title = label(role="title", align=Qt.AlignCenter)
+        self.root.addWidget(self.title)
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        self.level_buttons = {}
+        for code in RATING_CODES:
+            b = button(role="tile", on_click=lambda _=False, c=code: self.rated.emit(c))
+            b.setObjectName(f"rate_{code}")
+            b.setMinimumHeight(160)
+            self.level_buttons[code] = b
+            row.addWidget(b)
+        self.root.addLayout(row)
+        self.skip_button = button(on_click=self.skipped.emit)
+        self.skip_button.setObjectName("rate_skip")
+        self.root.addWidget(self.skip_button, 0, Qt.AlignCenter)
+        self.root.addStretch(1)
+
+    def refresh(self, visit: Visit | None) -> None:
+        tr = self.ctx.tr
+        self.title.setText(tr("rating.title"))
+        for code, b in self.level_buttons.items():
+            b.setText(f"{RATING_FACES[code]}\n{tr('rating.' + code)}")
+        self.skip_button.setText(tr("rating.skip"))

@@ -1,0 +1,100 @@
+"""Small reusable widgets: role-styled labels and buttons, a QR image, a card, a numeric keypad.
+
+Styling comes from theme.py through the `role` property; nothing here knows about sessions."""
+from __future__ import annotations
+
+import io
+
+import qrcode
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+
+def label(text: str = "", role: str = "", wrap: bool = True, align=None) -> QLabel:
+    widget = QLabel(text)
+    if role:
+        widget.setProperty("role", role)
+    widget.setWordWrap(wrap)
+    if align is not None:
+        widget.setAlignment(align)
+    widget.setTextInteractionFlags(Qt.NoTextInteraction)
+    return widget
+
+
+def button(text: str = "", role: str = "", on_click=None) -> QPushButton:
+    widget = QPushButton(text)
+    if role:
+        widget.setProperty("role", role)
+    widget.setFocusPolicy(Qt.NoFocus)
+    widget.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+    if on_click is not None:
+        widget.clicked.connect(on_click)
+    return widget
+
+
+def card() -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("Card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(24, 20, 24, 20)
+    layout.setSpacing(12)
+    return frame, layout
+
+
+def qr_pixmap(data: str, size_px: int) -> QPixmap:
+    """A crisp QR code of `data`, scaled to `size_px` without smoothing."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=8)
+    qr.add_data(data)
+    qr.make(fit=True)
+    buffer = io.BytesIO()
+    qr.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
+    pixmap = QPixmap()
+    pixmap.loadFromData(buffer.getvalue(), "PNG")
+    return pixmap.scaled(size_px, size_px, Qt.KeepAspectRatio, Qt.FastTransformation)
+
+
+class QrView(QLabel):
+    """Shows a QR code; empty until `show_data` is called."""
+
+    def __init__(self, size_px: int = 360):
+        super().__init__()
+        self.size_px = size_px
+        self.data = ""
+        self.setAlignment(Qt.AlignCenter)
+        self.setFixedSize(size_px + 16, size_px + 16)
+        self.setStyleSheet("background: white; border-radius: 8px;")
+
+    def show_data(self, data: str) -> None:
+        self.data = data
+        self.setPixmap(qr_pixmap(data, self.size_px))
+
+    def clear_code(self) -> None:
+        self.data = ""
+        self.clear()
+
+
+class NumericKeypad(QWidget):
+    """A large on-screen keypad for digits (and X for ID numbers); emits key presses."""
+
+    key_pressed = Signal(str)   # a digit or "X"
+    delete_pressed = Signal()
+    clear_pressed = Signal()
+
+    def __init__(self, delete_text: str, clear_text: str):
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setSpacing(10)
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0"]
+        for i, key in enumerate(keys):
+            b = button(key, on_click=lambda _=False, k=key: self.key_pressed.emit(k))
+            b.setObjectName(f"key_{key}")
+            grid.addWidget(b, i // 3, i % 3)
+        self.delete_button = button(delete_text, on_click=lambda: self.delete_pressed.emit())
+        self.clear_button = button(clear_text, on_click=lambda: self.clear_pressed.emit())
+        grid.addWidget(self.delete_button, 3, 2)
+        grid.addWidget(self.clear_button, 4, 0, 1, 3)
+
+    def retranslate(self, delete_text: str, clear_text: str) -> None:
+        self.delete_button.setText(delete_text)
+        self.clear_button.setText(clear_text)

@@ -1,0 +1,145 @@
+"""The kiosk window: header, one stacked screen per stage, idle overlay, and the lockdown rules.
+
+It displays; kiosk.ui.controller decides. No window frame, no context menus, no way out by keyboard."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.config import Config
+from kiosk.core.session import Stage, Visit
+from kiosk.ui.header import Header
+from kiosk.ui.idle import IdleWarning
+from kiosk.ui.screens.base import Screen, UiContext
+from kiosk.ui.screens.catalog import CatalogScreen
+from kiosk.ui.screens.confirm import ConfirmScreen
+from kiosk.ui.screens.done import DoneScreen
+from kiosk.ui.screens.home import HomeScreen
+from kiosk.ui.screens.item import ItemScreen
+from kiosk.ui.screens.login import LoginScreen
+from kiosk.ui.screens.out_of_service import OutOfServiceScreen
+from kiosk.ui.screens.progress import PrintingScreen, SubmittingScreen
+from kiosk.ui.screens.rating import RatingScreen
+from kiosk.ui.theme import stylesheet
+from kiosk.ui.widgets import label
+
+BLOCKED_SHORTCUTS = (QKeySequence("Alt+F4"), QKeySequence("Ctrl+Q"), QKeySequence("Ctrl+W"),
+                     QKeySequence("Escape"), QKeySequence("Alt+Tab"), QKeySequence("Ctrl+Alt+Backspace"))
+
+
+class KioskWindow(QWidget):
+    """Fullscreen, frameless window holding every screen."""
+
+    first_paint = Signal()
+
+    def __init__(self, config: Config, ctx: UiContext):
+        super().__init__()
+        self.config = config
+        self.ctx = ctx
+        self.allow_close = False
+        self._painted = False
+        self.setObjectName("KioskRoot")
+        self.setWindowTitle("kiosk")
+        self.setWindowFlags(Qt.Window | Qt.FramelessWindowHint)
+        self.setContextMenuPolicy(Qt.NoContextMenu)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.header = Header(ctx, config.terminal.hall, config.terminal.name)
+        layout.addWidget(self.header)
+        self.notice = label(role="notice", align=Qt.AlignCenter)
+        self.notice.setObjectName("window_notice")
+        self.notice.hide()
+        layout.addWidget(self.notice)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack, 1)
+        self.screens: dict[Stage, Screen] = {}
+        for screen in (HomeScreen(ctx), LoginScreen(ctx), CatalogScreen(ctx), ItemScreen(ctx), ConfirmScreen(ctx),
+                       SubmittingScreen(ctx), PrintingScreen(ctx), RatingScreen(ctx), DoneScreen(ctx),
+                       OutOfServiceScreen(ctx, config.terminal.contact)):
+            self.screens[screen.stage] = screen
+            self.stack.addWidget(screen)
+        self.idle_warning = IdleWarning(ctx, self)
+        self.notice_timer = QTimer(self)
+        self.notice_timer.setSingleShot(True)
+        self.notice_timer.timeout.connect(self.notice.hide)
+        self.current: Screen = self.screens[Stage.HOME]
+        self.apply_theme()
+
+    # Typed access for the controller and tests
+    home = property(lambda self: self.screens[Stage.HOME])
+    login = property(lambda self: self.screens[Stage.LOGIN])
+    catalog = property(lambda self: self.screens[Stage.CATALOG])
+    item = property(lambda self: self.screens[Stage.ITEM])
+    confirm = property(lambda self: self.screens[Stage.CONFIRM])
+    submitting = property(lambda self: self.screens[Stage.SUBMITTING])
+    printing = property(lambda self: self.screens[Stage.PRINTING])
+    rating = property(lambda self: self.screens[Stage.RATING])
+    done = property(lambda self: self.screens[Stage.DONE])
+    out_of_service = property(lambda self: self.screens[Stage.OUT_OF_SERVICE])
+
+    def show_stage(self, stage: Stage, visit: Visit) -> None:
+        screen = self.screens[stage]
+        if screen is not self.current:
+            self.current.leave()
+        self.current = screen
+        screen.enter(visit)
+        self.stack.setCurrentWidget(screen)
+        self.header.show_home_button(stage not in (Stage.HOME, Stage.OUT_OF_SERVICE, Stage.SUBMITTING,
+                                                  Stage.PRINTING))
+
+    def apply_theme(self) -> None:
+        """Restyle for the context's mode and retranslate every screen."""
+        self.setStyleSheet(stylesheet(self.ctx.elderly))
+        self.header.refresh()
+        for screen in self.screens.values():
+            screen.refresh(None)
+        self.idle_warning.refresh()
+
+    def show_notice(self, text: str, seconds: int = 8) -> None:
+        self.notice.setText(text)
+        self.notice.show()
+        self.notice_timer.start(seconds * 1000)
+
+    def clear_notice(self) -> None:
+        self.notice.hide()
+        self.notice.clear()
+
+    # Lockdown
+
+    def keyPressEvent(self, event) -> None:
+        combo = QKeySequence(event.keyCombination())
+        if any(combo.matches(s) == QKeySequence.ExactMatch for s in BLOCKED_SHORTCUTS) or \
+                event.key() in (Qt.Key_Escape, Qt.Key_F4):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event) -> None:
+        if self.allow_close:
+            event.accept()
+        else:
+            event.ignore()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.ActivationChange and not self.isActiveWindow() and not self.allow_close \
+                and self.config.ui.fullscreen and QApplication.platformName() not in ("offscreen", "minimal"):
+            QTimer.singleShot(300, self._reclaim_focus)
+
+    def _reclaim_focus(self) -> None:
+        if not self.allow_close:
+            self.raise_()
+            self.activateWindow()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self.first_paint.emit)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.idle_warning.isVisible():
+            self.idle_warning.setGeometry(self.rect())
