@@ -25,8 +25,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "help.failed": ("呼叫未送达，请拨打服务电话：{contact}", "The call did not go through. Please phone {contact}."),
     # Login
     "login.title": ("请用手机扫码登录", "Scan with your phone to log in"),
-    "login.steps": ("① 打开政务服务 App  ② 点击“扫一扫”  ③ 在手机上确认",
-                    "1. Open the government services app  2. Tap Scan  3. Confirm on your phone"),
+    "login.steps": ("① 打开政务服务 App\n② 点击“扫一扫”\n③ 在手机上确认",
+                    "1. Open the government services app\n2. Tap Scan\n3. Confirm on your phone"),
     "login.user_code": ("核对码：{code}", "Check code: {code}"),
     "login.countdown": ("二维码 {seconds} 秒后更新", "New code in {seconds} s"),
     "login.scanned": ("已扫码，请在手机上确认", "Scanned. Please confirm on your phone."),

@@ -88,13 +88,15 @@ QLabel[role="code"] {{ font-size: {s.heading}px; font-weight: 700; letter-spacin
 QFrame#Card {{ background: {p.surface}; border: 1px solid {p.border}; border-radius: 12px; }}
 QFrame#Header {{ background: {p.primary}; }}
 QFrame#Header QLabel {{ color: {p.primary_text}; }}
+QLabel[role="header_title"] {{ font-size: {s.body}px; font-weight: 700; }}
 QPushButton {{ font-size: {s.button_text}px; min-height: {s.touch_min}px; min-width: {s.touch_min}px;
     padding: 6px 18px; border-radius: 10px; background: {p.surface}; color: {p.primary};
     border: 2px solid {p.primary}; }}
 QPushButton:pressed {{ background: {p.disabled_bg}; }}
 QPushButton[role="primary"] {{ background: {p.primary}; color: {p.primary_text}; border: 2px solid {p.primary}; }}
 QPushButton[role="help"] {{ background: {p.accent}; color: {p.accent_text}; border: 2px solid {p.accent_text}; }}
-QPushButton[role="header"] {{ background: transparent; color: {p.primary_text}; border: 2px solid {p.primary_text}; }}
+QPushButton[role="header"] {{ background: transparent; color: {p.primary_text}; border: 2px solid {p.primary_text};
+    padding: 6px 12px; }}
 QPushButton[role="tile"] {{ text-align: left; padding: 12px 20px; background: {p.surface}; color: {p.text};
     border: 2px solid {p.border}; }}
 QPushButton:disabled {{ background: {p.disabled_bg}; color: {p.disabled_text}; border: 2px dashed {p.border}; }}
@@ -102,7 +104,7 @@ QLineEdit, QComboBox {{ font-size: {s.body}px; min-height: {s.touch_min}px; padd
     background: {p.surface}; color: {p.text}; border: 2px solid {p.border}; border-radius: 8px; }}
 QLineEdit:focus {{ border: 3px solid {p.primary}; }}
 QLineEdit[invalid="true"] {{ border: 3px solid {p.error_text}; }}
-QScrollArea {{ border: none; background: transparent; }}
+QScrollArea, QScrollArea > QWidget > QWidget {{ border: none; background: transparent; }}
 QProgressBar {{ min-height: 24px; border: 1px solid {p.border}; border-radius: 6px; background: {p.surface}; }}
 QProgressBar::chunk {{ background: {p.primary}; }}
 """

@@ -33,6 +33,16 @@ def button(text: str = "", role: str = "", on_click=None) -> QPushButton:
     return widget
 
 
+def clear_layout(layout) -> None:
+    """Remove every widget from `layout` at once (not at the next event-loop turn)."""
+    while layout.count():
+        widget = layout.takeAt(0).widget()
+        if widget is not None:
+            widget.hide()
+            widget.setParent(None)
+            widget.deleteLater()
+
+
 def card() -> tuple[QFrame, QVBoxLayout]:
     frame = QFrame()
     frame.setObjectName("Card")

@@ -11,7 +11,7 @@ from kiosk.core.masking import mask_name
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.screens.tiles import ItemTiles
-from kiosk.ui.widgets import button, label
+from kiosk.ui.widgets import clear_layout, button, label
 
 
 class CatalogScreen(Screen):
@@ -78,10 +78,7 @@ class CatalogScreen(Screen):
         self.greeting.setText(tr("catalog.greeting", name=mask_name(profile.name)) if profile else "")
         self.logout_button.setText(tr("catalog.logout"))
         self.logout_button.setVisible(profile is not None)
-        while self.category_row.count():
-            widget = self.category_row.takeAt(0).widget()
-            if widget is not None:
-                widget.deleteLater()
+        clear_layout(self.category_row)
         all_button = button(tr("home.all_items"), role="primary" if not self.category else "",
                             on_click=lambda: self.choose_category(""))
         self.category_row.addWidget(all_button)

@@ -10,7 +10,7 @@ from kiosk.central.models import CatalogItem, Category
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.screens.tiles import ItemTiles
-from kiosk.ui.widgets import button, card, label
+from kiosk.ui.widgets import clear_layout, button, card, label
 
 
 class HomeScreen(Screen):
@@ -66,10 +66,7 @@ class HomeScreen(Screen):
         self.popular_title.setText(tr("home.popular"))
         self.categories_title.setText(tr("home.categories"))
         self.tiles.show_items(self._entries, self.ctx.en)
-        while self.category_row.count():
-            widget = self.category_row.takeAt(0).widget()
-            if widget is not None:
-                widget.deleteLater()
+        clear_layout(self.category_row)
         all_button = button(tr("home.all_items"), on_click=lambda: self.browse_requested.emit(""))
         all_button.setObjectName("category_all")
         self.category_row.addWidget(all_button)

@@ -11,7 +11,7 @@ from kiosk.core.forms import FieldProblem
 from kiosk.core.masking import mask_value
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
-from kiosk.ui.widgets import NumericKeypad, button, card, label
+from kiosk.ui.widgets import clear_layout, NumericKeypad, button, card, label
 
 KEYPAD_TYPES = ("digits", "id_number", "phone", "year")
 
@@ -38,7 +38,7 @@ class ItemScreen(Screen):
         guide_scroll.setWidget(self.guide_body)
         guide_layout.addWidget(self.guide_title)
         guide_layout.addWidget(guide_scroll, 1)
-        row.addWidget(guide_card, 5)
+        row.addWidget(guide_card, 4)
         form_card, form_layout = card()
         self.form_title = label(role="heading")
         form_layout.addWidget(self.form_title)
@@ -49,12 +49,12 @@ class ItemScreen(Screen):
         form_scroll.setWidgetResizable(True)
         form_scroll.setWidget(self.form_area)
         form_layout.addWidget(form_scroll, 1)
+        row.addWidget(form_card, 4)
         self.keypad = NumericKeypad("", "")
         self.keypad.key_pressed.connect(self._keypad_key)
         self.keypad.delete_pressed.connect(lambda: self._edit_focused(lambda t: t[:-1]))
         self.keypad.clear_pressed.connect(lambda: self._edit_focused(lambda t: ""))
-        form_layout.addWidget(self.keypad)
-        row.addWidget(form_card, 5)
+        row.addWidget(self.keypad, 3)
         self.root.addLayout(row, 1)
         nav = QHBoxLayout()
         self.back_button = button(on_click=self.back_requested.emit)
@@ -81,10 +81,7 @@ class ItemScreen(Screen):
         super().enter(visit)
 
     def _build_form(self, visit: Visit) -> None:
-        while self.form_layout.count():
-            widget = self.form_layout.takeAt(0).widget()
-            if widget is not None:
-                widget.deleteLater()
+        clear_layout(self.form_layout)
         self.inputs, self.field_labels, self.errors, self.readonly = {}, {}, {}, set()
         self._hidden_values = {}
         self._active = None
@@ -211,7 +208,4 @@ class ItemScreen(Screen):
         self.inputs = {}
         self.item = None
         self._problems = []
-        while self.form_layout.count():
-            widget = self.form_layout.takeAt(0).widget()
-            if widget is not None:
-                widget.deleteLater()
+        clear_layout(self.form_layout)

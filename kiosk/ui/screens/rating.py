@@ -11,8 +11,9 @@ from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.widgets import button, label
 
-RATING_FACES = {"very_satisfied": "😄", "satisfied": "🙂", "basically_satisfied": "😐",
-                "dissatisfied": "🙁", "very_dissatisfied": "😞"}
+# Stars as a second cue beside the words (colour is never the only cue).
+RATING_STARS = {"very_satisfied": 5, "satisfied": 4, "basically_satisfied": 3, "dissatisfied": 2,
+                "very_dissatisfied": 1}
 
 
 class RatingScreen(Screen):
@@ -45,5 +46,6 @@ class RatingScreen(Screen):
         tr = self.ctx.tr
         self.title.setText(tr("rating.title"))
         for code, b in self.level_buttons.items():
-            b.setText(f"{RATING_FACES[code]}\n{tr('rating.' + code)}")
+            stars = RATING_STARS[code]
+            b.setText(f"{'★' * stars}{'☆' * (5 - stars)}\n{tr('rating.' + code)}")
         self.skip_button.setText(tr("rating.skip"))

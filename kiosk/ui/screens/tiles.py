@@ -7,7 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from kiosk.central.models import CatalogItem
-from kiosk.ui.widgets import button
+from kiosk.ui.widgets import clear_layout, button
 
 
 class ItemTiles(QWidget):
@@ -25,10 +25,7 @@ class ItemTiles(QWidget):
 
     def show_items(self, entries: list[tuple[CatalogItem, str]], en: bool) -> None:
         """`entries` are (item, reason it is unavailable or "")."""
-        while self.grid.count():
-            widget = self.grid.takeAt(0).widget()
-            if widget is not None:
-                widget.deleteLater()
+        clear_layout(self.grid)
         self.tiles = {}
         for i, (item, reason) in enumerate(entries):
             name = item.name_en if en and item.name_en else item.name_zh
