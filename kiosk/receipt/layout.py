@@ -1,0 +1,222 @@
+"""The slip as a column of printable items (text lines, gaps, the seal block, the QR, the cut).
+
+Wrapping is by display width (a Chinese character takes two columns) and never breaks inside a number;
+both the ESC/POS renderer and the preview draw from this one layout."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kiosk.printing.profiles import PrinterProfile
+from kiosk.receipt.glyphs import CELL_HEIGHT, HALF_WIDTH, char_columns, clean_text, display_width
+from kiosk.receipt.model import Receipt
+
+LINE_GAP = 8             # dots between two text lines at normal size
+REPRINT_BANNER = "重印"
+REPRINT_NOTE = "本凭条为重印件，与首次打印件具有同等效力"
+
+# Characters that must not begin a line (they close something) or end one (they open something).
+_CLOSING = set("，。、：；！？）》」』”’】〕…·%,.;:!?)]}")
+_OPENING = set("（《「『“‘【〔￥¥$([{")
+_TOKEN = re.compile(r"[!-~]+| +|.", re.S)
+
+
+def line_advance(scale: int = 1) -> int:
+    """Dots the paper moves for one text line of this size (cell height plus the gap)."""
+    return (CELL_HEIGHT + LINE_GAP) * scale
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One printed line; `text` fits `columns // scale` columns of the profile."""
+    text: str
+    align: str = "left"      # left | center | right
+    scale: int = 1           # 1 normal, 2 double width and height
+    bold: bool = False
+
+    @property
+    def height(self) -> int:
+        return line_advance(self.scale)
+
+    @property
+    def width_dots(self) -> int:
+        return display_width(self.text) * HALF_WIDTH * self.scale
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Blank paper, in dots."""
+    dots: int
+
+    @property
+    def height(self) -> int:
+        return self.dots
+
+
+@dataclass(frozen=True)
+class SealBlock:
+    """The issuer and date lines with the round seal stamped over them, printed as one 1-bit raster."""
+    lines: tuple[str, ...]
+    seal_text: str
+    seal_label: str
+    diameter_dots: int
+
+    @property
+    def height(self) -> int:
+        return self.diameter_dots + 8
+
+
+@dataclass(frozen=True)
+class QrBlock:
+    """The verification QR code, `module_dots` per module, centred."""
+    payload: str
+    module_dots: int
+    native: bool
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The end of the slip: cut (partial or full) or, without a cutter, feed to the tear bar."""
+    mode: str  # partial | full | tear
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything on one slip, top to bottom, for one printer profile."""
+    width_dots: int
+    columns: int
+    items: tuple
+
+
+def _tokens(text: str) -> list[str]:
+    """Unbreakable pieces: ASCII runs (numbers, codes, URLs) stay whole; punctuation sticks to its word."""
+    raw = _TOKEN.findall(text)
+    merged: list[str] = []
+    carry = ""
+    for tok in raw:
+        if tok in _OPENING:
+            carry += tok
+            continue
+        tok = carry + tok
+        carry = ""
+        if merged and tok[0] in _CLOSING and not merged[-1].isspace():
+            merged[-1] += tok
+        else:
+            merged.append(tok)
+    if carry:
+        merged.append(carry)
+    return merged
+
+
+def _hard_split(token: str, width: int) -> list[str]:
+    """Split a token longer than a whole line (the only case a run of digits may be broken)."""
+    pieces, current = [], ""
+    for ch in token:
+        if current and display_width(current) + char_columns(ch) > width:
+            pieces.append(current)
+            current = ""
+        current += ch
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def wrap(text: str, columns: int, indent: int = 0) -> list[str]:
+    """Lines of at most `columns` display columns; continuation lines start with `indent` spaces."""
+    if columns < 2:
+        raise ValueError(f"cannot wrap into {columns} columns")
+    text = clean_text(text)
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current = ""
+        prefix = ""
+        for tok in _tokens(paragraph):
+            width = columns - display_width(prefix)
+            if tok.isspace():
+                if current:
+                    current += tok
+                continue
+            if display_width(current) + display_width(tok) <= width:
+                current += tok
+                continue
+            if current.strip():
+                lines.append(prefix + current.rstrip())
+                prefix = " " * indent
+                width = columns - indent
+                current = ""
+            if display_width(tok) <= width:
+                current = tok
+            elif display_width(tok) <= columns:   # a long number: a line of its own rather than broken
+                prefix = ""
+                current = tok
+            else:
+                pieces = _hard_split(tok, width)
+                for piece in pieces[:-1]:
+                    lines.append(prefix + piece)
+                    prefix = " " * indent
+                current = pieces[-1]
+        lines.append(prefix + current.rstrip())
+    return lines
+
+
+def field_lines(label: str, value: str, columns: int) -> list[str]:
+    """`label：value` wrapped with a hanging indent under the value when the label leaves room."""
+    head = f"{clean_text(label)}："
+    indent = display_width(head)
+    if indent > columns // 3:
+        indent = 2
+    return wrap(head + value, columns, indent=indent)
+
+
+def layout_receipt(receipt: Receipt, profile: PrinterProfile) -> Layout:
+    """The slip for this profile: banner, title, numbers, fields, notes, sealed issuer block, QR, cut."""
+    cols = profile.text_columns
+    items: list = []
+
+    def text(value: str, align: str = "left", scale: int = 1, bold: bool = False) -> None:
+        for line in wrap(value, cols // scale):
+            items.append(TextLine(line, align, scale, bold))
+
+    def rule() -> None:
+        items.append(TextLine("-" * cols))
+
+    if receipt.reprint:
+        text(f"【{REPRINT_BANNER}】", "center", 2, True)
+        text(REPRINT_NOTE, "center")
+        items.append(Gap(8))
+    text(receipt.title, "center", 2, True)
+    if receipt.status_line:
+        text(receipt.status_line, "center", 1, True)
+    items.append(Gap(8))
+    numbers = []
+    if receipt.application_number:
+        numbers.append(("办件编号", receipt.application_number))
+    if receipt.document_number:
+        numbers.append(("文书编号", receipt.document_number))
+    for label, value in numbers:
+        items.extend(TextLine(line) for line in field_lines(label, value, cols))
+    rule()
+    for field in receipt.fields:
+        items.extend(TextLine(line) for line in field_lines(field.label, field.value, cols))
+    rule()
+    for note in receipt.notes:
+        items.extend(TextLine(line) for line in wrap(note, cols, indent=0))
+    items.append(Gap(16))
+    diameter = profile.mm_to_dots(profile.seal_diameter_mm)
+    block_cols = min(cols - 2, max(diameter // HALF_WIDTH, 30))
+    seal_lines = tuple(wrap(receipt.issuer, block_cols)) + tuple(wrap(receipt.issued_at, block_cols))
+    items.append(SealBlock(seal_lines, receipt.seal_text, receipt.seal_label, diameter))
+    items.append(Gap(24))
+    items.append(QrBlock(receipt.verification_url, profile.qr_module_dots, profile.native_qr))
+    items.append(Gap(16))
+    text(f"验证码：{receipt.verification_code}", "center", 1, True)
+    text("扫描二维码或登录以下网址核验", "center")
+    for line in wrap(receipt.verification_url, cols):
+        items.append(TextLine(line, "center"))
+    if receipt.reprint:
+        text(f"（{REPRINT_BANNER}）", "center", 1, True)
+    items.append(Gap(profile.mm_to_dots(4)))
+    items.append(Cut(profile.cut_mode if profile.cutter else "tear"))
+    if not profile.cutter:
+        items.append(Gap(profile.mm_to_dots(12)))
+    return Layout(width_dots=profile.width_dots, columns=cols, items=tuple(items))
