@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from kiosk.core.masking import mask_id_number, mask_phone
-from kiosk.core.store import Transaction
+from kiosk.core.store import Transaction, db_lock
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ class AuditLog:
         """The last `n` entries, newest first."""
         if n <= 0:
             return []
-        rows = self.conn.execute(
-            "SELECT at, actor, action, detail FROM audit_log ORDER BY seq DESC LIMIT ?", (n,)).fetchall()
+        with db_lock(self.conn):  # never read another thread's half-done transaction on this connection
+            rows = self.conn.execute(
+                "SELECT at, actor, action, detail FROM audit_log ORDER BY seq DESC LIMIT ?", (n,)).fetchall()
         return [AuditEntry(at=r["at"], actor=r["actor"], action=r["action"], detail=r["detail"]) for r in rows]

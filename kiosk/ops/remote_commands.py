@@ -9,7 +9,7 @@ import time
 from typing import Callable, Iterable
 
 from kiosk.central.models import COMMAND_KINDS, Command
-from kiosk.core.store import Transaction
+from kiosk.core.store import Transaction, db_lock
 from kiosk.ops.audit import AuditLog
 
 log = logging.getLogger(__name__)
@@ -68,8 +68,9 @@ class CommandQueue:
         """Commands to apply now, oldest first; none while a citizen's session is active."""
         if session_active:
             return []
-        rows = self.conn.execute(
-            "SELECT id, kind, message FROM remote_commands WHERE applied_at IS NULL ORDER BY seq").fetchall()
+        with db_lock(self.conn):  # never read another thread's half-done transaction on this connection
+            rows = self.conn.execute(
+                "SELECT id, kind, message FROM remote_commands WHERE applied_at IS NULL ORDER BY seq").fetchall()
         return [Command(id=r["id"], kind=r["kind"], message=r["message"]) for r in rows]
 
     def mark_applied(self, command_id: str) -> None:
@@ -87,8 +88,9 @@ class CommandQueue:
 
     def acks(self) -> list[str]:
         """Ids applied but not yet acknowledged to central, oldest first."""
-        rows = self.conn.execute(
-            "SELECT id FROM remote_commands WHERE applied_at IS NOT NULL AND acked_at IS NULL ORDER BY seq").fetchall()
+        with db_lock(self.conn):
+            rows = self.conn.execute("SELECT id FROM remote_commands WHERE applied_at IS NOT NULL "
+                                     "AND acked_at IS NULL ORDER BY seq").fetchall()
         return [r["id"] for r in rows]
 
     def acknowledged(self, ids: Iterable[str]) -> None:

@@ -1,0 +1,168 @@
+"""The heartbeat to central: a daemon thread that sends the terminal's status and acknowledgements, stores the
+commands in the answer, and tracks reachability and clock offset. Qt-free.
+
+Each wait is the interval ± 20 %, and the first one a random part of the interval, so that a hall of
+terminals switched on together does not call central in the same second."""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Callable, Protocol
+
+from kiosk.central.errors import CentralError, CentralUnavailable
+from kiosk.central.models import Command, HeartbeatAnswer
+from kiosk.ops.remote_commands import CommandQueue
+from kiosk.ops.status_file import TerminalStatus
+
+log = logging.getLogger(__name__)
+
+JITTER = 0.2
+
+
+_PAPER_WORDS = {"paper_out": "out", "paper_low": "low", "ready": "ok", "busy": "ok"}
+
+
+def status_for_central(status: TerminalStatus) -> dict:
+    """The heartbeat's `status` object in central's words (printer, paper, message); no personal data."""
+    return {
+        "version": status.version,
+        "uptime": status.uptime,
+        "printer": status.printer_state,
+        "paper": _PAPER_WORDS.get(status.printer_state, "unknown"),
+        "spool_depth": status.spool_depth,
+        "outbox_depth": status.outbox_depth,
+        "session_active": status.session_active,
+        "out_of_service": status.out_of_service,
+        "message": status.out_of_service_message,
+    }
+
+
+class HeartbeatClient(Protocol):
+    def heartbeat(self, status: dict, acked: list[str]) -> HeartbeatAnswer: ...
+
+
+@dataclass(frozen=True)
+class HeartbeatState:
+    """What the terminal knows about central. `reachable` is None before the first attempt; `last_heartbeat`
+    is the local time of the last answered heartbeat; `clock_offset` is central's clock minus ours (s)."""
+    reachable: bool | None = None
+    last_heartbeat: float | None = None
+    clock_offset: float | None = None
+    last_error: str = ""
+    failures: int = 0
+
+
+class HeartbeatLoop:
+    """Calls `client.heartbeat(status_provider(), queue.acks())` every interval (with jitter) on a daemon thread.
+
+    `on_commands(new_commands)` runs on the heartbeat thread after new commands were stored: a Qt caller
+    must hand it over to the GUI thread (a queued signal) and apply them from `queue.due(...)` there."""
+
+    def __init__(self, client: HeartbeatClient, queue: CommandQueue, status_provider: Callable[[], dict],
+                 interval: float, on_commands: Callable[[list[Command]], None] | None = None,
+                 clock: Callable[[], float] = time.time, rng: random.Random | None = None):
+        if interval <= 0:
+            raise ValueError(f"the heartbeat interval must be greater than 0, got {interval}")
+        self.client = client
+        self.queue = queue
+        self.status_provider = status_provider
+        self.interval = float(interval)
+        self.on_commands = on_commands
+        self.clock = clock
+        self.rng = rng if rng is not None else random.Random()
+        self._state = HeartbeatState()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._not_before = 0.0
+
+    @property
+    def state(self) -> HeartbeatState:
+        with self._lock:
+            return self._state
+
+    def first_delay(self) -> float:
+        """A random delay within one interval before the first heartbeat."""
+        return self.rng.uniform(0.0, self.interval)
+
+    def next_delay(self) -> float:
+        """The interval ± 20 %."""
+        return self.interval * self.rng.uniform(1.0 - JITTER, 1.0 + JITTER)
+
+    def beat(self) -> HeartbeatState:
+        """Send one heartbeat now (on the caller's thread) and return the new state. Never raises for
+        central's or the status provider's failures: they are recorded in the state and logged."""
+        acked = self.queue.acks()
+        try:
+            status = self.status_provider()
+            started = self.clock()
+            answer = self.client.heartbeat(status, acked)
+            finished = self.clock()
+        except CentralError as exc:
+            self._failed(exc)
+            return self.state
+        except Exception:  # a bug in a provider must not kill the heartbeat
+            log.exception("heartbeat: could not build or send the status")
+            self._record(replace(self.state, last_error="internal error building the status",
+                                 failures=self.state.failures + 1))
+            return self.state
+        self.queue.acknowledged(acked)
+        new = self.queue.receive(answer.commands)
+        # NTP-style: central read its clock about halfway through the round trip.
+        offset = answer.server_time - (started + finished) / 2
+        self._record(HeartbeatState(reachable=True, last_heartbeat=finished, clock_offset=offset))
+        if new and self.on_commands is not None:
+            try:
+                self.on_commands(new)
+            except Exception:
+                log.exception("heartbeat: the command callback failed")
+        return self.state
+
+    def _failed(self, exc: CentralError) -> None:
+        previous = self.state
+        unreachable = isinstance(exc, CentralUnavailable)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            self._not_before = retry_after
+        if previous.reachable is not False or not unreachable:
+            log.warning("heartbeat failed: %s: %s", type(exc).__name__, exc)
+        # Refused or garbled answers still mean central was reached.
+        self._record(replace(previous, reachable=not unreachable, last_error=f"{type(exc).__name__}: {exc}",
+                             failures=previous.failures + 1))
+
+    def _record(self, state: HeartbeatState) -> None:
+        with self._lock:
+            self._state = state
+
+    def start(self) -> None:
+        """Start the daemon thread (once)."""
+        if self._thread is not None:
+            raise RuntimeError("the heartbeat loop is already started")
+        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Send the next heartbeat now (e.g. right after a command was applied, to acknowledge it)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread and wait for it (at most `timeout` s, longer only if a request is under way)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        delay = self.first_delay()
+        while True:
+            self._wake.wait(delay)
+            self._wake.clear()
+            if self._stopping.is_set():
+                return
+            self.beat()
+            delay = max(self.next_delay(), self._not_before)
+            self._not_before = 0.0
