@@ -1,0 +1,106 @@
+"""The polling state of one RFC 8628 login: interval, slow_down, expiry, and what to show next.
+
+Qt-free: the UI drives it from a worker thread, `kiosk login-check` from a plain loop."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from kiosk.central.errors import LoginDenied, LoginExpired, LoginPending, SlowDown
+from kiosk.central.models import DeviceAuthorization, Token
+
+log = logging.getLogger(__name__)
+
+LOGIN_STATES = ("pending", "scanned", "approved", "denied", "expired")
+SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: slow_down adds 5 seconds, for this and all later requests
+
+
+@dataclass(frozen=True)
+class LoginProgress:
+    """Where a login stands after one poll; `token` is set only when approved."""
+    state: str
+    token: Token | None = None
+    seconds_left: float = 0.0
+    interval: float = 0.0
+
+
+class DeviceFlow:
+    """One terminal's device-flow login; call start() for a code, then poll() when seconds_until_poll() is 0.
+
+    After "denied" or "expired" the code is spent: call start() again for a fresh one."""
+
+    def __init__(self, client, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.client = client
+        self.clock = clock
+        self.sleep = sleep
+        self.authorization: DeviceAuthorization | None = None
+        self.interval = 0.0
+        self._expires_at = 0.0
+        self._next_poll = 0.0
+        self._scanned = False
+
+    def start(self) -> DeviceAuthorization:
+        """Ask central for a new code; whatever code was active before is forgotten."""
+        auth = self.client.start_login()
+        now = self.clock()
+        self.authorization = auth
+        self.interval = float(auth.interval)
+        self._expires_at = now + auth.expires_in
+        self._next_poll = now + self.interval
+        self._scanned = False
+        return auth
+
+    @property
+    def active(self) -> bool:
+        return self.authorization is not None
+
+    def seconds_left(self) -> float:
+        """Seconds until the current code expires (0 when there is none)."""
+        return max(0.0, self._expires_at - self.clock()) if self.authorization else 0.0
+
+    def seconds_until_poll(self) -> float:
+        """Seconds to wait before the next poll is allowed; infinite when no code is active."""
+        if self.authorization is None:
+            return float("inf")
+        return max(0.0, self._next_poll - self.clock())
+
+    def poll(self) -> LoginProgress:
+        """Ask central once whether the citizen approved; waits first if called before the interval passed.
+
+        CentralUnavailable and other central errors pass through; the next poll is still scheduled."""
+        auth = self.authorization
+        if auth is None:
+            raise RuntimeError("no login code is active: call start() first")
+        wait = self.seconds_until_poll()
+        if wait > 0:
+            self.sleep(wait)
+        if self.clock() >= self._expires_at:
+            return self._finish("expired")
+        try:
+            token = self.client.poll_login(auth.device_code)
+        except LoginPending as pending:
+            self._scanned = self._scanned or pending.scanned
+            return self._progress("scanned" if self._scanned else "pending")
+        except SlowDown:
+            self.interval += SLOW_DOWN_STEP
+            log.info("central asked to slow down; polling every %.0f s from now on", self.interval)
+            return self._progress("scanned" if self._scanned else "pending")
+        except LoginDenied:
+            return self._finish("denied")
+        except LoginExpired:
+            return self._finish("expired")
+        finally:
+            self._next_poll = self.clock() + self.interval
+        progress = LoginProgress("approved", token=token, seconds_left=self.seconds_left(), interval=self.interval)
+        self.authorization = None
+        return progress
+
+    def _progress(self, state: str) -> LoginProgress:
+        return LoginProgress(state, seconds_left=self.seconds_left(), interval=self.interval)
+
+    def _finish(self, state: str) -> LoginProgress:
+        self.authorization = None
+        return LoginProgress(state, seconds_left=0.0, interval=self.interval)

@@ -1,0 +1,6 @@
+"""The reference central server: the whole API contract on Flask with SQLite storage.
+
+Used by the embedded demo, the tests and integrators building the real platform."""
+from kiosk.central.server.app import close_app, create_app
+
+__all__ = ["create_app", "close_app"]

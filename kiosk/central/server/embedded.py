@@ -1,0 +1,64 @@
+"""The reference server run inside the terminal's own process, on 127.0.0.1, for the demo.
+
+Runs the real Flask app under werkzeug in a background thread; the terminal is registered with its secret."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from kiosk.central.server.app import DEFAULT_DEVICE_INTERVAL, close_app, create_app
+from kiosk.central.signing import create_secret_file, load_secret
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "central.sqlite3"
+SECRET_NAME = "terminal-secret"
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Serves requests without writing an access-log line for each one to stderr."""
+
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
+
+@dataclass
+class EmbeddedCentral:
+    """A running embedded central: where it listens, the terminal's secret, and how to stop it."""
+    base_url: str
+    secret: bytes
+    data_dir: Path
+    server: BaseWSGIServer = field(repr=False)
+    thread: threading.Thread = field(repr=False)
+    app: object = field(repr=False)
+
+    def stop(self) -> None:
+        """Stop serving, wait for the thread, close the database. Safe to call twice."""
+        if self.thread.is_alive():
+            self.server.shutdown()
+            self.thread.join(timeout=10)
+        self.server.server_close()
+        if self.app is not None:
+            close_app(self.app)
+            self.app = None
+
+
+def start_embedded_central(data_dir: Path, terminal_id: str, terminal_name: str, hall: str, *,
+                           device_interval: int = DEFAULT_DEVICE_INTERVAL, **app_options) -> EmbeddedCentral:
+    """Start the reference server on 127.0.0.1 (ephemeral port) with this terminal registered."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret_path = data_dir / SECRET_NAME
+    secret = load_secret(secret_path) if secret_path.exists() else create_secret_file(secret_path)
+    app = create_app(data_dir / DB_NAME, device_interval=device_interval, **app_options)
+    app.extensions["central"].store.register_terminal(terminal_id, terminal_name, hall, secret)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, name="embedded-central", daemon=True)
+    thread.start()
+    log.info("embedded central listening on %s", base_url)
+    return EmbeddedCentral(base_url, secret, data_dir, server, thread, app)

@@ -1,0 +1,180 @@
+"""The reference server's HTML pages: the phone simulator, the hall-staff page and document verification.
+
+Server-rendered, Chinese, no scripts; the phone pages are what `verification_uri_complete` points to."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from kiosk.central.models import COMMAND_KINDS, RATING_LEVELS
+from kiosk.central.server.api import queue_command, verification_facts
+from kiosk.central.server.auth import ApiError, central, json_response
+from kiosk.central.server.documents import CHINA_TZ
+from kiosk.core.masking import mask_id_number
+
+log = logging.getLogger(__name__)
+bp = Blueprint("pages", __name__)
+
+PRINTER_WORDS = {"ready": "正常", "busy": "打印中", "paper_low": "纸将用完", "paper_out": "缺纸",
+                 "cover_open": "机盖打开", "offline": "脱机", "error": "故障", "unknown": "无应答"}
+PAPER_WORDS = {"ok": "充足", "full": "充足", "low": "将用完", "out": "缺纸", "jammed": "卡纸", "unknown": "未知"}
+COMMAND_WORDS = {"restart": "重启", "reload_catalog": "重新加载目录", "out_of_service": "暂停服务",
+                 "in_service": "恢复服务", "show_message": "显示消息"}
+LEVEL_WORDS = {code: zh for code, zh, _ in RATING_LEVELS}
+OFFLINE_AFTER = 180  # seconds without a heartbeat before the staff page shows a terminal as offline
+
+
+def _when(stamp: float | None) -> str:
+    if stamp is None:
+        return "从未"
+    return _dt.datetime.fromtimestamp(stamp, CHINA_TZ).strftime("%m-%d %H:%M:%S")
+
+
+def _page(template: str, status: int = 200, **context) -> Response:
+    return Response(render_template(template, **context), status=status, mimetype="text/html")
+
+
+@bp.get("/")
+def index():
+    return _page("index.html")
+
+
+# Phone simulator (the citizen's provincial app, RFC 8628 §3.3 and §5.4)
+
+def _citizens() -> list[dict]:
+    return [{"id": c["id"], "name": c["name"], "id_masked": mask_id_number(c["id_number"]), "note": c["note"]}
+            for c in central().store.citizens()]
+
+
+_CODE_TROUBLE = {
+    "unknown": (404, "验证码无效", "请核对终端屏幕上的验证码，或重新扫描二维码。"),
+    "expired": (410, "验证码已过期", "请在终端上重新获取二维码。"),
+    "decided": (409, "该验证码已使用", "每个验证码只能使用一次，请在终端上重新获取二维码。"),
+}
+
+
+def _trouble(kind: str) -> Response:
+    status, message, detail = _CODE_TROUBLE[kind]
+    return _page("phone.html", status, message=message, detail=detail, ok=False, ask_code=True)
+
+
+@bp.get("/phone")
+def phone():
+    user_code = request.args.get("user_code", "").strip()
+    if not user_code:
+        return _page("phone.html", ask_code=True)
+    state = central()
+    row = state.store.device_code_by_user_code(user_code)
+    if row is None:
+        return _trouble("unknown")
+    if state.clock() >= row["expires_at"]:
+        return _trouble("expired")
+    if row["status"] != "pending":
+        return _trouble("decided")
+    state.store.mark_scanned(user_code)
+    terminal = state.store.terminal(row["terminal_id"])
+    info = {"terminal_name": terminal["name"] if terminal else row["terminal_id"],
+            "hall": terminal["hall"] if terminal else "未知", "signed": bool(row["signed"]),
+            "user_code": f"{row['user_code'][:4]}-{row['user_code'][4:]}"}
+    return _page("phone.html", request_info=info, citizens=_citizens())
+
+
+@bp.get("/phone/citizens")
+def phone_citizens():
+    return json_response([{"id": c["id"], "name": c["name"], "note": c["note"]} for c in _citizens()])
+
+
+@bp.post("/phone/approve")
+def phone_approve():
+    user_code = request.form.get("user_code", "")
+    citizen_id = request.form.get("citizen_id", "")
+    store = central().store
+    if store.citizen(citizen_id) is None:
+        return _page("phone.html", 400, message="请选择登录的市民", ok=False, ask_code=True)
+    trouble = store.decide(user_code, citizen_id)
+    if trouble:
+        return _trouble(trouble)
+    log.info("phone approved a login code")
+    return _page("phone.html", message="登录成功", detail="请回到自助终端继续办理。办理完成后终端会自动退出登录。",
+                 ok=True)
+
+
+@bp.post("/phone/deny")
+def phone_deny():
+    trouble = central().store.decide(request.form.get("user_code", ""), None)
+    if trouble:
+        return _trouble(trouble)
+    log.info("phone denied a login code")
+    return _page("phone.html", message="已拒绝登录", detail="终端不会获得您的任何信息。", ok=True)
+
+
+# Hall staff
+
+def _terminal_view(row) -> dict:
+    state = central()
+    try:
+        status = json.loads(row["status"] or "{}")
+    except ValueError:
+        status = {}
+    last = row["last_heartbeat"]
+    online = last is not None and state.clock() - last < OFFLINE_AFTER
+    printer = status.get("printer", "")
+    paper = status.get("paper", "")
+    return {
+        "id": row["id"], "name": row["name"], "hall": row["hall"],
+        "online": online, "last_heartbeat": _when(last) + ("" if online else "（离线）"),
+        "printer": PRINTER_WORDS.get(printer, printer or "未上报"),
+        "paper": PAPER_WORDS.get(paper, paper or "未上报"),
+        "service": "暂停服务" if status.get("out_of_service") else "正常服务",
+        "session": "是" if status.get("session_active") else "否",
+        "spool": status.get("spool_depth", "-"), "outbox": status.get("outbox_depth", "-"),
+        "version": status.get("version", "-"),
+        "commands": [COMMAND_WORDS.get(c["kind"], c["kind"]) for c in state.store.pending_commands(row["id"])],
+    }
+
+
+@bp.get("/staff")
+def staff():
+    state = central()
+    names = {t["id"]: t["name"] for t in state.store.terminals()}
+    items = {it.id: it.name_zh for it in state.catalog.parsed.items}
+    help_requests = [{"id": h["id"], "when": _when(h["created_at"]), "terminal": names.get(h["terminal_id"], h["terminal_id"]),
+                      "reason": h["reason"]} for h in state.store.open_help_requests()]
+    ratings = [{"when": _when(r["created_at"]), "terminal": names.get(r["terminal_id"], r["terminal_id"]),
+                "number": r["application_number"], "item": items.get(r["item_id"], r["item_id"]),
+                "level": LEVEL_WORDS.get(r["level"], r["level"]), "comment": r["comment"],
+                "bad": r["level"] in ("dissatisfied", "very_dissatisfied")} for r in state.store.recent_ratings()]
+    return _page("staff.html", terminals=[_terminal_view(t) for t in state.store.terminals()],
+                 help_requests=help_requests, ratings=ratings, notice=request.args.get("notice", ""))
+
+
+@bp.post("/staff/terminals/<terminal_id>/commands")
+def staff_command(terminal_id: str):
+    kind = request.form.get("kind", "")
+    message = request.form.get("message", "").strip()[:100]
+    if central().store.terminal(terminal_id) is None:
+        return _page("staff.html", 404, terminals=[], help_requests=[], ratings=[], notice="没有这台终端")
+    if kind not in COMMAND_KINDS or (kind == "show_message" and not message):
+        return redirect(url_for("pages.staff", notice="指令无效：显示消息需要填写消息内容"), 303)
+    queue_command(terminal_id, kind, message)
+    return redirect(url_for("pages.staff", notice=f"已向终端 {terminal_id} 发送指令：{COMMAND_WORDS[kind]}"), 303)
+
+
+@bp.post("/staff/help/<request_id>/close")
+def staff_close_help(request_id: str):
+    closed = central().store.close_help_request(request_id)
+    return redirect(url_for("pages.staff", notice="帮办请求已处理" if closed else "该请求已处理过"), 303)
+
+
+# Verification of printed documents (可查可验)
+
+@bp.get("/verify/<code>")
+def verify_page(code: str):
+    try:
+        facts = verification_facts(code)
+    except ApiError:
+        return _page("verify.html", 404, facts=None, code=code)
+    return _page("verify.html", facts=facts, code=code)
