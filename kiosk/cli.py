@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "kiosk.commands",
     "kiosk.central.commands",
     "kiosk.printing.commands",
+    "kiosk.ops.commands",
 )
 
 
