@@ -1,0 +1,248 @@
+"""Links to printers made from the configuration: usb, serial, network, file (/dev/usb/lp0) and virtual.
+
+Each link writes bytes and, where the wire allows it, asks DLE EOT n; no answer is None, never a guess."""
+from __future__ import annotations
+
+import logging
+import os
+import select
+import socket
+import stat
+from pathlib import Path
+from typing import Protocol
+
+from kiosk.config import Config
+from kiosk.printing.status import DLE_EOT
+from kiosk.printing.virtual import StoredJob, VirtualPaper
+
+log = logging.getLogger(__name__)
+
+
+class LinkError(Exception):
+    """The printer cannot be reached or the connection broke; the message says which link and why."""
+
+
+class PrinterLink(Protocol):
+    kind: str
+    can_read_status: bool
+
+    def open(self) -> None: ...
+    def write(self, data: bytes) -> None: ...
+    def query(self, n: int) -> bytes | None: ...
+    def end_job(self) -> StoredJob | None: ...
+    def close(self) -> None: ...
+    def describe(self) -> str: ...
+
+
+class EscposLink:
+    """A python-escpos printer object used as a byte pipe with status queries."""
+
+    def __init__(self, printer, kind: str, where: str, can_read_status: bool = True):
+        self.printer = printer
+        self.kind = kind
+        self.where = where
+        self.can_read_status = can_read_status
+        self._open = False
+
+    def describe(self) -> str:
+        return f"{self.kind} printer at {self.where}"
+
+    def open(self) -> None:
+        if self._open:
+            return
+        try:
+            self.printer.open()
+        except Exception as exc:  # python-escpos raises DeviceNotFoundError, USBNotFoundError, OSError …
+            raise LinkError(f"cannot open the {self.describe()}: {_first_line(exc)}") from None
+        self._open = True
+
+    def write(self, data: bytes) -> None:
+        self.open()
+        try:
+            self.printer._raw(data)
+        except Exception as exc:
+            self.close()
+            raise LinkError(f"the {self.describe()} stopped taking data: {_first_line(exc)}") from None
+
+    def _drain(self) -> None:
+        """Throw away replies nobody asked for (a printer may answer bytes inside earlier data)."""
+        device = self.printer.device
+        if self.kind == "network":
+            device.setblocking(False)
+            try:
+                while device.recv(64):
+                    pass
+            except (BlockingIOError, OSError):
+                pass
+            finally:
+                device.settimeout(self.printer.timeout)
+        elif self.kind == "serial":
+            device.reset_input_buffer()
+
+    def query(self, n: int) -> bytes | None:
+        self.open()
+        try:
+            self._drain()
+            self.printer._raw(DLE_EOT + bytes([n]))
+            reply = self.printer._read()
+        except Exception as exc:   # a timeout or a broken link: no answer
+            log.debug("%s: no reply to DLE EOT %d (%s)", self.kind, n, type(exc).__name__)
+            if isinstance(exc, (ConnectionError, BrokenPipeError)):
+                self.close()
+            return None
+        return bytes(reply) if reply else None
+
+    def end_job(self) -> StoredJob | None:
+        return None
+
+    def close(self) -> None:
+        if self._open:
+            try:
+                self.printer.close()
+            except Exception:
+                pass
+        self._open = False
+
+
+class FileLink:
+    """A printer device file such as /dev/usb/lp0; status is read back when the device allows it."""
+
+    kind = "file"
+
+    def __init__(self, path: Path, timeout: float = 1.0):
+        self.path = path
+        self.timeout = timeout
+        self.fd: int | None = None
+        self.readable = False
+
+    @property
+    def can_read_status(self) -> bool:
+        try:
+            return stat.S_ISCHR(self.path.stat().st_mode)
+        except OSError:
+            return False
+
+    def describe(self) -> str:
+        return f"printer device {self.path}"
+
+    def open(self) -> None:
+        if self.fd is not None:
+            return
+        try:
+            self.fd = os.open(self.path, os.O_RDWR)
+            self.readable = True
+        except OSError:
+            try:
+                self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                self.readable = False
+            except OSError as exc:
+                raise LinkError(f"cannot open the {self.describe()}: {exc.strerror}") from None
+
+    def write(self, data: bytes) -> None:
+        self.open()
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.write(self.fd, view)
+                view = view[written:]
+        except OSError as exc:
+            self.close()
+            raise LinkError(f"the {self.describe()} stopped taking data: {exc.strerror}") from None
+
+    def query(self, n: int) -> bytes | None:
+        if not self.can_read_status:
+            return None
+        self.open()
+        if not self.readable:
+            return None
+        try:
+            os.write(self.fd, DLE_EOT + bytes([n]))
+            ready, _, _ = select.select([self.fd], [], [], self.timeout)
+            return os.read(self.fd, 16) or None if ready else None
+        except OSError:
+            return None
+
+    def end_job(self) -> StoredJob | None:
+        return None
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+        self.fd = None
+
+
+class VirtualLink:
+    """The in-process virtual printer: each job's bytes and PNG go into a folder; faults via its `fault` file."""
+
+    kind = "virtual"
+    can_read_status = True
+
+    def __init__(self, out_dir: Path, width_dots: int):
+        self.paper = VirtualPaper(out_dir, width_dots)
+        self._job = bytearray()
+
+    def describe(self) -> str:
+        return f"virtual printer writing to {self.paper.out_dir}"
+
+    def open(self) -> None:
+        pass
+
+    def write(self, data: bytes) -> None:
+        fault = self.paper.fault
+        if fault == "drop" and len(self._job) + len(data) > self.paper.drop_after:
+            keep = max(0, self.paper.drop_after - len(self._job))
+            self.paper.store_job(bytes(self._job) + data[:keep], torn=True)
+            self._job.clear()
+            self.paper.set_fault("none")
+            raise LinkError(f"the {self.describe()} dropped the connection in the middle of the job")
+        self._job += data
+
+    def query(self, n: int) -> bytes | None:
+        return self.paper.status_reply(n)
+
+    def end_job(self) -> StoredJob | None:
+        data, self._job = bytes(self._job), bytearray()
+        return self.paper.store_job(data)
+
+    def close(self) -> None:
+        self._job.clear()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def virtual_out_dir(config: Config) -> Path:
+    """Where the `virtual` connection puts its jobs: [printer.virtual] out_dir, else data_dir/virtual-printer."""
+    if config.printer.virtual is None:
+        return config.data_dir / "virtual-printer"
+    return config.resolve(config.printer.virtual.out_dir)
+
+
+def open_link(config: Config, width_dots: int, escpos_profile=None) -> PrinterLink:
+    """The link the configuration names (not yet opened: opening happens on first use)."""
+    printer = config.printer
+    settings = printer.connection_settings
+    kind = printer.connection
+    if settings is None:
+        raise LinkError(f"printer.connection is {kind!r} but [printer.{kind}] is missing in {config.source}")
+    if kind == "virtual":
+        return VirtualLink(virtual_out_dir(config), width_dots)
+    if kind == "file":
+        return FileLink(config.resolve(settings.path))
+    if kind == "network":
+        from escpos.printer import Network
+        return EscposLink(Network(settings.host, settings.port, timeout=settings.timeout, profile=escpos_profile),
+                          "network", f"{settings.host}:{settings.port}")
+    if kind == "serial":
+        from escpos.printer import Serial
+        return EscposLink(Serial(settings.device, baudrate=settings.baudrate, timeout=settings.timeout,
+                                 profile=escpos_profile),
+                          "serial", f"{settings.device} ({settings.baudrate} baud)")
+    if kind == "usb":
+        from escpos.printer import Usb
+        return EscposLink(Usb(settings.vendor_id, settings.product_id, timeout=2000, in_ep=settings.in_ep,
+                              out_ep=settings.out_ep, profile=escpos_profile),
+                          "usb", f"USB {settings.vendor_id:04x}:{settings.product_id:04x}")
+    raise LinkError(f"unknown printer connection {kind!r}")

@@ -1,0 +1,179 @@
+"""`PrinterService`: the one object the UI calls to print a slip, read the printer and resume the spool.
+
+Every call blocks (the UI runs it on a worker thread); a job is in the spool before a byte is sent."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from kiosk.config import Config
+from kiosk.printing.connections import LinkError, PrinterLink, open_link
+from kiosk.printing.profiles import PrinterProfile, load_profile
+from kiosk.printing.spool import PrintSpool, SpoolJob
+from kiosk.printing.status import STATUS_QUERIES, PrinterState, PrinterStatus, parse_status
+from kiosk.receipt.escpos_render import render_escpos
+from kiosk.receipt.model import Receipt
+
+log = logging.getLogger(__name__)
+KEEP_DONE_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    """How one print went: ok when the printer took the slip and reported ready afterwards."""
+    ok: bool
+    job_id: int
+    status: PrinterStatus
+    preview_path: Path | None = None
+    reprint: bool = False
+
+
+class PrinterService:
+    """Prints receipts through the spool on the configured printer; one job at a time."""
+
+    def __init__(self, profile: PrinterProfile, link: PrinterLink, spool: PrintSpool, *,
+                 confirm_timeout: float = 15.0, poll_interval: float = 0.25):
+        self.profile = profile
+        self.link = link
+        self.spool = spool
+        self.confirm_timeout = confirm_timeout
+        self.poll_interval = poll_interval
+        self._lock = threading.RLock()
+        self._last_logged: tuple | None = None
+
+    @classmethod
+    def from_config(cls, config: Config, **kwargs) -> "PrinterService":
+        """The service for config.printer: profile from config.profiles_dir, spool at data_dir/spool.sqlite3."""
+        profile = load_profile(config.printer.profile, config.profiles_dir)
+        link = open_link(config, profile.width_dots, profile.escpos_profile)
+        spool = PrintSpool(config.data_dir / "spool.sqlite3")
+        purged = spool.purge_done(KEEP_DONE_SECONDS)
+        if purged:
+            log.info("spool: %d confirmed slip(s) older than a day forgotten", purged)
+        return cls(profile, link, spool, **kwargs)
+
+    @property
+    def reads_status(self) -> bool:
+        return self.profile.status_support and self.link.can_read_status
+
+    # --- status ----------------------------------------------------------------------------------
+    def _read_status(self) -> PrinterStatus:
+        if not self.reads_status:
+            return self._with_paper(PrinterStatus(PrinterState.UNKNOWN, detail="this printer does not report status"))
+        replies: dict[int, bytes | None] = {}
+        try:
+            for n in STATUS_QUERIES:
+                replies[n] = self.link.query(n)
+                if n == 1 and replies[n] is None:
+                    break
+        except LinkError as exc:
+            status = PrinterStatus(PrinterState.UNKNOWN, detail=str(exc))
+        else:
+            status = parse_status(replies)
+        status = self._with_paper(status)
+        key = (status.state, status.error_kind)
+        if key != self._last_logged:
+            log.info("printer status: %s %s", status.state.value, status.error_kind)
+            self._last_logged = key
+        return status
+
+    def _with_paper(self, status: PrinterStatus) -> PrinterStatus:
+        return replace(status, paper_width_mm=self.profile.paper_width_mm)
+
+    def status(self) -> PrinterStatus:
+        """The printer's state now (UNKNOWN when it does not answer)."""
+        with self._lock:
+            try:
+                return self._read_status()
+            finally:
+                self._release()
+
+    def _release(self) -> None:
+        if self.link.kind == "network":   # one TCP connection per job or reading, as raw-9100 printers expect
+            self.link.close()
+
+    # --- printing --------------------------------------------------------------------------------
+    def print_receipt(self, receipt: Receipt) -> PrintOutcome:
+        """Store the slip in the spool, send it, and wait for the printer to report ready again."""
+        job_id = self.spool.add(receipt)
+        return self._run(self.spool.get(job_id))
+
+    def reprint(self, job_id: int) -> PrintOutcome:
+        """Print an earlier slip again (staff screen); the copy carries 重印."""
+        original = self.spool.get(job_id)
+        if original is None:
+            raise KeyError(f"no print job {job_id} in the spool")
+        new_id = self.spool.add(original.receipt.as_reprint(), reprint_of=job_id)
+        return self._run(self.spool.get(new_id))
+
+    def resume_unfinished(self) -> list[PrintOutcome]:
+        """Print every job not yet confirmed, oldest first; stops at the first the printer refuses."""
+        outcomes = []
+        for job in self.spool.unfinished():
+            outcome = self._run(job)
+            outcomes.append(outcome)
+            if not outcome.ok:
+                break
+        return outcomes
+
+    def pending_jobs(self) -> list[SpoolJob]:
+        return self.spool.unfinished()
+
+    def recent_jobs(self, limit: int = 20) -> list[SpoolJob]:
+        return self.spool.recent(limit)
+
+    def _run(self, job: SpoolJob) -> PrintOutcome:
+        with self._lock:
+            try:
+                return self._send(job)
+            finally:
+                self._release()
+
+    def _send(self, job: SpoolJob) -> PrintOutcome:
+        receipt = job.receipt_to_print
+        data = render_escpos(receipt, self.profile)
+        before = self._read_status()
+        if self.reads_status and not before.ready:
+            self.spool.mark_queued(job.id, before)
+            return PrintOutcome(False, job.id, before, reprint=receipt.reprint)
+        self.spool.mark_sending(job.id)
+        log.info("printing job %d: %d bytes%s", job.id, len(data), " (reprint)" if receipt.reprint else "")
+        try:
+            self.link.write(data)
+            stored = self.link.end_job()
+        except LinkError as exc:
+            self.link.close()
+            after = self._read_status()
+            status = after if not after.ready and after.state is not PrinterState.UNKNOWN else \
+                self._with_paper(PrinterStatus(PrinterState.ERROR, "connection", str(exc)))
+            self.spool.mark_queued(job.id, status)
+            return PrintOutcome(False, job.id, status, reprint=receipt.reprint)
+        preview = stored.png_path if stored is not None else None
+        if not self.reads_status:
+            self.spool.mark_done(job.id, before)
+            return PrintOutcome(True, job.id, before, preview, receipt.reprint)
+        after = self._confirm()
+        if after.ready:
+            self.spool.mark_done(job.id, after)
+            return PrintOutcome(True, job.id, after, preview, receipt.reprint)
+        self.spool.mark_queued(job.id, after)
+        return PrintOutcome(False, job.id, after, preview, receipt.reprint)
+
+    def _confirm(self) -> PrinterStatus:
+        """Poll until the printer says ready, a fault stops it, or the confirm timeout passes."""
+        deadline = time.monotonic() + self.confirm_timeout
+        while True:
+            status = self._read_status()
+            if status.ready or status.state is not PrinterState.UNKNOWN:
+                return status
+            if time.monotonic() >= deadline:
+                return status
+            time.sleep(self.poll_interval)
+
+    def close(self) -> None:
+        with self._lock:
+            self.link.close()
+            self.spool.close()

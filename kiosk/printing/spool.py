@@ -1,0 +1,129 @@
+"""The print spool in SQLite: a job is stored before its bytes go out and stays until the printer confirms.
+
+A job that was being sent when the kiosk died, or that a printer dropped, is marked `may_be_printed`:
+printed again, it carries 重印."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.core.store import Transaction, open_db
+from kiosk.printing.status import PrinterState, PrinterStatus
+from kiosk.receipt.model import Receipt
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS print_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    title TEXT NOT NULL,
+    receipt TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'done')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    may_be_printed INTEGER NOT NULL DEFAULT 0,
+    reprint_of INTEGER REFERENCES print_jobs(id) ON DELETE SET NULL,
+    last_status TEXT NOT NULL DEFAULT '{}',
+    printed_at REAL
+);
+CREATE INDEX IF NOT EXISTS print_jobs_state ON print_jobs(state, id);
+"""
+
+
+@dataclass(frozen=True)
+class SpoolJob:
+    """One slip in the spool; `receipt_to_print` adds 重印 when it may already be on paper."""
+    id: int
+    created_at: float
+    updated_at: float
+    title: str
+    receipt: Receipt
+    state: str
+    attempts: int
+    may_be_printed: bool
+    reprint_of: int | None
+    last_status: PrinterStatus
+    printed_at: float | None
+
+    @property
+    def finished(self) -> bool:
+        return self.state == "done"
+
+    @property
+    def receipt_to_print(self) -> Receipt:
+        return self.receipt.as_reprint() if self.may_be_printed or self.reprint_of else self.receipt
+
+
+class PrintSpool:
+    """The durable queue of slips (one SQLite file, WAL, fsync on commit)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.conn = open_db(self.path, SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def add(self, receipt: Receipt, reprint_of: int | None = None) -> int:
+        """Store a new job (committed before this returns); its id."""
+        now = time.time()
+        with Transaction(self.conn) as db:
+            cur = db.execute(
+                "INSERT INTO print_jobs (created_at, updated_at, title, receipt, state, reprint_of) "
+                "VALUES (?, ?, ?, ?, 'queued', ?)",
+                (now, now, receipt.title, json.dumps(receipt.to_json(), ensure_ascii=False), reprint_of))
+            job_id = int(cur.lastrowid)
+        log.info("spool: job %d stored", job_id)
+        return job_id
+
+    def mark_sending(self, job_id: int) -> None:
+        """From here on the slip may be on paper, whatever happens next."""
+        with Transaction(self.conn) as db:
+            db.execute("UPDATE print_jobs SET state = 'sending', attempts = attempts + 1, may_be_printed = 1, "
+                       "updated_at = ? WHERE id = ?", (time.time(), job_id))
+
+    def mark_queued(self, job_id: int, status: PrinterStatus) -> None:
+        with Transaction(self.conn) as db:
+            db.execute("UPDATE print_jobs SET state = 'queued', last_status = ?, updated_at = ? WHERE id = ?",
+                       (json.dumps(status.to_json()), time.time(), job_id))
+        log.info("spool: job %d stays queued (%s %s)", job_id, status.state.value, status.error_kind)
+
+    def mark_done(self, job_id: int, status: PrinterStatus) -> None:
+        now = time.time()
+        with Transaction(self.conn) as db:
+            db.execute("UPDATE print_jobs SET state = 'done', last_status = ?, printed_at = ?, updated_at = ? "
+                       "WHERE id = ?", (json.dumps(status.to_json()), now, now, job_id))
+        log.info("spool: job %d done", job_id)
+
+    def _job(self, row) -> SpoolJob:
+        return SpoolJob(
+            id=row["id"], created_at=row["created_at"], updated_at=row["updated_at"], title=row["title"],
+            receipt=Receipt.from_json(json.loads(row["receipt"])), state=row["state"], attempts=row["attempts"],
+            may_be_printed=bool(row["may_be_printed"]), reprint_of=row["reprint_of"],
+            last_status=PrinterStatus.from_json(json.loads(row["last_status"] or "{}"))
+            if row["last_status"] != "{}" else PrinterStatus(PrinterState.UNKNOWN, detail="not tried yet"),
+            printed_at=row["printed_at"])
+
+    def get(self, job_id: int) -> SpoolJob | None:
+        row = self.conn.execute("SELECT * FROM print_jobs WHERE id = ?", (job_id,)).fetchone()
+        return self._job(row) if row else None
+
+    def unfinished(self) -> list[SpoolJob]:
+        """Jobs not yet confirmed, oldest first."""
+        rows = self.conn.execute("SELECT * FROM print_jobs WHERE state != 'done' ORDER BY id").fetchall()
+        return [self._job(r) for r in rows]
+
+    def recent(self, limit: int = 20) -> list[SpoolJob]:
+        rows = self.conn.execute("SELECT * FROM print_jobs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [self._job(r) for r in rows]
+
+    def purge_done(self, older_than_seconds: float) -> int:
+        """Forget confirmed slips older than this (they hold masked personal data); how many went."""
+        with Transaction(self.conn) as db:
+            cur = db.execute("DELETE FROM print_jobs WHERE state = 'done' AND printed_at < ?",
+                             (time.time() - older_than_seconds,))
+            return cur.rowcount

@@ -1,0 +1,310 @@
+"""The virtual printer: stores each job's bytes and a PNG of what they print, answers DLE EOT like a printer.
+
+`VirtualPaper` is the printer itself (used in-process by the `virtual` connection); `VirtualPrinterServer`
+puts it on TCP like a network printer on port 9100, with faults set by a control port or a state file."""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.printing.escpos_decode import decode_partial, mark_cuts, split_commands
+from kiosk.printing.status import PrinterState, status_replies_for
+
+log = logging.getLogger(__name__)
+
+# Faults a technician (or a test) can put the printer in.
+FAULTS = {
+    "none": (PrinterState.READY, ""),
+    "paper_low": (PrinterState.PAPER_LOW, ""),
+    "paper_out": (PrinterState.PAPER_OUT, ""),
+    "cover_open": (PrinterState.COVER_OPEN, ""),
+    "offline": (PrinterState.OFFLINE, ""),
+    "cutter_error": (PrinterState.ERROR, "cutter"),
+    "unrecoverable": (PrinterState.ERROR, "unrecoverable"),
+    "recoverable": (PrinterState.ERROR, "recoverable"),
+    "silent": (PrinterState.READY, ""),      # takes data, prints, never answers a status query
+    "drop": (PrinterState.READY, ""),        # drops the connection in the middle of the next job
+    "stall": (PrinterState.READY, ""),       # stops reading in the middle of the next job, answers nothing
+}
+FAULT_FILE = "fault"
+
+
+class VirtualFaultError(ValueError):
+    """An unknown fault name; the message lists the known ones."""
+
+
+@dataclass(frozen=True)
+class StoredJob:
+    """One job the virtual printer received: its bytes and its picture; torn when cut short."""
+    number: int
+    bin_path: Path
+    png_path: Path
+    torn: bool
+    printed: bool
+
+
+def check_fault(name: str) -> str:
+    name = (name or "none").strip().lower().replace("-", "_")
+    if name not in FAULTS:
+        raise VirtualFaultError(f"unknown printer fault {name!r}; known: {', '.join(FAULTS)}")
+    return name
+
+
+class VirtualPaper:
+    """The printer mechanism and its output tray: a folder of job-NNNN.bin / job-NNNN.png files."""
+
+    def __init__(self, out_dir: str | Path, width_dots: int = 576):
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.width_dots = width_dots
+        self._fault = "none"
+        self.drop_after = 2048
+        self._lock = threading.Lock()
+        self.jobs: list[StoredJob] = []
+
+    # --- faults ----------------------------------------------------------------------------------
+    @property
+    def fault(self) -> str:
+        """The fault in force: the state file `fault` in the output folder wins over the one set in code."""
+        path = self.out_dir / FAULT_FILE
+        try:
+            text = path.read_text(encoding="utf-8").split()
+        except OSError:
+            return self._fault
+        try:
+            return check_fault(text[0] if text else "none")
+        except VirtualFaultError:
+            log.warning("virtual printer: ignoring unknown fault in %s", path)
+            return self._fault
+
+    def set_fault(self, fault: str | None, drop_after: int | None = None) -> None:
+        self._fault = check_fault(fault or "none")
+        if drop_after is not None:
+            self.drop_after = max(1, drop_after)
+        log.info("virtual printer: fault %s", self._fault)
+
+    def status_reply(self, n: int) -> bytes | None:
+        """The DLE EOT n reply byte, or None when the printer does not answer."""
+        fault = self.fault
+        if fault in ("silent", "stall"):
+            return None
+        state, kind = FAULTS[fault]
+        return status_replies_for(state, kind).get(n)
+
+    @property
+    def prints(self) -> bool:
+        """Whether data sent now comes out on paper (not with paper out, cover open, offline or an error)."""
+        state, _ = FAULTS[self.fault]
+        return state in (PrinterState.READY, PrinterState.PAPER_LOW)
+
+    # --- output ----------------------------------------------------------------------------------
+    def _next_number(self) -> int:
+        numbers = [int(p.stem.split("-")[1]) for p in self.out_dir.glob("job-*.bin")
+                   if p.stem.split("-")[1].isdigit()]
+        return max(numbers, default=0) + 1
+
+    def store_job(self, data: bytes, torn: bool = False) -> StoredJob | None:
+        """Keep a job: bytes and PNG if it printed; a job sent while the printer cannot print is only logged."""
+        if not data.strip(b"\x1b@\x00"):
+            return None
+        printed = self.prints
+        with self._lock:
+            number = self._next_number()
+            suffix = "-torn" if torn else ""
+            bin_path = self.out_dir / f"job-{number:04d}{suffix}.bin"
+            png_path = self.out_dir / f"job-{number:04d}{suffix}.png"
+            if not printed:
+                with open(self.out_dir / "not-printed.log", "a", encoding="utf-8") as f:
+                    f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {len(data)} bytes not printed: {self.fault}\n")
+                log.info("virtual printer: %d bytes received while %s, not printed", len(data), self.fault)
+                return None
+            tmp = bin_path.with_suffix(".bin.part")
+            tmp.write_bytes(data)
+            job = decode_partial(data, self.width_dots)
+            mark_cuts(job).save(png_path)
+            tmp.rename(bin_path)
+            stored = StoredJob(number, bin_path, png_path, torn, printed)
+            self.jobs.append(stored)
+        log.info("virtual printer: job %d stored (%d bytes%s)", number, len(data), ", torn" if torn else "")
+        return stored
+
+
+class VirtualPrinterServer:
+    """A network printer on TCP (raw port 9100 style) backed by `VirtualPaper`, with an optional control port.
+
+    Control port protocol, one line per command: `fault NAME [DROP_AFTER]`, `status`, `jobs`."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 9100, out_dir: str | Path = "virtual-printer",
+                 width_dots: int = 576, control_port: int | None = None):
+        self.host = host
+        self.paper = VirtualPaper(out_dir, width_dots)
+        self._requested_port = port
+        self._requested_control = control_port
+        self._sock: socket.socket | None = None
+        self._control: socket.socket | None = None
+        self._threads: list[threading.Thread] = []
+        self._conns: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self.received_bytes = 0
+        self._received = threading.Condition()
+
+    @property
+    def port(self) -> int:
+        return self._sock.getsockname()[1] if self._sock else self._requested_port
+
+    @property
+    def control_port(self) -> int | None:
+        return self._control.getsockname()[1] if self._control else None
+
+    @property
+    def jobs(self) -> list[StoredJob]:
+        return list(self.paper.jobs)
+
+    def set_fault(self, fault: str | None, drop_after: int | None = None) -> None:
+        self.paper.set_fault(fault, drop_after)
+
+    def start(self) -> "VirtualPrinterServer":
+        self._sock = self._listen(self._requested_port)
+        self._spawn(self._accept_loop, self._sock, self._serve_printer)
+        if self._requested_control is not None:
+            self._control = self._listen(self._requested_control)
+            self._spawn(self._accept_loop, self._control, self._serve_control)
+        log.info("virtual printer listening on %s:%d", self.host, self.port)
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for sock in (self._sock, self._control, *list(self._conns)):
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                sock.close()
+        for thread in self._threads:
+            thread.join(timeout=2)
+
+    def __enter__(self) -> "VirtualPrinterServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def wait_for_bytes(self, count: int, timeout: float = 5.0) -> bool:
+        """Block until at least `count` job bytes have arrived in total; False on timeout."""
+        with self._received:
+            return self._received.wait_for(lambda: self.received_bytes >= count, timeout)
+
+    def wait_for_jobs(self, count: int, timeout: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.paper.jobs) >= count:
+                return True
+            time.sleep(0.01)
+        return len(self.paper.jobs) >= count
+
+    # --- internals -------------------------------------------------------------------------------
+    def _listen(self, port: int) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, port))
+        sock.listen(8)
+        return sock
+
+    def _spawn(self, target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True, name="virtual-printer")
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept_loop(self, listener: socket.socket, handler) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            self._conns.add(conn)
+            self._spawn(handler, conn)
+
+    def _serve_printer(self, conn: socket.socket) -> None:
+        pending = b""
+        job = bytearray()
+        job_bytes_seen = 0
+        try:
+            while not self._stopping.is_set():
+                try:
+                    data = conn.recv(65536)
+                except OSError:
+                    break
+                if not data:
+                    break
+                fault = self.paper.fault
+                pending += data
+                commands, boundary = split_commands(pending)
+                for cmd in commands:
+                    chunk = pending[cmd.start:cmd.end]
+                    if cmd.status_query is not None:
+                        reply = self.paper.status_reply(cmd.status_query)
+                        if reply is not None:
+                            conn.sendall(reply)
+                        continue
+                    job += chunk
+                    job_bytes_seen += len(chunk)
+                    with self._received:
+                        self.received_bytes += len(chunk)
+                        self._received.notify_all()
+                    if fault in ("drop", "stall") and job_bytes_seen >= self.paper.drop_after:
+                        self.paper.store_job(bytes(job), torn=True)
+                        job.clear()
+                        if fault == "drop":
+                            self.paper.set_fault("none")
+                            raise ConnectionAbortedError("dropped mid-job")
+                        self._stall(conn)
+                        return
+                    if cmd.cut:
+                        self.paper.store_job(bytes(job))
+                        job.clear()
+                pending = pending[boundary:]
+        except ConnectionAbortedError:
+            job.clear()
+        except OSError:
+            pending = pending or b"lost"   # the sender vanished mid-job: what arrived is printed, torn
+        finally:
+            if job:
+                self.paper.store_job(bytes(job), torn=bool(pending))
+            self._conns.discard(conn)
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+
+    def _stall(self, conn: socket.socket) -> None:
+        """A hung printer: keeps the connection open, reads nothing, answers nothing, until stopped."""
+        while not self._stopping.wait(0.05):
+            if self.paper.fault != "stall":
+                return
+
+    def _serve_control(self, conn: socket.socket) -> None:
+        with conn, conn.makefile("rw", encoding="utf-8", newline="\n") as f:
+            for line in f:
+                words = line.split()
+                if not words:
+                    continue
+                try:
+                    if words[0] == "fault" and len(words) in (2, 3):
+                        self.set_fault(words[1], int(words[2]) if len(words) == 3 else None)
+                        answer = f"ok fault {self.paper.fault}"
+                    elif words[0] == "status":
+                        answer = f"ok fault {self.paper.fault}"
+                    elif words[0] == "jobs":
+                        answer = "ok " + " ".join(j.bin_path.name for j in self.paper.jobs)
+                    else:
+                        answer = "error commands: fault NAME [DROP_AFTER] | status | jobs"
+                except (VirtualFaultError, ValueError) as exc:
+                    answer = f"error {exc}"
+                f.write(answer + "\n")
+                f.flush()
