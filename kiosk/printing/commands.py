@@ -1,7 +1,224 @@
-"""Sub-commands of `kiosk` owned by kiosk.printing.
+"""`kiosk printer …`: profiles, status, test, sample, detect and the virtual printer, for technicians.
 
-Registered into the top-level parser by kiosk.cli."""
+Registered into the top-level parser by kiosk.cli; every error is one clear line on stderr."""
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from kiosk.config import ConfigError, default_profiles_dir, load_config
+from kiosk.printing.profiles import ProfileError, list_profiles, load_profile
+
+LOCALES = ("zh_CN", "en")
 
 
 def register(subparsers) -> None:
     """Add this package's sub-commands to the `kiosk` parser."""
+    printer = subparsers.add_parser("printer", help="printer tools: profiles, status, test, sample, detect, virtual")
+    sub = printer.add_subparsers(dest="printer_command", metavar="ACTION")
+    printer.set_defaults(func=lambda args: (printer.print_help(), 2)[1])
+
+    profiles = sub.add_parser("profiles", help="every printer profile with its facts")
+    profiles.add_argument("--profiles-dir", help="folder of printer profiles (default: the installed printers/)")
+    profiles.set_defaults(func=_profiles)
+
+    status = sub.add_parser("status", help="the configured printer's state, and what to do about it")
+    status.add_argument("--config", help="configuration file (default: as for `kiosk run`)")
+    status.add_argument("--locale", choices=LOCALES, help="language of the answer (default: ui.locale)")
+    status.set_defaults(func=_status)
+
+    test = sub.add_parser("test", help="print a test page: profile facts, Chinese and Latin, seal, QR, cut")
+    test.add_argument("--config", help="configuration file (default: as for `kiosk run`)")
+    test.set_defaults(func=_test)
+
+    sample = sub.add_parser("sample", help="render a document to ESC/POS bytes (and a PNG) without a printer")
+    sample.add_argument("--document", help="document JSON in the central API's format (default: built-in sample)")
+    sample.add_argument("--profile", default="generic-80mm", help="printer profile (default: generic-80mm)")
+    sample.add_argument("--profiles-dir", help="folder of printer profiles (default: the installed printers/)")
+    sample.add_argument("--out", required=True, help="where to write the ESC/POS bytes")
+    sample.add_argument("--preview", help="where to write a PNG of the paper")
+    sample.add_argument("--application-number", default="", help="办件编号 to print on the slip")
+    sample.add_argument("--reprint", action="store_true", help="mark the slip 重印")
+    sample.add_argument("--status-line", default="", help="a status line such as 已受理，待上传")
+    sample.set_defaults(func=_sample)
+
+    detect = sub.add_parser("detect", help="USB printers present, their ids and the udev rule for the kiosk user")
+    detect.add_argument("--user-group", default="kiosk", help="group the udev rule grants access (default: kiosk)")
+    detect.set_defaults(func=_detect)
+
+    virtual = sub.add_parser("virtual", help="run a virtual network printer that stores jobs and their PNGs")
+    virtual.add_argument("--port", type=int, default=9100, help="TCP port (default 9100)")
+    virtual.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    virtual.add_argument("--out", required=True, help="folder for job-NNNN.bin and job-NNNN.png")
+    virtual.add_argument("--control-port", type=int, help="port for fault commands (`fault paper_out`)")
+    virtual.add_argument("--width", type=int, default=576, help="paper width in dots (default 576)")
+    virtual.add_argument("--fault", default="none", help="start with this fault (none, paper_out, cover_open, …)")
+    virtual.set_defaults(func=_virtual)
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"kiosk printer: {message}", file=sys.stderr)
+    return code
+
+
+def _config(path: str | None):
+    try:
+        return load_config(path), None
+    except ConfigError as exc:
+        return None, "; ".join(exc.problems)
+
+
+def _profiles(args) -> int:
+    folder = Path(args.profiles_dir) if args.profiles_dir else default_profiles_dir()
+    try:
+        profiles = list_profiles(folder)
+    except ProfileError as exc:
+        return _fail(str(exc))
+    if not profiles:
+        return _fail(f"no printer profiles in {folder}")
+    for profile in profiles:
+        print(f"{profile.name}: {profile.description}")
+        for name, value in profile.facts():
+            print(f"    {name:<14} {value}")
+    return 0
+
+
+def _status(args) -> int:
+    from kiosk.printing.connections import LinkError
+    from kiosk.printing.service import PrinterService
+
+    config, problem = _config(args.config)
+    if config is None:
+        return _fail(f"configuration problems: {problem}", 2)
+    locale = args.locale or config.ui.locale
+    try:
+        service = PrinterService.status_reader(config)
+    except (ProfileError, LinkError) as exc:
+        return _fail(str(exc))
+    try:
+        status = service.status()
+    finally:
+        service.close()
+    print(f"{service.link.describe()} ({service.profile.name})")
+    print(f"{status.describe(locale)} [{status.state.value}{':' + status.error_kind if status.error_kind else ''}]")
+    print(status.advice(locale))
+    return 0 if status.ready else 1
+
+
+def _test(args) -> int:
+    from kiosk.core.store import StoreError
+    from kiosk.printing.connections import LinkError
+    from kiosk.printing.service import PrinterService
+    from kiosk.receipt.sample import test_page
+
+    config, problem = _config(args.config)
+    if config is None:
+        return _fail(f"configuration problems: {problem}", 2)
+    try:
+        service = PrinterService.from_config(config)
+    except (ProfileError, LinkError, StoreError) as exc:
+        return _fail(str(exc))
+    try:
+        outcome = service.print_receipt(test_page(service.profile, config.terminal.id, config.terminal.hall))
+    finally:
+        service.close()
+    locale = config.ui.locale
+    if not outcome.ok:
+        return _fail(f"test page not confirmed (job {outcome.job_id} stays in the spool): "
+                     f"{outcome.status.describe(locale)}. {outcome.status.advice(locale)}")
+    print(f"test page printed (job {outcome.job_id})" +
+          (f"; picture: {outcome.preview_path}" if outcome.preview_path else ""))
+    return 0
+
+
+def _sample(args) -> int:
+    from kiosk.central.errors import CentralError
+    from kiosk.central.models import Document
+    from kiosk.receipt.escpos_render import render_escpos
+    from kiosk.receipt.model import ReceiptError, receipt_from_document
+    from kiosk.receipt.preview import render_preview
+    from kiosk.receipt.sample import sample_document
+
+    folder = Path(args.profiles_dir) if args.profiles_dir else default_profiles_dir()
+    try:
+        profile = load_profile(args.profile, folder)
+    except ProfileError as exc:
+        return _fail(str(exc))
+    if args.document:
+        try:
+            raw = json.loads(Path(args.document).read_text(encoding="utf-8"))
+            document = Document.from_json(raw)
+        except OSError as exc:
+            return _fail(f"{args.document}: cannot be read: {exc.strerror}")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return _fail(f"{args.document}: not valid JSON: {exc}")
+        except CentralError as exc:
+            return _fail(f"{args.document}: not a document: {exc}")
+    else:
+        document = sample_document()
+    try:
+        receipt = receipt_from_document(document, application_number=args.application_number,
+                                        reprint=args.reprint, status_line=args.status_line)
+    except ReceiptError as exc:
+        return _fail(f"{args.document or 'sample'}: {exc}")
+    data = render_escpos(receipt, profile)
+    try:
+        _write_atomic(Path(args.out), data)
+        if args.preview:
+            tmp = Path(args.preview).with_name(Path(args.preview).name + ".part")
+            render_preview(receipt, profile).save(tmp, format="PNG")
+            tmp.replace(args.preview)
+    except OSError as exc:
+        return _fail(f"cannot write the output: {exc}")
+    print(f"{len(data)} bytes for {profile.name} written to {args.out}" +
+          (f"; preview {args.preview}" if args.preview else ""))
+    return 0
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _detect(args) -> int:
+    from kiosk.printing.detect import detect_printers
+
+    try:
+        report = detect_printers(args.user_group)
+    except RuntimeError as exc:
+        return _fail(str(exc))
+    print(report)
+    return 0
+
+
+def _virtual(args) -> int:
+    from kiosk.printing.virtual import VirtualFaultError, VirtualPrinterServer, check_fault
+
+    try:
+        fault = check_fault(args.fault)
+    except VirtualFaultError as exc:
+        return _fail(str(exc), 2)
+    server = VirtualPrinterServer(args.host, args.port, args.out, width_dots=args.width,
+                                  control_port=args.control_port)
+    try:
+        server.start()
+    except OSError as exc:
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
+    server.set_fault(fault)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    control = f", control port {server.control_port}" if server.control_port else ""
+    print(f"virtual printer on {args.host}:{server.port}{control}, {args.width} dots, jobs in {args.out} "
+          f"(fault file: {Path(args.out) / 'fault'}); Ctrl-C stops", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0

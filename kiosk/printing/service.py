@@ -34,7 +34,7 @@ class PrintOutcome:
 class PrinterService:
     """Prints receipts through the spool on the configured printer; one job at a time."""
 
-    def __init__(self, profile: PrinterProfile, link: PrinterLink, spool: PrintSpool, *,
+    def __init__(self, profile: PrinterProfile, link: PrinterLink, spool: PrintSpool | None, *,
                  confirm_timeout: float = 15.0, poll_interval: float = 0.25):
         self.profile = profile
         self.link = link
@@ -43,6 +43,12 @@ class PrinterService:
         self.poll_interval = poll_interval
         self._lock = threading.RLock()
         self._last_logged: tuple | None = None
+
+    @classmethod
+    def status_reader(cls, config: Config, **kwargs) -> "PrinterService":
+        """A service that only reads status (no spool is opened): for `kiosk printer status`."""
+        profile = load_profile(config.printer.profile, config.profiles_dir)
+        return cls(profile, open_link(config, profile.width_dots, profile.escpos_profile), None, **kwargs)
 
     @classmethod
     def from_config(cls, config: Config, **kwargs) -> "PrinterService":
@@ -176,4 +182,5 @@ class PrinterService:
     def close(self) -> None:
         with self._lock:
             self.link.close()
-            self.spool.close()
+            if self.spool is not None:
+                self.spool.close()
