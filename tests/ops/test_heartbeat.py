@@ -179,3 +179,33 @@ def test_status_for_central_uses_central_field_names():
     assert status_for_central(status) == {
         "version": "0.1.0", "uptime": 12.5, "printer": "paper_low", "paper": "low", "spool_depth": 1,
         "outbox_depth": 2, "session_active": True, "out_of_service": True, "message": "维护中"}
+
+
+def test_against_the_reference_server_commands_arrive_are_acknowledged_and_an_outage_is_seen(tmp_path, queue):
+    from kiosk.central.client import CentralClient
+    from kiosk.central.server.embedded import start_embedded_central
+
+    terminal = "T-OPS-0001"
+    central = start_embedded_central(tmp_path / "central", terminal, "1号自助终端", "示范大厅")
+    client = CentralClient(central.base_url, terminal, central.secret, max_retries=0)
+    store = central.app.extensions["central"].store
+    try:
+        status = TerminalStatus(version="0.1.0", pid=1, started_at=0, uptime=5.0, printer_state="ready",
+                                printer_detail="", spool_depth=0, outbox_depth=0, central_reachable=None,
+                                clock_offset=None, last_heartbeat=None, session_active=False,
+                                out_of_service=False, out_of_service_message="", updated_at=0)
+        command_id = store.queue_command(terminal, "show_message", "今晚22:00系统维护")
+        loop = HeartbeatLoop(client, queue, lambda: status_for_central(status), interval=30)
+
+        state = loop.beat()
+        assert state.reachable is True and abs(state.clock_offset) < 5
+        assert queue.due(session_active=False) == [Command(id=command_id, kind="show_message",
+                                                           message="今晚22:00系统维护")]
+        queue.mark_applied(command_id)
+        loop.beat()
+        assert queue.acks() == [] and [c["id"] for c in store.pending_commands(terminal)] == []
+    finally:
+        central.stop()
+        client.close()
+    state = loop.beat()
+    assert state.reachable is False and state.failures == 1
