@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from typing import Callable, Iterable
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
 
 from kiosk.central.models import COMMAND_KINDS, Command
 from kiosk.core.store import Transaction, db_lock
@@ -105,3 +106,39 @@ class CommandQueue:
     def pending(self) -> list[Command]:
         """Commands received and not yet applied (for the staff screen), whatever the session state."""
         return self.due(session_active=False)
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What `apply_due` did: the commands applied, whether the process must now restart, and the command
+    that failed (it stays due and is tried again next time, with those after it)."""
+    applied: tuple[Command, ...] = ()
+    restart: bool = False
+    failed: Command | None = None
+
+
+def apply_due(queue: CommandQueue, session_active: bool,
+              handlers: Mapping[str, Callable[[Command], None]]) -> ApplyResult:
+    """Apply the due commands in order through `handlers` (one per kind except "restart").
+
+    Nothing happens during a session. Each command is marked applied after its handler returns; a restart
+    is marked applied *before* and ends the run with `restart=True`: the caller then restarts the process,
+    and the restarted process acknowledges it. A handler that raises stops the run; that command stays due."""
+    missing = [kind for kind in COMMAND_KINDS if kind != "restart" and kind not in handlers]
+    if missing:
+        raise ValueError(f"no handler for remote commands: {', '.join(missing)}")
+    applied: list[Command] = []
+    for command in queue.due(session_active):
+        if command.kind == "restart":
+            queue.mark_applied(command.id)
+            return ApplyResult(applied=tuple(applied) + (command,), restart=True)
+        try:
+            handlers[command.kind](command)
+        except Exception:
+            log.exception("remote command %s (%s) failed; it will be tried again", command.id, command.kind)
+            if queue.audit:
+                queue.audit.record("central", f"command.failed.{command.kind}", f"id {command.id}")
+            return ApplyResult(applied=tuple(applied), failed=command)
+        queue.mark_applied(command.id)
+        applied.append(command)
+    return ApplyResult(applied=tuple(applied))

@@ -6,7 +6,7 @@ import pytest
 from kiosk.central.models import Command
 from kiosk.core.store import open_db
 from kiosk.ops.audit import AuditLog
-from kiosk.ops.remote_commands import KEEP_ACKNOWLEDGED_SECONDS, CommandQueue
+from kiosk.ops.remote_commands import KEEP_ACKNOWLEDGED_SECONDS, ApplyResult, CommandQueue, apply_due
 
 RELOAD = Command(id="c-1", kind="reload_catalog")
 RESTART = Command(id="c-2", kind="restart")
@@ -99,3 +99,46 @@ def test_receiving_and_applying_is_audited_as_central(db, clock):
     queue.mark_applied(RESTART.id)
     assert [(e.actor, e.action, e.detail) for e in reversed(audit.recent(5))] == [
         ("central", "command.received.restart", "id c-2"), ("central", "command.applied.restart", "id c-2")]
+
+
+def _handlers(log: list, fail: set[str] = frozenset()):
+    def handle(command: Command) -> None:
+        if command.id in fail:
+            raise RuntimeError("catalogue download failed")
+        log.append(command.id)
+    return {kind: handle for kind in ("reload_catalog", "out_of_service", "in_service", "show_message")}
+
+
+def test_apply_due_applies_in_order_and_stops_at_a_restart_marked_applied_first(db, clock):
+    queue = CommandQueue(db, clock=clock)
+    queue.receive([RELOAD, RESTART, MESSAGE])
+    done: list[str] = []
+    result = apply_due(queue, session_active=False, handlers=_handlers(done))
+    assert result.restart and [c.id for c in result.applied] == ["c-1", "c-2"] and done == ["c-1"]
+    assert queue.acks() == ["c-1", "c-2"]                 # the restart is on record before the process ends
+    again = apply_due(queue, session_active=False, handlers=_handlers(done))   # the restarted process
+    assert not again.restart and [c.id for c in again.applied] == ["c-3"] and done == ["c-1", "c-3"]
+
+
+def test_apply_due_does_nothing_during_a_session(db, clock):
+    queue = CommandQueue(db, clock=clock)
+    queue.receive([RESTART])
+    assert apply_due(queue, session_active=True, handlers=_handlers([])) == ApplyResult()
+    assert queue.acks() == [] and queue.due(session_active=False) == [RESTART]
+
+
+def test_a_failing_command_stays_due_with_those_after_it(db, clock):
+    audit = AuditLog(db, clock=clock)
+    queue = CommandQueue(db, clock=clock, audit=audit)
+    queue.receive([RELOAD, MESSAGE])
+    done: list[str] = []
+    result = apply_due(queue, session_active=False, handlers=_handlers(done, fail={"c-1"}))
+    assert result.failed == RELOAD and result.applied == () and done == []
+    assert [c.id for c in queue.due(session_active=False)] == ["c-1", "c-3"] and queue.acks() == []
+    assert audit.recent(1)[0].action == "command.failed.reload_catalog"
+    assert [c.id for c in apply_due(queue, False, _handlers(done)).applied] == ["c-1", "c-3"]
+
+
+def test_apply_due_refuses_an_incomplete_set_of_handlers(db, clock):
+    with pytest.raises(ValueError, match="show_message"):
+        apply_due(CommandQueue(db, clock=clock), False, {"reload_catalog": print})
