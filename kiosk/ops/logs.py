@@ -1,0 +1,47 @@
+"""The log as staff see it: the last lines of the kiosk's log file, and a filter that masks personal data.
+
+Records should carry no personal data in the first place; the filter is the safety net for mistakes."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from kiosk.ops.audit import mask_personal_data
+
+_CHUNK = 8192
+
+
+def last_lines(path: str | Path, n: int = 50, max_bytes: int = 256 * 1024) -> list[str]:
+    """The last `n` lines of a log file (oldest first), read from its end; [] when it does not exist.
+    Lines are masked again before they are shown."""
+    if n <= 0:
+        return []
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            end = handle.tell()
+            data = b""
+            position = end
+            while position > 0 and data.count(b"\n") <= n and end - position < max_bytes:
+                step = min(_CHUNK, position)
+                position -= step
+                handle.seek(position)
+                data = handle.read(step) + data
+    except FileNotFoundError:
+        return []
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    if position > 0 and lines:
+        lines = lines[1:]  # the first line is cut off
+    return [mask_personal_data(line) for line in lines[-n:]]
+
+
+class PersonalDataFilter(logging.Filter):
+    """Masks ID-number-like and mobile-number-like text in every record passing through a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_personal_data(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
