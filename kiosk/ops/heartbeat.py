@@ -1,8 +1,6 @@
-"""The heartbeat to central: a daemon thread that sends the terminal's status and acknowledgements, stores the
-commands in the answer, and tracks reachability and clock offset. Qt-free.
+"""The heartbeat to central (Qt-free daemon thread): sends status and acknowledgements, stores the answer's commands.
 
-Each wait is the interval ± 20 %, and the first one a random part of the interval, so that a hall of
-terminals switched on together does not call central in the same second."""
+Tracks reachability and clock offset; waits are jittered so that a hall's terminals never call in the same second."""
 from __future__ import annotations
 
 import logging
@@ -19,6 +17,8 @@ from kiosk.ops.status_file import TerminalStatus
 
 log = logging.getLogger(__name__)
 
+# Each wait is the interval ± 20 %, and the first one a random part of the interval, so that a hall of
+# terminals switched on together does not call central in the same second.
 JITTER = 0.2
 
 
