@@ -80,16 +80,21 @@ class EscposLink:
             device.reset_input_buffer()
 
     def query(self, n: int) -> bytes | None:
+        """The reply to DLE EOT n; None when the printer stays silent; LinkError when the link broke."""
         self.open()
         try:
             self._drain()
             self.printer._raw(DLE_EOT + bytes([n]))
             reply = self.printer._read()
-        except Exception as exc:   # a timeout or a broken link: no answer
-            log.debug("%s: no reply to DLE EOT %d (%s)", self.kind, n, type(exc).__name__)
-            if isinstance(exc, (ConnectionError, BrokenPipeError)):
-                self.close()
-            return None
+        except Exception as exc:
+            if _is_timeout(exc):
+                log.debug("%s: no reply to DLE EOT %d", self.kind, n)
+                return None
+            self.close()
+            raise LinkError(f"the {self.describe()} broke the connection: {_first_line(exc)}") from None
+        if not reply and self.kind == "network":   # an orderly close by the printer, not silence
+            self.close()
+            raise LinkError(f"the {self.describe()} closed the connection")
         return bytes(reply) if reply else None
 
     def end_job(self) -> StoredJob | None:
@@ -206,6 +211,13 @@ class VirtualLink:
 
     def close(self) -> None:
         self._job.clear()
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    """Silence on the wire (a timeout), as opposed to a broken link."""
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return True
+    return type(exc).__name__ in ("USBTimeoutError", "SerialTimeoutException")
 
 
 def _first_line(exc: BaseException) -> str:

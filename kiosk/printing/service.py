@@ -66,7 +66,9 @@ class PrinterService:
         return self.profile.status_support and self.link.can_read_status
 
     # --- status ----------------------------------------------------------------------------------
-    def _read_status(self) -> PrinterStatus:
+    def _read_status(self, lost_is_error: bool = False) -> PrinterStatus:
+        """Ask DLE EOT 1-4. An unreachable printer is UNKNOWN; with `lost_is_error` (after sending a job),
+        a connection the printer broke is ERROR "connection": the job may be half printed."""
         if not self.reads_status:
             return self._with_paper(PrinterStatus(PrinterState.UNKNOWN, detail="this printer does not report status"))
         replies: dict[int, bytes | None] = {}
@@ -76,7 +78,8 @@ class PrinterService:
                 if n == 1 and replies[n] is None:
                     break
         except LinkError as exc:
-            status = PrinterStatus(PrinterState.UNKNOWN, detail=str(exc))
+            status = PrinterStatus(PrinterState.ERROR, "connection", str(exc)) if lost_is_error else \
+                PrinterStatus(PrinterState.UNKNOWN, detail=str(exc))
         else:
             status = parse_status(replies)
         status = self._with_paper(status)
@@ -172,7 +175,7 @@ class PrinterService:
         """Poll until the printer says ready, a fault stops it, or the confirm timeout passes."""
         deadline = time.monotonic() + self.confirm_timeout
         while True:
-            status = self._read_status()
+            status = self._read_status(lost_is_error=True)
             if status.ready or status.state is not PrinterState.UNKNOWN:
                 return status
             if time.monotonic() >= deadline:

@@ -29,6 +29,7 @@ FAULTS = {
     "silent": (PrinterState.READY, ""),      # takes data, prints, never answers a status query
     "drop": (PrinterState.READY, ""),        # drops the connection in the middle of the next job
     "stall": (PrinterState.READY, ""),       # stops reading in the middle of the next job, answers nothing
+    "silent_after_print": (PrinterState.READY, ""),  # answers until it has printed a job, then hangs
 }
 FAULT_FILE = "fault"
 
@@ -62,6 +63,7 @@ class VirtualPaper:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.width_dots = width_dots
         self._fault = "none"
+        self._jobs_at_fault = 0
         self.drop_after = 2048
         self._lock = threading.Lock()
         self.jobs: list[StoredJob] = []
@@ -83,6 +85,7 @@ class VirtualPaper:
 
     def set_fault(self, fault: str | None, drop_after: int | None = None) -> None:
         self._fault = check_fault(fault or "none")
+        self._jobs_at_fault = len(self.jobs)
         if drop_after is not None:
             self.drop_after = max(1, drop_after)
         log.info("virtual printer: fault %s", self._fault)
@@ -91,6 +94,8 @@ class VirtualPaper:
         """The DLE EOT n reply byte, or None when the printer does not answer."""
         fault = self.fault
         if fault in ("silent", "stall"):
+            return None
+        if fault == "silent_after_print" and len(self.jobs) > self._jobs_at_fault:
             return None
         state, kind = FAULTS[fault]
         return status_replies_for(state, kind).get(n)
