@@ -93,7 +93,7 @@ class VirtualPaper:
     def status_reply(self, n: int) -> bytes | None:
         """The DLE EOT n reply byte, or None when the printer does not answer."""
         fault = self.fault
-        if fault in ("silent", "stall"):
+        if fault == "silent":
             return None
         if fault == "silent_after_print" and len(self.jobs) > self._jobs_at_fault:
             return None
