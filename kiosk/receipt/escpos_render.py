@@ -51,11 +51,21 @@ def native_encodable(text: str, profile: PrinterProfile) -> bytes | None:
     return encoded
 
 
-def raster_line_image(line: TextLine, width_dots: int) -> Image.Image:
-    """A text line drawn as the printer's font would draw it, full paper width, black on white."""
-    canvas = Image.new("1", (width_dots, line.height), 1)
-    draw_text(canvas, line_x(line, width_dots), 0, line.text, line.scale, line.bold)
+def raster_line_image(line: TextLine, width_dots: int) -> Image.Image | None:
+    """A text line drawn as the printer's font would draw it, as wide as its text in whole bytes, black on
+    white; None for an empty line. The printer places it by ESC a like any raster."""
+    width = min(width_dots, (line.width_dots + 7) // 8 * 8)
+    if width == 0:
+        return None
+    canvas = Image.new("1", (width, line.height), 1)
+    draw_text(canvas, 0, 0, line.text, line.scale, line.bold)
     return canvas
+
+
+def raster_x(width: int, align: str, width_dots: int) -> int:
+    """Where the printer puts a raster image of this width under ESC a justification."""
+    free = max(0, width_dots - width)
+    return {"left": 0, "center": free // 2, "right": free}[align]
 
 
 def line_x(line: TextLine, width_dots: int) -> int:
@@ -124,7 +134,11 @@ def render_layout(layout: Layout, profile: PrinterProfile) -> bytes:
                 p._raw(encoded + b"\n")
             else:
                 raster_lines += 1
-                w.image(raster_line_image(item, profile.width_dots), "left")
+                image = raster_line_image(item, profile.width_dots)
+                if image is None:
+                    w.feed(item.height)
+                else:
+                    w.image(image, item.align)
         elif isinstance(item, Gap):
             w.feed(item.dots)
         elif isinstance(item, SealBlock):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from kiosk.printing.profiles import PrinterProfile
-from kiosk.receipt.escpos_render import line_x
+from kiosk.receipt.escpos_render import line_x, native_encodable, raster_x
 from kiosk.receipt.glyphs import draw_text
 from kiosk.receipt.layout import Cut, Gap, Layout, QrBlock, SealBlock, TextLine, layout_receipt
 from kiosk.receipt.model import Receipt
@@ -40,7 +40,11 @@ def paint_layout(layout: Layout, profile: PrinterProfile) -> PaperLayers:
     y = 0
     for item in layout.items:
         if isinstance(item, TextLine):
-            draw_text(ink, line_x(item, width), y, item.text, item.scale, item.bold)
+            if native_encodable(item.text, profile) is not None:
+                x = line_x(item, width)
+            else:   # sent as a raster as wide as its text in whole bytes, placed by ESC a
+                x = raster_x(min(width, (item.width_dots + 7) // 8 * 8), item.align, width)
+            draw_text(ink, x, y, item.text, item.scale, item.bold)
         elif isinstance(item, SealBlock):
             block = seal_block_image(item.lines, item.seal_text, item.seal_label, item.diameter_dots, width)
             x = width - block.size[0]

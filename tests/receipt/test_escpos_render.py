@@ -49,7 +49,7 @@ def test_raster_profile_sends_no_chinese_bytes_and_its_qr_reads_back(receipt, ra
     assert not job.kanji_used and job.qr_payloads == []
     assert all(line.isascii() for line in job.text_lines)
     assert "?" not in "".join(job.text_lines)
-    qr_rasters = [r for r in job.rasters if r.image.width < raster_profile.width_dots // 2]
+    qr_rasters = [r for r in job.rasters if r.image.height > 100 and r.image.width < raster_profile.width_dots // 2]
     assert [read_qr(r.image) for r in qr_rasters] == [receipt.verification_url]
 
 
