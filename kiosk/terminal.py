@@ -45,15 +45,21 @@ class Terminal:
 
     # Life cycle
 
+    def open_storage(self) -> None:
+        """Open the local database and the cached catalogue (fast; done before the first paint)."""
+        if self.db is not None:
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = open_db(self.data_dir / "kiosk.sqlite3")
+        self.catalog = CatalogStore(self.db)
+        self.outbox = Outbox(self.db)
+
     def start(self) -> None:
         """Open storage, reach central (starting the embedded one if configured), open the printer."""
         from kiosk.central.client import CentralClient
         from kiosk.printing.service import PrinterService
 
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = open_db(self.data_dir / "kiosk.sqlite3")
-        self.catalog = CatalogStore(self.db)
-        self.outbox = Outbox(self.db)
+        self.open_storage()
         endpoint = self._central_endpoint()
         central = self.config.central
         self.client = CentralClient(endpoint.base_url, self.config.terminal.id, endpoint.secret,

@@ -70,6 +70,8 @@ class KioskController(QObject):
         self.printer_timer.timeout.connect(self.check_printer)
         self._connect_screens()
         self.window.show_stage(Stage.HOME, self.session.visit)
+        self.terminal.open_storage()
+        self.refresh_catalog_views()
 
     @property
     def visit(self) -> Visit:
