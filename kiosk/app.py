@@ -14,12 +14,16 @@ from kiosk.config import Config
 log = logging.getLogger(__name__)
 
 
+RESTART_EXIT_CODE = 75  # the event loop ends with this when central asked for a restart
+
+
 @dataclass
 class KioskParts:
     app: object
     terminal: object
     window: object
     controller: object
+    operations: object
 
 
 def setup_logging(data_dir: Path, verbose: bool = False) -> Path:
@@ -31,9 +35,12 @@ def setup_logging(data_dir: Path, verbose: bool = False) -> Path:
     if any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
         return path
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    from kiosk.ops.logs import PersonalDataFilter
+
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
     file_handler.setFormatter(formatter)
+    file_handler.addFilter(PersonalDataFilter())
     root.addHandler(file_handler)
     if not any(isinstance(h, logging.StreamHandler) and not hasattr(h, "baseFilename") for h in root.handlers):
         stream = logging.StreamHandler(sys.stderr)
@@ -60,6 +67,7 @@ def build_kiosk(config: Config) -> KioskParts:
 
     from kiosk.terminal import Terminal
     from kiosk.ui.controller import KioskController
+    from kiosk.ui.operations import Operations
     from kiosk.ui.screens.base import UiContext
     from kiosk.ui.window import KioskWindow
 
@@ -70,7 +78,10 @@ def build_kiosk(config: Config) -> KioskParts:
     terminal = Terminal(config)
     window = KioskWindow(config, ctx)
     controller = KioskController(terminal, window, ctx, app)
-    return KioskParts(app=app, terminal=terminal, window=window, controller=controller)
+    operations = Operations(controller)
+    window.first_paint.connect(operations.first_paint)
+    operations.restart_requested.connect(lambda: app.exit(RESTART_EXIT_CODE))
+    return KioskParts(app=app, terminal=terminal, window=window, controller=controller, operations=operations)
 
 
 def show(parts: KioskParts, fullscreen: bool, size: tuple[int, int] = (1920, 1080)) -> None:
@@ -84,6 +95,7 @@ def show(parts: KioskParts, fullscreen: bool, size: tuple[int, int] = (1920, 108
 def shutdown(parts: KioskParts) -> None:
     from kiosk.ui.workers import wait_for_workers
 
+    parts.operations.stop()
     parts.window.allow_close = True
     parts.window.close()
     wait_for_workers(10_000)

@@ -60,7 +60,9 @@ def _config_check(args) -> int:
 def _config_set_pin(args) -> int:
     from kiosk.ops.set_pin import run_set_pin
 
-    pin = sys.stdin.readline().strip() if args.pin_stdin else None
+    from kiosk.ops.set_pin import read_pin_stdin
+
+    pin = read_pin_stdin() if args.pin_stdin else None
     return run_set_pin(Path(args.config), pin)
 
 
@@ -68,9 +70,14 @@ def _run(args) -> int:
     config = load_or_report(args.config)
     if config is None:
         return 2
-    from kiosk.app import run
+    from kiosk.app import RESTART_EXIT_CODE, run
 
-    return run(config, exit_after_paint=args.exit_after_paint)
+    code = run(config, exit_after_paint=args.exit_after_paint)
+    if code == RESTART_EXIT_CODE:
+        # Central asked for a restart between visits: replace this process with a fresh one (same pid,
+        # so a supervising systemd unit keeps tracking it).
+        os.execv(sys.executable, [sys.executable, "-m", "kiosk", *sys.argv[1:]])
+    return code
 
 
 def has_display() -> bool:

@@ -33,6 +33,7 @@ class KioskController(QObject):
     ready = Signal()                      # services are up and the catalogue is shown
     startup_failed = Signal(str)
     print_finished = Signal(object)       # PrintOutcome
+    printer_status_read = Signal(object)  # PrinterStatus
 
     def __init__(self, terminal: Terminal, window: KioskWindow, ctx: UiContext, app=None):
         super().__init__()
@@ -127,14 +128,30 @@ class KioskController(QObject):
         run_async(self.terminal.printer_status, self._printer_status_read, lambda exc: None)
 
     def _printer_status_read(self, status) -> None:
+        self.printer_status_read.emit(status)
         self.printer_ready = status.ready
         self.printer_problem = "" if status.ready else status.describe(self.ctx.locale)
         self.refresh_catalog_views()
 
+    def apply_service_mode(self, out_of_service: bool, message: str, notice: str) -> None:
+        """Staff or central switched the terminal out of (or back into) service, or set a home notice."""
+        if out_of_service:
+            self.window.out_of_service.set_reason("oos.staff", message)
+            self.session.set_out_of_service("staff")
+        elif self.session.out_of_service_reason == "staff":
+            self.session.clear_out_of_service()
+            self._update_service_state()
+        if notice:
+            self.window.show_notice(notice, seconds=0)
+        else:
+            self.window.clear_notice()
+
     def _update_service_state(self) -> None:
         """Out of service when there is no catalogue to offer; back when there is."""
         has_catalog = bool(self.terminal.catalog and self.terminal.catalog.items())
-        if not has_catalog and self.session.stage == Stage.HOME:
+        if self.session.out_of_service_reason == "staff":
+            pass
+        elif not has_catalog and self.session.stage == Stage.HOME:
             self.window.out_of_service.set_reason("oos.central")
             self.session.set_out_of_service("central unreachable")
         elif has_catalog and self.session.stage == Stage.OUT_OF_SERVICE and \

@@ -98,9 +98,13 @@ class KioskWindow(QWidget):
         self.idle_warning.refresh()
 
     def show_notice(self, text: str, seconds: int = 8) -> None:
+        """A line under the header; `seconds=0` keeps it until it is cleared."""
         self.notice.setText(text)
         self.notice.show()
-        self.notice_timer.start(seconds * 1000)
+        if seconds:
+            self.notice_timer.start(seconds * 1000)
+        else:
+            self.notice_timer.stop()
 
     def clear_notice(self) -> None:
         self.notice.hide()
