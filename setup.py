@@ -36,6 +36,7 @@ setup(
             "pytest-qt>=4.4",
             "hypothesis>=6.100",
             "schemathesis>=3.30",
+            "opencv-python-headless>=4.8",
         ],
     },
     entry_points={"console_scripts": ["kiosk=kiosk.cli:main"]},

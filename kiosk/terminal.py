@@ -67,6 +67,9 @@ class Terminal:
                                     ca_bundle=central.ca_bundle)
         self.printer = PrinterService.from_config(self.config)
         self.refresh_catalog()
+        unfinished = self.printer.resume_unfinished()
+        if unfinished:
+            log.info("resumed %d unfinished print job(s) after a restart", len(unfinished))
 
     def _central_endpoint(self) -> CentralEndpoint:
         if self.config.is_embedded_central:

@@ -91,6 +91,7 @@ class HeadlessDemo:
             self.snap("login-scanned")
             phone.approve(user_code)
             self.wait_until("login completes", lambda: c.session.stage == Stage.CATALOG)
+            profile = c.visit.profile
             self.snap("catalog")
             item = c.terminal.catalog.most_used(1)[0]
             self.click("choose an item", w.catalog.tiles.tiles.get(item.id))
@@ -112,6 +113,9 @@ class HeadlessDemo:
             self.wait_until("back home", lambda: c.session.stage == Stage.HOME)
             if not c.session.visit.is_empty:
                 raise DemoStepFailed("the visit was not wiped at the end")
+            left = personal_data_left(w, profile)
+            if left:
+                raise DemoStepFailed(f"personal data left on screen after the visit: {left}")
             self.snap("home-after-visit")
             preview = c.last_print.preview_path
             if preview is None or not Path(preview).is_file():
@@ -136,6 +140,35 @@ class HeadlessDemo:
             sample = {"year": str(_dt.date.today().year - 1), "phone": "13800138000",
                       "digits": "12", "date": _dt.date.today().isoformat()}.get(f.type, "示范")
             widget.setText(sample)
+
+
+def widget_texts(root) -> list[str]:
+    """Every text a widget tree holds: labels, buttons, inputs, combo box entries, window titles."""
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QWidget
+
+    texts = []
+    for widget in [root, *root.findChildren(QWidget)]:
+        texts.append(widget.windowTitle())
+        texts.append(widget.toolTip())
+        if isinstance(widget, (QLabel, QAbstractButton, QLineEdit)):
+            texts.append(widget.text())
+        if isinstance(widget, QLineEdit):
+            texts.append(widget.placeholderText())
+        if isinstance(widget, QComboBox):
+            texts.extend(widget.itemText(i) for i in range(widget.count()))
+    return [t for t in texts if t]
+
+
+def personal_data_left(window, profile) -> list[str]:
+    """Which of the citizen's values (plain or masked) are still held by any widget of the window."""
+    from kiosk.core.masking import mask_id_number, mask_phone
+
+    if profile is None:
+        return []
+    needles = {"name": profile.name, "id_number": profile.id_number, "phone": profile.phone,
+               "masked id_number": mask_id_number(profile.id_number), "masked phone": mask_phone(profile.phone)}
+    texts = widget_texts(window)
+    return [what for what, value in needles.items() if value and any(value in t for t in texts)]
 
 
 def run_headless_demo(config: Config, out_dir: Path) -> int:

@@ -73,7 +73,7 @@ class LoginScreen(Screen):
         self.title.setText(tr("login.title"))
         self.steps.setText(tr("login.steps"))
         self.user_code.setText(tr("login.user_code", code=self._code) if self._code else "")
-        self.status.setText(tr(self._status_key))
+        self.status.setText(tr(self._status_key) if self._status_key else "")
         self.status.setVisible(bool(self._status_key))
         self.countdown.setText(tr("login.countdown", seconds=self._seconds_left) if self._code else "")
         self.scanner_hint.setText(tr("login.scanner_hint"))
