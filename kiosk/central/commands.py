@@ -1,7 +1,127 @@
-"""Sub-commands of `kiosk` owned by kiosk.central.
+"""Sub-commands of `kiosk` owned by kiosk.central: `central serve`, `central add-terminal`, `login-check`.
 
-Registered into the top-level parser by kiosk.cli."""
+Registered into the top-level parser by kiosk.cli; each returns an exit code and prints one line per error."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
 
 
 def register(subparsers) -> None:
     """Add this package's sub-commands to the `kiosk` parser."""
+    central = subparsers.add_parser("central", help="the reference central server")
+    sub = central.add_subparsers(dest="central_command", metavar="ACTION")
+    central.set_defaults(func=lambda args: _usage(central))
+
+    serve = sub.add_parser("serve", help="run the reference central server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8600, help="port to listen on (default 8600; 0 picks one)")
+    serve.add_argument("--db", required=True, help="SQLite file holding the server's data (created if missing)")
+    serve.add_argument("--public-url", default=None,
+                       help="base URL phones and printed slips use (default: the URL each request came to)")
+    serve.add_argument("--device-interval", type=int, default=None, help="RFC 8628 polling interval in seconds")
+    serve.add_argument("--catalog", default=None, help="catalogue JSON file (default: the sample catalogue)")
+    serve.set_defaults(func=_serve)
+
+    add = sub.add_parser("add-terminal", help="register a terminal and write its secret file (mode 0600)")
+    add.add_argument("--db", required=True, help="the server's SQLite file")
+    add.add_argument("--id", required=True, help="terminal id, e.g. T-0001")
+    add.add_argument("--name", required=True, help="name shown on the phone page, e.g. 1号自助终端")
+    add.add_argument("--hall", required=True, help="where the terminal stands, shown on the phone page")
+    add.add_argument("--secret-file", required=True,
+                     help="file for the terminal's secret: created if missing, reused if it exists")
+    add.set_defaults(func=_add_terminal)
+
+    check = subparsers.add_parser("login-check", help="try a QR login (RFC 8628 device flow) from this machine")
+    check.add_argument("--config", default=None, help="configuration file (default: the usual search)")
+    check.add_argument("--central", default=None,
+                       help="base URL of the authorization server (default: central.base_url of the configuration)")
+    check.add_argument("--client-id", default=None, help="client_id to send (default: terminal.id)")
+    check.add_argument("--secret-file", default=None,
+                       help="sign requests with this terminal secret (default: the configured one, when "
+                            "talking to the configured central)")
+    check.set_defaults(func=_login_check)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"kiosk: {message}", file=sys.stderr)
+    return code
+
+
+def _serve(args) -> int:
+    from werkzeug.serving import make_server
+
+    from kiosk.central.server.app import DEFAULT_DEVICE_INTERVAL, close_app, create_app
+    from kiosk.core.store import StoreError
+
+    if not 0 <= args.port <= 65535:
+        return _fail(f"--port must be from 0 to 65535, got {args.port}", 2)
+    try:
+        app = create_app(Path(args.db), public_base_url=args.public_url, catalog_path=args.catalog,
+                         device_interval=args.device_interval or DEFAULT_DEVICE_INTERVAL)
+    except (StoreError, OSError, ValueError, KeyError) as exc:
+        return _fail(f"cannot start the central server: {exc}")
+    try:
+        server = make_server(args.host, args.port, app, threaded=True)
+    except OSError as exc:
+        close_app(app)
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+    url = f"http://{args.host}:{server.server_port}"
+    print(f"central serving on {url}  (phone simulator {url}/phone, hall staff {url}/staff); Ctrl-C stops",
+          file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        close_app(app)
+    return 0
+
+
+def _add_terminal(args) -> int:
+    from kiosk.central.server.storage import CentralStore
+    from kiosk.central.signing import SecretFileError, create_secret_file, load_secret
+    from kiosk.core.store import StoreError
+
+    for name in ("id", "name", "hall"):
+        if not getattr(args, name).strip():
+            return _fail(f"--{name} must not be empty", 2)
+    path = Path(args.secret_file)
+    try:
+        secret = load_secret(path) if path.exists() else create_secret_file(path)
+    except SecretFileError as exc:
+        return _fail(str(exc))
+    try:
+        store = CentralStore(args.db)
+    except StoreError as exc:
+        return _fail(str(exc))
+    try:
+        store.register_terminal(args.id.strip(), args.name.strip(), args.hall.strip(), secret)
+    finally:
+        store.close()
+    print(f"terminal {args.id} registered; its secret is in {path} (mode 0600). In the terminal's config.toml "
+          f"set [central] credentials_file to a copy of that file.")
+    return 0
+
+
+def _login_check(args) -> int:
+    from kiosk.central.login_check import LoginCheckError, run_login_check
+    from kiosk.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        return _fail(f"configuration problem: {exc.problems[0]}" + (
+            f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""), 2)
+    try:
+        return run_login_check(config, central_url=args.central, client_id=args.client_id,
+                               secret_file=args.secret_file, out=sys.stdout)
+    except LoginCheckError as exc:
+        return _fail(str(exc))

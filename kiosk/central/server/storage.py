@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import sqlite3
 import time
@@ -83,6 +84,7 @@ class CentralStore:
         self.path = Path(path)
         self.clock = clock
         self.conn = open_db(self.path, SCHEMA)
+        os.chmod(self.path, 0o600)  # it holds terminal secrets; SQLite gives the WAL files the same mode
         self.lock = db_lock(self.conn)
         self._seed()
 
