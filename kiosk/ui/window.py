@@ -32,6 +32,7 @@ class KioskWindow(QWidget):
     """Fullscreen, frameless window holding every screen."""
 
     first_paint = Signal()
+    staff_requested = Signal()   # the hidden staff gesture was made
 
     def __init__(self, config: Config, ctx: UiContext):
         super().__init__()
