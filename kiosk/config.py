@@ -285,7 +285,7 @@ def parse_config(text: str, source: str, base_dir: Path) -> Config:
     for name, cls in _TOP_LEVEL.items():
         if name in sections:
             built[name] = _build(cls, sections[name], f"{name}.", problems, source)
-    if problems or built.get("terminal") is None:
+    if built.get("terminal") is None:
         raise ConfigError(problems or [f"{source}: section [terminal] is incomplete"])
     config = Config(**{k: v for k, v in built.items() if v is not None}, source=source, base_dir=str(base_dir))
     _check_semantics(config, problems, source)
