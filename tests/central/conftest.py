@@ -1,0 +1,185 @@
+"""Fixtures for the central API tests: the reference server on 127.0.0.1, clients, and a fault injector.
+
+Faults are injected by a WSGI middleware in front of the real app, so the client meets real HTTP."""
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from kiosk.central.client import CentralClient
+from kiosk.central.models import Token
+from kiosk.central.server.citizens import SAMPLE_CITIZENS
+from kiosk.central.server.embedded import EmbeddedCentral, start_embedded_central
+
+TERMINAL_ID = "T-TEST-0001"
+TERMINAL_NAME = "测试1号自助终端"
+HALL = "测试区政务服务中心"
+
+
+class FakeClock:
+    """A clock that moves only when told; `sleep` advances it, so waiting costs no real time."""
+
+    def __init__(self, start: float | None = None):
+        self.now = time.time() if start is None else start
+        self.lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self.lock:
+            return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self.lock:
+            self.now += max(0.0, seconds)
+
+    sleep = advance
+
+
+@dataclass
+class Fault:
+    """What to do to the next request whose path starts with `path`."""
+    path: str
+    status: int = 0
+    headers: dict = field(default_factory=dict)
+    body: bytes | None = None
+    content_type: str = "application/json"
+    delay_before: float = 0.0
+    delay_after: float = 0.0
+    truncate_to: int | None = None
+    times: int = 1
+
+
+class FaultInjector:
+    """WSGI middleware: applies queued faults, counts requests per path, otherwise passes through."""
+
+    def __init__(self, app):
+        self.app = app
+        self.faults: list[Fault] = []
+        self.hits: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def add(self, fault: Fault) -> None:
+        with self.lock:
+            self.faults.append(fault)
+
+    def _take(self, path: str) -> Fault | None:
+        with self.lock:
+            self.hits[path] = self.hits.get(path, 0) + 1
+            for f in self.faults:
+                if path.startswith(f.path) and f.times > 0:
+                    f.times -= 1
+                    return f
+        return None
+
+    def __call__(self, environ, start_response):
+        fault = self._take(environ.get("PATH_INFO", ""))
+        if fault is None:
+            return self.app(environ, start_response)
+        if fault.delay_before:
+            time.sleep(fault.delay_before)
+        if fault.status:
+            body = fault.body if fault.body is not None else b'{"error":"injected","error_description":"fault"}'
+            headers = [("Content-Type", fault.content_type), ("Content-Length", str(len(body)))]
+            headers += list(fault.headers.items())
+            start_response(f"{fault.status} Injected", headers)
+            return [body]
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(self.app(environ, capture))  # the real app runs and commits
+        if fault.delay_after:
+            time.sleep(fault.delay_after)
+        if fault.body is not None:
+            body = fault.body
+        if fault.truncate_to is not None:
+            body = body[:fault.truncate_to]
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() not in ("content-length", "content-type")]
+        headers += [("Content-Type", fault.content_type), ("Content-Length", str(len(body)))]
+        start_response(captured["status"], headers)
+        return [body]
+
+
+@dataclass
+class Central:
+    """A running reference server for one test, with its fault injector and clock."""
+    embedded: EmbeddedCentral
+    faults: FaultInjector
+    clock: object
+
+    @property
+    def base_url(self) -> str:
+        return self.embedded.base_url
+
+    @property
+    def secret(self) -> bytes:
+        return self.embedded.secret
+
+    @property
+    def store(self):
+        return self.embedded.app.extensions["central"].store
+
+    def client(self, **options) -> CentralClient:
+        defaults = dict(connect_timeout=1.0, read_timeout=3.0, backoff_base=0.01, backoff_cap=0.05,
+                        rng=random.Random(7))
+        defaults.update(options)
+        secret = defaults.pop("secret", self.secret)
+        terminal_id = defaults.pop("terminal_id", TERMINAL_ID)
+        return CentralClient(self.base_url, terminal_id, secret, **defaults)
+
+
+def start_central(data_dir: Path, **app_options) -> Central:
+    clock = app_options.get("clock", time.time)
+    embedded = start_embedded_central(data_dir, TERMINAL_ID, TERMINAL_NAME, HALL, **app_options)
+    app = embedded.app
+    injector = FaultInjector(app.wsgi_app)
+    app.wsgi_app = injector
+    return Central(embedded, injector, clock)
+
+
+@pytest.fixture
+def central(tmp_path):
+    server = start_central(tmp_path / "central")
+    yield server
+    server.embedded.stop()
+
+
+@pytest.fixture
+def central_factory(tmp_path):
+    """Start a server with options (clock, lifetimes, interval); all are stopped after the test."""
+    started: list[Central] = []
+
+    def start(**options) -> Central:
+        server = start_central(tmp_path / f"central-{len(started)}", **options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.embedded.stop()
+
+
+@pytest.fixture
+def client(central):
+    c = central.client()
+    yield c
+    c.close()
+
+
+def citizen_token(client: CentralClient, index: int = 0) -> Token:
+    """Log in as a sample citizen with the code of their electronic social security card."""
+    return client.login_with_code(SAMPLE_CITIZENS[index].card_code)
+
+
+def certificate_values(index: int = 0, **changes) -> dict[str, str]:
+    """A valid form for the social insurance certificate (sb-cbjfzm) of sample citizen `index`."""
+    c = SAMPLE_CITIZENS[index]
+    values = {"name": c.name, "id_number": c.id_number, "year_from": "2018", "year_to": "2023", "purpose": "购房"}
+    values.update(changes)
+    return values
