@@ -24,6 +24,7 @@ class KioskParts:
     window: object
     controller: object
     operations: object
+    staff: object
 
 
 def setup_logging(data_dir: Path, verbose: bool = False) -> Path:
@@ -81,7 +82,36 @@ def build_kiosk(config: Config) -> KioskParts:
     operations = Operations(controller)
     window.first_paint.connect(operations.first_paint)
     operations.restart_requested.connect(lambda: app.exit(RESTART_EXIT_CODE))
-    return KioskParts(app=app, terminal=terminal, window=window, controller=controller, operations=operations)
+    staff = build_staff_screen(config, window, controller, operations)
+    staff.restart_requested.connect(lambda: app.exit(RESTART_EXIT_CODE))
+    return KioskParts(app=app, terminal=terminal, window=window, controller=controller, operations=operations,
+                      staff=staff)
+
+
+def build_staff_screen(config: Config, window, controller, operations):
+    """The PIN-protected staff screen over the window, opened by the window's hidden gesture."""
+    from kiosk.ops.pin import PinGate
+    from kiosk.ops.staff_console import StaffConsole
+    from kiosk.ui.staff.screen import StaffScreen
+
+    terminal = controller.terminal
+    console = StaffConsole(terminal, operations.audit, operations.service, operations.heartbeat_state,
+                           config.data_dir / "logs" / "kiosk.log")
+    gate = PinGate(terminal.db, config.ui.staff_pin_hash, audit=operations.audit)
+    staff = StaffScreen(window, console, gate)
+
+    def open_staff() -> None:
+        if controller.session.active:
+            controller.end_visit("staff")
+        staff.open()
+
+    def staff_closed() -> None:
+        operations.refresh_service_mode()
+        controller.refresh_catalog_views()
+
+    window.staff_requested.connect(open_staff)
+    staff.closed.connect(staff_closed)
+    return staff
 
 
 def show(parts: KioskParts, fullscreen: bool, size: tuple[int, int] = (1920, 1080)) -> None:

@@ -143,6 +143,13 @@ class Operations(QObject):
         self.service.show_notice(command.message, "central")
         self._apply_service_mode()
 
+    def heartbeat_state(self):
+        return self.heartbeat.state if self.heartbeat else None
+
+    def refresh_service_mode(self) -> None:
+        """Re-read the service mode (after staff changed it) and show it."""
+        self._apply_service_mode()
+
     def _apply_service_mode(self) -> None:
         mode = self.service.current()
         self.controller.apply_service_mode(mode.out_of_service, mode.message, mode.notice)
