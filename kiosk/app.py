@@ -132,6 +132,21 @@ def shutdown(parts: KioskParts) -> None:
     parts.terminal.stop()
 
 
+def stop_on_signals(app) -> None:
+    """SIGTERM and SIGINT end the event loop cleanly (systemd stop, Ctrl+C on a technician's console).
+
+    Python runs signal handlers only between bytecodes, so a timer wakes the interpreter twice a second."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: app.exit(0))
+    waker = QTimer(app)
+    waker.timeout.connect(lambda: None)
+    waker.start(500)
+
+
 def run(config: Config, *, exit_after_paint: bool = False) -> int:
     """Run the kiosk until the application quits; returns the exit code."""
     setup_logging(config.data_dir)
@@ -146,6 +161,7 @@ def run(config: Config, *, exit_after_paint: bool = False) -> int:
         parts.window.first_paint.connect(report_and_quit)
     else:
         parts.controller.start()
+    stop_on_signals(parts.app)
     show(parts, config.ui.fullscreen)
     code = parts.app.exec()
     shutdown(parts)
