@@ -185,7 +185,7 @@ def profile():
 def catalog():
     signed_terminal()
     served = central().catalog
-    if served.etag in request.if_none_match.as_set() or request.if_none_match.star_tag:
+    if request.if_none_match.contains(served.etag.strip('"')) or request.if_none_match.star_tag:
         resp = Response(status=304)
     else:
         resp = _json(served.public)

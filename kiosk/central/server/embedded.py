@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "central.sqlite3"
 SECRET_NAME = "terminal-secret"
+SHUTDOWN_POLL = 0.1  # seconds; how quickly stop() is noticed
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -58,7 +59,8 @@ def start_embedded_central(data_dir: Path, terminal_id: str, terminal_name: str,
     app.extensions["central"].store.register_terminal(terminal_id, terminal_name, hall, secret)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
     base_url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, name="embedded-central", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL},
+                              name="embedded-central", daemon=True)
     thread.start()
     log.info("embedded central listening on %s", base_url)
     return EmbeddedCentral(base_url, secret, data_dir, server, thread, app)
