@@ -11,10 +11,12 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from kiosk.central.errors import CentralRefused, CentralUnavailable, LoginExpired
 from kiosk.core.catalog import unavailable_reason
 from kiosk.core.forms import check_form
+from kiosk.core.item_search import search_items
 from kiosk.core.session import Session, Stage, Visit
 from kiosk.i18n import DEFAULT_LOCALE
 from kiosk.terminal import Terminal
 from kiosk.ui.idle import IdleWatcher
+from kiosk.ui.login_driver import LoginDriver
 from kiosk.ui.screens.base import UiContext
 from kiosk.ui.voice import Voice
 from kiosk.ui.window import KioskWindow
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 
 DONE_SECONDS = 15
 PRINTER_CHECK_MS = 30_000
+CENTRAL_RETRY_MS = 15_000     # while central is unreachable, try again this often (in the background)
+SUBMIT_GRACE_MS = 3_000       # a submission waits this long on screen, cancellable, before it is sent
 
 
 class KioskController(QObject):
@@ -43,10 +47,6 @@ class KioskController(QObject):
         self.config = terminal.config
         self.session = Session()
         self.voice = Voice(enabled=self.config.ui.voice)
-        self.flow = None
-        self.authorization = None
-        self.auth_started = 0.0
-        self.polling = False
         self.pending_item_id = ""
         self.visit_generation = 0
         self.services_up = False
@@ -62,13 +62,26 @@ class KioskController(QObject):
         self.idle.expired.connect(lambda: self.end_visit("idle"))
         self.window.idle_warning.continue_requested.connect(self._idle_continue)
         self.window.idle_warning.end_requested.connect(lambda: self.end_visit("citizen"))
-        self.login_timer = QTimer(self)
-        self.login_timer.timeout.connect(self._login_tick)
+        self.login_driver = LoginDriver(lambda: self.terminal.client if self.services_up else None, self)
+        self.login_driver.code_shown.connect(self._show_code)
+        self.login_driver.status.connect(lambda key: self.window.login.show_status(key))
+        self.login_driver.countdown.connect(lambda left: self.window.login.show_status(self.window.login._status_key, left))
+        self.login_driver.scanned.connect(self._code_scanned)
+        self.login_driver.token_ready.connect(self._token_ready)
+        self.window.scanner.code_scanned.connect(self._scanner_code)
         self.done_timer = QTimer(self)
         self.done_timer.timeout.connect(self._done_tick)
         self.done_seconds = 0
         self.printer_timer = QTimer(self)
         self.printer_timer.timeout.connect(self.check_printer)
+        self.recovery_timer = QTimer(self)
+        self.recovery_timer.timeout.connect(self._retry_central)
+        self.recovery_timer.start(CENTRAL_RETRY_MS)
+        self._retrying = False
+        self.submit_grace_ms = SUBMIT_GRACE_MS
+        self.send_timer = QTimer(self)
+        self.send_timer.timeout.connect(self._send_tick)
+        self._send_at = 0.0
         self._connect_screens()
         self.window.show_stage(Stage.HOME, self.session.visit)
         self.terminal.open_storage()
@@ -98,6 +111,7 @@ class KioskController(QObject):
         w.item.back_requested.connect(lambda: self.session.fire("browse"))
         w.confirm.edit_requested.connect(lambda: self.session.fire("edit"))
         w.confirm.submit_requested.connect(self.submit)
+        w.submitting.cancel_requested.connect(self.cancel_submit)
         w.printing.continue_requested.connect(self._print_acknowledged)
         w.rating.rated.connect(self.rate)
         w.rating.skipped.connect(lambda: self.session.fire("rating_skipped"))
@@ -111,16 +125,42 @@ class KioskController(QObject):
 
     def _services_started(self, _result) -> None:
         self.services_up = True
+        self._retrying = False
+        if self.session.out_of_service_reason == "start-up failed":
+            self.session.out_of_service_reason = "central unreachable"
+        self.login_driver.set_active(self.session.stage in (Stage.HOME, Stage.LOGIN))
         self.check_printer()
         self.printer_timer.start(PRINTER_CHECK_MS)
         self._update_service_state()
         self.ready.emit()
 
     def _services_failed(self, exc: Exception) -> None:
-        log.error("terminal services failed to start: %s", exc)
+        log.error("terminal services failed to start: %s", type(exc).__name__)
+        self._retrying = False
         self.session.set_out_of_service("start-up failed")
         self.window.out_of_service.set_reason("oos.central")
         self.startup_failed.emit(str(exc))
+
+    def _retry_central(self) -> None:
+        """While central cannot be reached, try again in the background; the screens follow by themselves."""
+        if self._retrying:
+            return
+        if not self.services_up:
+            if self.session.out_of_service_reason == "start-up failed":
+                self._retrying = True
+                run_async(self.terminal.start, self._services_started, self._services_failed)
+            return
+        if self.terminal.central_reachable and self.session.stage != Stage.OUT_OF_SERVICE:
+            return
+        if self.session.active:
+            return
+
+        def done(_result=None) -> None:
+            self._retrying = False
+            self._update_service_state()
+
+        self._retrying = True
+        run_async(self.terminal.refresh_catalog, done, lambda exc: done())
 
     def check_printer(self) -> None:
         if not self.services_up:
@@ -181,7 +221,7 @@ class KioskController(QObject):
         store = self.terminal.catalog
         if store is None:
             return
-        items = [it for it in store.search(text) if not category or it.category == category]
+        items = [it for it in search_items(store.most_used(limit=0), text) if not category or it.category == category]
         self.window.catalog.show_items(self._entries(items))
 
     # The citizen's path
@@ -190,8 +230,11 @@ class KioskController(QObject):
         self.window.show_stage(new, self.visit)
         self.idle.arm(new not in (Stage.HOME, Stage.OUT_OF_SERVICE, Stage.SUBMITTING, Stage.PRINTING))
         self.window.idle_warning.hide()
-        if new != Stage.LOGIN:
-            self.login_timer.stop()
+        self.login_driver.set_active(self.services_up and new in (Stage.HOME, Stage.LOGIN) and self.visit.token is None)
+        auth = self.authorization
+        if new == Stage.LOGIN and auth is not None:
+            self.window.login.show_code(auth.verification_uri_complete, auth.user_code,
+                                        self.login_driver.seconds_left())
         if new == Stage.DONE:
             self.done_seconds = DONE_SECONDS
             self.window.done.set_seconds_left(DONE_SECONDS)
@@ -205,90 +248,61 @@ class KioskController(QObject):
         self.stage_changed.emit(new)
 
     def begin_login(self) -> None:
-        from kiosk.central.device_flow import DeviceFlow
-
+        """扫码登录 tapped (or an item that needs a login): show the login screen with the live code."""
         if not self.services_up:
             return
         if self.session.can("start_login"):
             self.session.fire("start_login")
-        self.flow = DeviceFlow(self.terminal.client)
-        self.authorization = None
-        self._request_code()
-        self.login_timer.start(500)
+        self.login_driver.set_active(True)
 
-    def _request_code(self) -> None:
-        generation = self.visit_generation
-        flow = self.flow
-        self.window.login.show_status("login.waiting")
-        run_async(flow.start, lambda auth: self._code_ready(generation, flow, auth),
-                  lambda exc: self._login_failed(generation, exc))
+    @property
+    def authorization(self):
+        """The login code on screen now (None while none is)."""
+        return self.login_driver.authorization
 
-    def _code_ready(self, generation: int, flow, auth) -> None:
-        if generation != self.visit_generation or flow is not self.flow or self.session.stage != Stage.LOGIN:
-            return
-        self.authorization = auth
-        self.auth_started = time.monotonic()
-        self.window.login.show_code(auth.verification_uri_complete, auth.user_code, auth.expires_in)
-        self.window.login.show_status("")
+    def _show_code(self, uri: str, user_code: str, seconds: int) -> None:
+        self.window.home.show_login_code(uri, user_code)
+        if uri:
+            self.window.login.show_code(uri, user_code, seconds)
+        else:
+            self.window.login.clear_code()
 
-    def _login_failed(self, generation: int, exc: Exception) -> None:
-        if generation != self.visit_generation or self.session.stage != Stage.LOGIN:
-            return
-        log.warning("login could not start: %s", type(exc).__name__)
-        self.window.login.show_status("login.unavailable")
-
-    def _login_tick(self) -> None:
-        if self.session.stage != Stage.LOGIN or self.authorization is None or self.flow is None:
-            return
-        left = max(0, int(self.authorization.expires_in - (time.monotonic() - self.auth_started)))
-        self.window.login.show_status(self.window.login._status_key, left)
-        if self.polling or self.flow.seconds_until_poll() > 0:
-            return
-        self.polling = True
-        generation, flow = self.visit_generation, self.flow
-        run_async(flow.poll, lambda progress: self._login_progress(generation, flow, progress),
-                  lambda exc: self._login_poll_failed(generation, exc))
-
-    def _login_poll_failed(self, generation: int, exc: Exception) -> None:
-        self.polling = False
-        if generation == self.visit_generation and self.session.stage == Stage.LOGIN:
-            log.warning("login poll failed: %s", type(exc).__name__)
-
-    def _login_progress(self, generation: int, flow, progress) -> None:
-        self.polling = False
-        if generation != self.visit_generation or flow is not self.flow or self.session.stage != Stage.LOGIN:
-            return
-        state = progress.state
-        if state == "scanned":
+    def _code_scanned(self) -> None:
+        """The citizen scanned the code on home: move to the login screen, which says to confirm on the phone."""
+        if self.session.stage == Stage.HOME:
+            self.session.fire("start_login")
             self.window.login.show_status("login.scanned")
-        elif state == "denied":
-            self.window.login.show_status("login.denied")
-            self.authorization = None
-            QTimer.singleShot(4000, lambda: self._fresh_code(generation))
-        elif state == "expired":
-            self._fresh_code(generation, "login.expired")
-        elif state == "approved":
-            self.authorization = None
-            self.login_timer.stop()
-            self.window.login.show_status("login.loading_profile")
-            token = progress.token
-            run_async(lambda: self.terminal.fetch_profile(token),
-                      lambda profile: self._logged_in(generation, token, profile),
-                      lambda exc: self._login_failed(generation, exc))
 
-    def _fresh_code(self, generation: int, status_key: str = "") -> None:
-        if generation != self.visit_generation or self.session.stage != Stage.LOGIN:
+    def _scanner_code(self, code: str) -> None:
+        if not self.services_up or self.visit.token is not None or \
+                self.session.stage not in (Stage.HOME, Stage.LOGIN, Stage.CATALOG):
             return
-        self.authorization = None
-        self._request_code()
-        if status_key:
-            QTimer.singleShot(0, lambda: self.window.login.show_status(status_key))
+        if self.session.can("start_login"):
+            self.session.fire("start_login")
+        self.login_driver.login_with_code(code)
+
+    def _token_ready(self, token) -> None:
+        if self.session.stage == Stage.HOME:
+            self.session.fire("start_login")
+        if self.session.stage != Stage.LOGIN:
+            run_async(lambda: self.terminal.revoke(token), lambda _: None)
+            return
+        generation = self.visit_generation
+        run_async(lambda: self.terminal.fetch_profile(token),
+                  lambda profile: self._logged_in(generation, token, profile),
+                  lambda exc: self._profile_failed(generation, token, exc))
+
+    def _profile_failed(self, generation: int, token, exc: Exception) -> None:
+        log.warning("profile could not be read: %s", type(exc).__name__)
+        run_async(lambda: self.terminal.revoke(token), lambda _: None)
+        if generation == self.visit_generation and self.session.stage == Stage.LOGIN:
+            self.window.login.show_status("login.unavailable")
+            self.login_driver.set_active(True)
 
     def _logged_in(self, generation: int, token, profile) -> None:
         if generation != self.visit_generation or self.session.stage != Stage.LOGIN:
             run_async(lambda: self.terminal.revoke(token), lambda _: None)
             return
-        self.flow = None
         self.session.set_login(token, profile)
         if self.pending_item_id:
             item_id, self.pending_item_id = self.pending_item_id, ""
@@ -329,9 +343,30 @@ class KioskController(QObject):
         self.session.fire("review")
 
     def submit(self) -> None:
+        """确认提交: show the submitting screen; the request leaves after a short, cancellable wait."""
         if not self.session.can("confirm"):
             return
         self.session.fire("confirm")
+        self._send_at = time.monotonic() + self.submit_grace_ms / 1000
+        self.window.submitting.show_waiting(max(1, round(self.submit_grace_ms / 1000)))
+        self.send_timer.start(min(200, self.submit_grace_ms) or 1)
+
+    def cancel_submit(self) -> None:
+        """Cancel while nothing has been sent: back to the confirm screen, nothing stored, nothing sent."""
+        if self.send_timer.isActive() and self.session.can("submit_cancelled"):
+            self.send_timer.stop()
+            self.session.fire("submit_cancelled")
+
+    def _send_tick(self) -> None:
+        if self.session.stage != Stage.SUBMITTING:
+            self.send_timer.stop()
+            return
+        left = self._send_at - time.monotonic()
+        if left > 0:
+            self.window.submitting.show_waiting(int(left) + 1)
+            return
+        self.send_timer.stop()
+        self.window.submitting.show_sent()
         generation = self.visit_generation
         visit = self.visit
         run_async(lambda: self.terminal.submit(visit), lambda result: self._submitted(generation, result),
@@ -374,19 +409,19 @@ class KioskController(QObject):
             self.session.fire("printed")
             return
         self.visit.print_ok = False
-        self._show_print_failure(outcome.status.describe(self.ctx.locale))
+        self._show_print_failure(outcome.status.describe(self.ctx.locale), outcome.status.advice(self.ctx.locale))
 
     def _print_failed(self, generation: int, exc: Exception) -> None:
         log.error("printing failed: %s", type(exc).__name__)
         if generation == self.visit_generation and self.session.stage == Stage.PRINTING:
             self.visit.print_ok = False
-            self._show_print_failure(type(exc).__name__)
+            self._show_print_failure(self.ctx.tr("print.unknown_problem"))
 
-    def _show_print_failure(self, problem: str) -> None:
+    def _show_print_failure(self, problem: str, advice: str = "") -> None:
         result = self.visit.result
         url = result.document.verification_url if result and result.document else ""
         self.visit.print_problem = problem
-        self.window.printing.show_failure(problem, result.application_number if result else "", url)
+        self.window.printing.show_failure(problem, result.application_number if result else "", url, advice)
         self.check_printer()
 
     def _print_acknowledged(self) -> None:
@@ -406,8 +441,7 @@ class KioskController(QObject):
         """Leave the visit from wherever it is: revoke the token, wipe, reset language and mode."""
         token = self.visit.token
         self.visit_generation += 1
-        self.flow = None
-        self.authorization = None
+        self.login_driver.reset()
         self.pending_item_id = ""
         if self.session.stage == Stage.DONE:
             self.session.fire("finish")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QVBoxLayout
 
 from kiosk.ui.screens.base import UiContext
 from kiosk.ui.widgets import button, label
@@ -27,18 +27,28 @@ class Header(QFrame):
         self.setAttribute(Qt.WA_StyledBackground, True)
         self.ctx = ctx
         self.clock = clock
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(32, 12, 32, 12)
-        layout.setSpacing(16)
+        self.layout_box = QBoxLayout(QBoxLayout.LeftToRight, self)
+        self.layout_box.setContentsMargins(32, 12, 32, 12)
+        self.layout_box.setSpacing(16)
+        info = QHBoxLayout()
+        info.setSpacing(16)
         names = QVBoxLayout()
-        self.hall = label(hall, role="header_title", wrap=False)
-        self.terminal = label(terminal_name, wrap=False)
+        names.setSpacing(2)
+        self.hall = label(hall, role="header_title")
+        self.hall.setObjectName("hall_name")
+        self.terminal = label(terminal_name)
+        self.terminal.setObjectName("terminal_name")
         names.addWidget(self.hall)
         names.addWidget(self.terminal)
-        layout.addLayout(names, 1)
+        info.addLayout(names, 1)
         self.time = label(role="header_title", wrap=False, align=Qt.AlignCenter)
         self.time.setObjectName("clock")
-        layout.addWidget(self.time)
+        info.addWidget(self.time)
+        self.layout_box.addLayout(info, 1)
+        layout = QHBoxLayout()
+        layout.setSpacing(12)
+        self.buttons_row = layout
+        self.layout_box.addLayout(layout)
         self.home_button = button(role="header", on_click=self.home_requested.emit)
         self.home_button.setObjectName("header_home")
         self.voice_button = button(role="header", on_click=self.voice_requested.emit)
@@ -63,6 +73,10 @@ class Header(QFrame):
             self.time.setText(now.strftime("%Y-%m-%d %a %H:%M"))
         else:
             self.time.setText(f"{now:%Y年%m月%d日} 星期{WEEKDAYS_ZH[now.weekday()]} {now:%H:%M}")
+
+    def set_portrait(self, portrait: bool) -> None:
+        """Portrait: names and clock on one line, the buttons on the next."""
+        self.layout_box.setDirection(QBoxLayout.TopToBottom if portrait else QBoxLayout.LeftToRight)
 
     def show_home_button(self, visible: bool) -> None:
         self.home_button.setVisible(visible)

@@ -99,12 +99,23 @@ QPushButton[role="header"] {{ background: transparent; color: {p.primary_text}; 
     padding: 6px 12px; }}
 QPushButton[role="tile"] {{ text-align: left; padding: 12px 20px; background: {p.surface}; color: {p.text};
     border: 2px solid {p.border}; }}
+QLabel[role="tile_name"] {{ color: {p.text}; font-size: {s.button_text}px; font-weight: 600; background: transparent; }}
+QLabel[role="tile_reason"] {{ color: {p.error_text}; font-size: {s.body}px; background: transparent; }}
+QLabel[role="tile_name"]:disabled, QLabel[role="tile_reason"]:disabled {{ color: {p.disabled_text}; }}
+QPushButton[role="category"] {{ padding: 6px 12px; }}
+QPushButton[role="category"][selected="true"] {{ background: {p.primary}; color: {p.primary_text}; }}
 QPushButton:disabled {{ background: {p.disabled_bg}; color: {p.disabled_text}; border: 2px dashed {p.border}; }}
 QLineEdit, QComboBox {{ font-size: {s.body}px; min-height: {s.touch_min}px; padding: 4px 12px;
     background: {p.surface}; color: {p.text}; border: 2px solid {p.border}; border-radius: 8px; }}
 QLineEdit:focus {{ border: 3px solid {p.primary}; }}
+QLineEdit[readOnly="true"] {{ background: {p.background}; }}
 QLineEdit[invalid="true"] {{ border: 3px solid {p.error_text}; }}
 QScrollArea, QScrollArea > QWidget > QWidget {{ border: none; background: transparent; }}
+QComboBox QAbstractItemView {{ font-size: {s.body}px; background: {p.surface}; color: {p.text};
+    selection-background-color: {p.primary}; selection-color: {p.primary_text}; }}
+QComboBox QAbstractItemView::item {{ min-height: {s.touch_min}px; }}
+QComboBox::drop-down {{ width: {s.touch_min}px; }}
+QScrollBar:vertical {{ width: {s.spacing * 2}px; }}
 QProgressBar {{ min-height: 24px; border: 1px solid {p.border}; border-radius: 6px; background: {p.surface}; }}
 QProgressBar::chunk {{ background: {p.primary}; }}
 """

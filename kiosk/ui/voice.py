@@ -1,44 +1,68 @@
 """Voice prompts through Qt's text-to-speech, when an engine is present; silent otherwise.
 
-The engine is created on first use so start-up does not wait for it."""
+The engine is looked up on first use (start-up does not wait for it) through one replaceable function."""
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 log = logging.getLogger(__name__)
+
+
+def find_engine():
+    """A QTextToSpeech on the first real engine, or None when the system has none (or no module)."""
+    try:
+        from PySide6.QtTextToSpeech import QTextToSpeech
+    except ImportError as exc:  # the module or a library it needs (e.g. libpulse) is missing
+        log.info("text-to-speech unavailable (%s); voice prompts are off", exc)
+        return None
+    engines = [name for name in QTextToSpeech.availableEngines() if name != "mock"]
+    if not engines:
+        log.info("no text-to-speech engine; voice prompts are off")
+        return None
+    engine = QTextToSpeech(engines[0])
+    if engine.state() == QTextToSpeech.State.Error:
+        log.info("text-to-speech engine %s failed to start; voice prompts are off", engines[0])
+        return None
+    return engine
 
 
 class Voice:
     """Says a prompt in the current language; quietly does nothing without an engine."""
 
-    def __init__(self, enabled: bool = True):
+    def __init__(self, enabled: bool = True, engine_lookup: Callable[[], object] = find_engine):
         self.enabled = enabled
+        self.engine_lookup = engine_lookup
         self._engine = None
         self._tried = False
         self.last_spoken = ""
 
-    def _get_engine(self):
-        if self._tried:
-            return self._engine
-        self._tried = True
-        try:
-            from PySide6.QtTextToSpeech import QTextToSpeech
+    @property
+    def available(self) -> bool:
+        """True when prompts are on and an engine was found."""
+        return self.enabled and self._get_engine() is not None
 
-            if QTextToSpeech.availableEngines():
-                self._engine = QTextToSpeech()
-        except ImportError:
-            log.info("text-to-speech is not installed; voice prompts are off")
+    def _get_engine(self):
+        if not self._tried:
+            self._tried = True
+            try:
+                self._engine = self.engine_lookup()
+            except Exception as exc:  # a broken speech backend must never stop the kiosk
+                log.warning("text-to-speech engine unusable: %s", type(exc).__name__)
+                self._engine = None
         return self._engine
 
-    def say(self, text: str, locale: str) -> None:
+    def say(self, text: str, locale: str) -> bool:
+        """Speak `text`; returns whether it was handed to an engine."""
         self.last_spoken = text
-        if not self.enabled:
-            return
+        if not self.enabled or not text:
+            return False
         engine = self._get_engine()
         if engine is None:
-            return
+            return False
         from PySide6.QtCore import QLocale
 
         engine.setLocale(QLocale(QLocale.Chinese, QLocale.China) if locale == "zh_CN" else QLocale(QLocale.English))
         engine.stop()
         engine.say(text)
+        return True

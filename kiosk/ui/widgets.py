@@ -1,4 +1,4 @@
-"""Small reusable widgets: role-styled labels and buttons, a QR image, a card, a numeric keypad.
+"""Small reusable widgets: role-styled labels and buttons, item tiles, button grids, a QR image, a keypad.
 
 Styling comes from theme.py through the `role` property; nothing here knows about sessions."""
 from __future__ import annotations
@@ -31,6 +31,71 @@ def button(text: str = "", role: str = "", on_click=None) -> QPushButton:
     if on_click is not None:
         widget.clicked.connect(on_click)
     return widget
+
+
+class Tile(QPushButton):
+    """A large button whose name wraps onto several lines, with an optional second line saying why it is off."""
+
+    def __init__(self, name: str, reason: str = ""):
+        super().__init__()
+        self.setProperty("role", "tile")
+        self.setFocusPolicy(Qt.NoFocus)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Minimum)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 12, 20, 12)
+        layout.setSpacing(4)
+        self.name_label = label(name, role="tile_name")
+        self.reason_label = label(("⚠ " + reason) if reason else "", role="tile_reason")
+        self.reason_label.setVisible(bool(reason))
+        for part in (self.name_label, self.reason_label):
+            part.setAttribute(Qt.WA_TransparentForMouseEvents, True)
+            layout.addWidget(part)
+        self.setAccessibleName(f"{name} {reason}".strip())
+        self.setEnabled(not reason)
+
+    def sizeHint(self):
+        return self.layout().sizeHint().expandedTo(self.minimumSizeHint())
+
+    def minimumSizeHint(self):
+        hint = self.layout().minimumSize()
+        hint.setHeight(max(hint.height(), self.minimumHeight()))
+        return hint
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return max(self.layout().totalHeightForWidth(width), self.minimumHeight())
+
+
+class ButtonGrid(QWidget):
+    """Buttons laid out in rows of `columns`; re-flows when the column count changes."""
+
+    def __init__(self, columns: int = 4, spacing: int = 12):
+        super().__init__()
+        self.columns = columns
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(spacing)
+        self.buttons: list[QWidget] = []
+
+    def set_buttons(self, buttons: list[QWidget]) -> None:
+        clear_layout(self.grid)
+        self.buttons = list(buttons)
+        self._place()
+
+    def set_columns(self, columns: int) -> None:
+        if columns != self.columns:
+            self.columns = columns
+            for b in self.buttons:
+                self.grid.removeWidget(b)
+            self._place()
+
+    def _place(self) -> None:
+        for i, b in enumerate(self.buttons):
+            self.grid.addWidget(b, i // self.columns, i % self.columns)
+        for c in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(c, 1 if c < self.columns else 0)
 
 
 def clear_layout(layout) -> None:
@@ -74,6 +139,13 @@ class QrView(QLabel):
         self.setAlignment(Qt.AlignCenter)
         self.setFixedSize(size_px + 16, size_px + 16)
         self.setStyleSheet("background: white; border-radius: 8px;")
+
+    def set_size(self, size_px: int) -> None:
+        """Change the QR's size (e.g. for portrait) and redraw what it shows."""
+        self.size_px = size_px
+        self.setFixedSize(size_px + 16, size_px + 16)
+        if self.data:
+            self.setPixmap(qr_pixmap(self.data, size_px))
 
     def show_data(self, data: str) -> None:
         self.data = data

@@ -4,13 +4,14 @@ It displays; kiosk.ui.controller decides. No window frame, no context menus, no 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config import Config
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.header import Header
 from kiosk.ui.idle import IdleWarning
+from kiosk.ui.lockdown import Lockdown, is_blocked_key
+from kiosk.ui.scanner_input import ScannerInput
 from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.screens.catalog import CatalogScreen
 from kiosk.ui.screens.confirm import ConfirmScreen
@@ -24,14 +25,13 @@ from kiosk.ui.screens.rating import RatingScreen
 from kiosk.ui.theme import stylesheet
 from kiosk.ui.widgets import label
 
-BLOCKED_SHORTCUTS = (QKeySequence("Alt+F4"), QKeySequence("Ctrl+Q"), QKeySequence("Ctrl+W"),
-                     QKeySequence("Escape"), QKeySequence("Alt+Tab"), QKeySequence("Ctrl+Alt+Backspace"))
-
 
 class KioskWindow(QWidget):
     """Fullscreen, frameless window holding every screen."""
 
     first_paint = Signal()
+    staff_requested = Signal()     # the hidden gesture: five taps in the top-left corner within 3 s
+    orientation_changed = Signal(bool)   # True for portrait
     staff_requested = Signal()   # the hidden staff gesture was made
 
     def __init__(self, config: Config, ctx: UiContext):
@@ -66,6 +66,13 @@ class KioskWindow(QWidget):
         self.notice_timer.setSingleShot(True)
         self.notice_timer.timeout.connect(self.notice.hide)
         self.current: Screen = self.screens[Stage.HOME]
+        self.portrait = False
+        self.lockdown = Lockdown(self)
+        self.lockdown.staff_gesture.connect(self.staff_requested.emit)
+        self.scanner = ScannerInput(self)
+        app = QApplication.instance()
+        app.installEventFilter(self.lockdown)
+        app.installEventFilter(self.scanner)
         self.apply_theme()
 
     # Typed access for the controller and tests
@@ -96,6 +103,7 @@ class KioskWindow(QWidget):
         self.header.refresh()
         for screen in self.screens.values():
             screen.refresh(None)
+            screen.set_portrait(self.portrait)
         self.idle_warning.refresh()
 
     def show_notice(self, text: str, seconds: int = 8) -> None:
@@ -114,9 +122,7 @@ class KioskWindow(QWidget):
     # Lockdown
 
     def keyPressEvent(self, event) -> None:
-        combo = QKeySequence(event.keyCombination())
-        if any(combo.matches(s) == QKeySequence.ExactMatch for s in BLOCKED_SHORTCUTS) or \
-                event.key() in (Qt.Key_Escape, Qt.Key_F4):
+        if is_blocked_key(event.key(), event.modifiers()):
             event.accept()
             return
         super().keyPressEvent(event)
@@ -146,5 +152,16 @@ class KioskWindow(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self.set_portrait(self.height() > self.width())
         if self.idle_warning.isVisible():
             self.idle_warning.setGeometry(self.rect())
+
+    def set_portrait(self, portrait: bool) -> None:
+        """Arrange every screen in a column (portrait) or in rows (landscape)."""
+        if portrait == self.portrait:
+            return
+        self.portrait = portrait
+        self.header.set_portrait(portrait)
+        for screen in self.screens.values():
+            screen.set_portrait(portrait)
+        self.orientation_changed.emit(portrait)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.core.session import Stage, Visit
 from kiosk.i18n import DEFAULT_LOCALE, tr
@@ -45,6 +45,25 @@ class Screen(QWidget):
         self.root = QVBoxLayout(self)
         self.root.setContentsMargins(48, 32, 48, 32)
         self.root.setSpacing(20)
+        self.portrait = False
+        self._flip_rows: list[QBoxLayout] = []
+
+    def flip_row(self, spacing: int = 24) -> QBoxLayout:
+        """A row in landscape that becomes a column in portrait."""
+        row = QBoxLayout(QBoxLayout.LeftToRight)
+        row.setSpacing(spacing)
+        self._flip_rows.append(row)
+        return row
+
+    def set_portrait(self, portrait: bool) -> None:
+        """Re-arrange for a tall screen (columns) or a wide one (rows)."""
+        self.portrait = portrait
+        for row in self._flip_rows:
+            row.setDirection(QBoxLayout.TopToBottom if portrait else QBoxLayout.LeftToRight)
+        self.arrange(portrait)
+
+    def arrange(self, portrait: bool) -> None:
+        """Screen-specific changes beyond flipping rows (e.g. how many tile columns)."""
 
     def enter(self, visit: Visit) -> None:
         """Called when the screen becomes current."""

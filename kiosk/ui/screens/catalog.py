@@ -3,15 +3,15 @@
 Items that cannot be done now are shown disabled with the reason in words."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QScrollArea
 
 from kiosk.central.models import CatalogItem, Category
 from kiosk.core.masking import mask_name
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
-from kiosk.ui.screens.tiles import ItemTiles
-from kiosk.ui.widgets import clear_layout, button, label
+from kiosk.ui.screens.tiles import ItemTiles, category_buttons
+from kiosk.ui.widgets import ButtonGrid, button, label
 
 
 class CatalogScreen(Screen):
@@ -35,18 +35,20 @@ class CatalogScreen(Screen):
         self.root.addLayout(top)
         self.search = QLineEdit()
         self.search.setObjectName("search")
+        self.search.setContextMenuPolicy(Qt.NoContextMenu)
         self.search.textChanged.connect(lambda text: self.query_changed.emit(text, self.category))
         self.root.addWidget(self.search)
-        self.category_row = QHBoxLayout()
-        self.category_row.setSpacing(12)
-        self.root.addLayout(self.category_row)
+        self.categories = ButtonGrid(columns=7)
+        self.root.addWidget(self.categories)
         self.tiles = ItemTiles(columns=2)
         self.tiles.chosen.connect(self.item_chosen.emit)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.tiles)
-        self.root.addWidget(scroll, 1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.tiles)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.root.addWidget(self.scroll, 1)
         self.empty = label(role="muted")
+        self.empty.setObjectName("catalog_empty")
         self.root.addWidget(self.empty)
         self.category = ""
         self._categories: tuple[Category, ...] = ()
@@ -55,19 +57,34 @@ class CatalogScreen(Screen):
 
     def set_categories(self, categories: tuple[Category, ...]) -> None:
         self._categories = categories
+        self._show_categories()
 
     def choose_category(self, category_id: str) -> None:
         self.category = category_id
+        self._show_categories()
         self.query_changed.emit(self.search.text(), category_id)
 
     def show_items(self, entries: list[tuple[CatalogItem, str]]) -> None:
         self._entries = entries
         self.tiles.show_items(entries, self.ctx.en)
         self.empty.setText("" if entries else self.ctx.tr("catalog.no_match"))
+        self.empty.setVisible(not entries)
 
     def enter(self, visit: Visit) -> None:
         self._visit = visit
         super().enter(visit)
+
+    def arrange(self, portrait: bool) -> None:
+        self._show_categories()
+
+    def _show_categories(self) -> None:
+        tr = self.ctx.tr
+        self.categories.set_buttons(category_buttons(self._categories, self.ctx.en, tr("home.all_items"),
+                                                     self.category, self.choose_category, "catalog_category_"))
+        if self.portrait:
+            self.categories.set_columns(2 if self.ctx.en else 4)
+        else:
+            self.categories.set_columns(4 if self.ctx.en or self.ctx.elderly else 7)
 
     def refresh(self, visit: Visit | None) -> None:
         visit = visit or self._visit
@@ -78,18 +95,8 @@ class CatalogScreen(Screen):
         self.greeting.setText(tr("catalog.greeting", name=mask_name(profile.name)) if profile else "")
         self.logout_button.setText(tr("catalog.logout"))
         self.logout_button.setVisible(profile is not None)
-        clear_layout(self.category_row)
-        all_button = button(tr("home.all_items"), role="primary" if not self.category else "",
-                            on_click=lambda: self.choose_category(""))
-        self.category_row.addWidget(all_button)
-        for category in self._categories:
-            name = category.name_en if self.ctx.en and category.name_en else category.name_zh
-            b = button(name, role="primary" if category.id == self.category else "",
-                       on_click=lambda _=False, cid=category.id: self.choose_category(cid))
-            b.setObjectName(f"catalog_category_{category.id}")
-            self.category_row.addWidget(b)
-        self.tiles.show_items(self._entries, self.ctx.en)
-        self.empty.setText("" if self._entries else tr("catalog.no_match"))
+        self._show_categories()
+        self.show_items(self._entries)
 
     def leave(self) -> None:
         self.search.blockSignals(True)

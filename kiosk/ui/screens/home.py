@@ -1,16 +1,15 @@
-"""Home: welcome, the way to log in, most-used items and categories.
+"""Home: hall and welcome, the live login QR with 扫码登录, most-used items and categories.
 
-Shown between visits; holds nothing about any citizen."""
+Shown between visits; holds nothing about any citizen (the QR is a fresh, unused login code)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout
 
 from kiosk.central.models import CatalogItem, Category
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
-from kiosk.ui.screens.tiles import ItemTiles
-from kiosk.ui.widgets import clear_layout, button, card, label
+from kiosk.ui.screens.tiles import ItemTiles, category_buttons
+from kiosk.ui.widgets import ButtonGrid, QrView, button, card, label
 
 
 class HomeScreen(Screen):
@@ -23,55 +22,77 @@ class HomeScreen(Screen):
     def __init__(self, ctx: UiContext):
         super().__init__(ctx)
         self.welcome = label(role="title", align=Qt.AlignCenter)
+        self.welcome.setObjectName("home_welcome")
         self.root.addWidget(self.welcome)
-        row = QHBoxLayout()
-        row.setSpacing(24)
+        row = self.flip_row()
         login_card, login_layout = card()
-        self.login_hint = label(role="muted", align=Qt.AlignCenter)
+        self.login_title = label(role="heading", align=Qt.AlignCenter)
+        self.qr = QrView(260)
+        self.qr.setObjectName("home_qr")
+        self.user_code = label(role="muted", align=Qt.AlignCenter)
+        self.user_code.setObjectName("home_user_code")
         self.login_button = button(role="primary", on_click=self.login_requested.emit)
         self.login_button.setObjectName("home_login")
-        self.login_button.setMinimumHeight(160)
+        self.login_hint = label(role="muted", align=Qt.AlignCenter)
+        login_layout.addWidget(self.login_title)
+        login_layout.addWidget(self.qr, 0, Qt.AlignCenter)
+        login_layout.addWidget(self.user_code)
         login_layout.addStretch(1)
         login_layout.addWidget(self.login_button)
         login_layout.addWidget(self.login_hint)
-        login_layout.addStretch(1)
         row.addWidget(login_card, 2)
         popular_card, popular_layout = card()
         self.popular_title = label(role="heading")
         self.tiles = ItemTiles(columns=2)
         self.tiles.chosen.connect(self.item_chosen.emit)
         popular_layout.addWidget(self.popular_title)
-        popular_layout.addWidget(self.tiles)
-        popular_layout.addStretch(1)
+        popular_layout.addWidget(self.tiles, 1)
         row.addWidget(popular_card, 3)
         self.root.addLayout(row, 1)
         self.categories_title = label(role="heading")
         self.root.addWidget(self.categories_title)
-        self.category_row = QHBoxLayout()
-        self.category_row.setSpacing(12)
-        self.root.addLayout(self.category_row)
+        self.categories = ButtonGrid(columns=7)
+        self.root.addWidget(self.categories)
         self._entries: list[tuple[CatalogItem, str]] = []
         self._categories: tuple[Category, ...] = ()
+        self._code = ""
 
     def show_catalog(self, entries: list[tuple[CatalogItem, str]], categories: tuple[Category, ...]) -> None:
         self._entries = entries
         self._categories = categories
         self.refresh(None)
 
+    def show_login_code(self, verification_uri_complete: str, user_code: str) -> None:
+        """Show a live login code on home (or clear it with empty strings)."""
+        self._code = user_code
+        if verification_uri_complete:
+            self.qr.show_data(verification_uri_complete)
+        else:
+            self.qr.clear_code()
+        self.refresh(None)
+
+    def arrange(self, portrait: bool) -> None:
+        self.qr.set_size(300 if portrait else 260)
+        self._set_category_columns()
+
+    def _set_category_columns(self) -> None:
+        if self.portrait:
+            columns = 2 if self.ctx.en else 4
+        else:
+            columns = 4 if self.ctx.en or self.ctx.elderly else 7
+        self.categories.set_columns(columns)
+
     def refresh(self, visit: Visit | None) -> None:
         tr = self.ctx.tr
         self.welcome.setText(tr("home.welcome"))
+        self.login_title.setText(tr("home.login_title"))
         self.login_button.setText(tr("home.login"))
         self.login_hint.setText(tr("home.login_hint"))
+        self.user_code.setText(tr("login.user_code", code=self._code) if self._code else tr("login.waiting"))
+        self.qr.setVisible(bool(self.qr.data))
         self.popular_title.setText(tr("home.popular"))
         self.categories_title.setText(tr("home.categories"))
         self.tiles.show_items(self._entries, self.ctx.en)
-        clear_layout(self.category_row)
-        all_button = button(tr("home.all_items"), on_click=lambda: self.browse_requested.emit(""))
-        all_button.setObjectName("category_all")
-        self.category_row.addWidget(all_button)
-        for category in self._categories:
-            name = category.name_en if self.ctx.en and category.name_en else category.name_zh
-            b = button(name, on_click=lambda _=False, cid=category.id: self.browse_requested.emit(cid))
-            b.setObjectName(f"category_{category.id}")
-            self.category_row.addWidget(b)
+        self.categories.set_buttons(category_buttons(self._categories, self.ctx.en, tr("home.all_items"), None,
+                                                     self.browse_requested.emit))
+        self._set_category_columns()

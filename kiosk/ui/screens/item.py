@@ -26,8 +26,7 @@ class ItemScreen(Screen):
         super().__init__(ctx)
         self.title = label(role="title")
         self.root.addWidget(self.title)
-        row = QHBoxLayout()
-        row.setSpacing(24)
+        row = self.flip_row()
         guide_card, guide_layout = card()
         self.guide_title = label(role="heading")
         self.guide_body = label()
@@ -94,6 +93,7 @@ class ItemScreen(Screen):
             value = visit.values.get(f.key, "")
             if f.type == "choice":
                 widget = QComboBox()
+                widget.setFocusPolicy(Qt.NoFocus)
                 widget.addItems(list(f.choices))
                 if value in f.choices:
                     widget.setCurrentText(value)
@@ -106,6 +106,13 @@ class ItemScreen(Screen):
                     self.readonly.add(f.key)
                 else:
                     widget.setText(value)
+                widget.setContextMenuPolicy(Qt.NoContextMenu)
+                if f.type in KEYPAD_TYPES:
+                    # digits come from the big keypad, not from the virtual keyboard
+                    widget.setInputMethodHints(Qt.ImhDigitsOnly | Qt.ImhNoPredictiveText)
+                    widget.setAttribute(Qt.WA_InputMethodEnabled, False)
+                else:
+                    widget.setInputMethodHints(Qt.ImhPreferLatin if f.type == "date" else Qt.ImhNone)
                 widget.installEventFilter(self)
             widget.setObjectName(f"field_{f.key}")
             self.inputs[f.key] = widget
@@ -180,7 +187,8 @@ class ItemScreen(Screen):
             self.guide_body.setText("")
             return
         g = item.guide
-        faq = "".join(f"<p><b>问：{q}</b><br/>答：{a}</p>" for q, a in g.faq)
+        faq = "".join(f"<p><b>{tr('item.question', text=q)}</b><br/>{tr('item.answer', text=a)}</p>"
+                      for q, a in g.faq)
         materials = "".join(f"<li>{m}</li>" for m in g.materials)
         self.guide_body.setText(
             f"<p>{g.summary}</p>"
@@ -190,8 +198,8 @@ class ItemScreen(Screen):
             + (f"<p><b>{tr('item.faq')}</b></p>{faq}" if faq else ""))
         problems = {p.field: p for p in self._problems}
         for f in item.form:
-            self.field_labels[f.key].setText((f.label_en if en and f.label_en else f.label_zh)
-                                             + ("" if f.required else " (选填)" if not en else " (optional)"))
+            name = f.label_en if en and f.label_en else f.label_zh
+            self.field_labels[f.key].setText(name if f.required else tr("form.optional", label=name))
             problem = problems.get(f.key)
             error = self.errors[f.key]
             error.setText("⚠ " + tr(problem.key, **dict(problem.params)) if problem else "")

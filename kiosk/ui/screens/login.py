@@ -4,7 +4,6 @@ The controller feeds it the device authorization and each poll's progress; it on
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout
 
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
@@ -20,8 +19,7 @@ class LoginScreen(Screen):
         super().__init__(ctx)
         self.title = label(role="title", align=Qt.AlignCenter)
         self.root.addWidget(self.title)
-        row = QHBoxLayout()
-        row.setSpacing(32)
+        row = self.flip_row(32)
         qr_card, qr_layout = card()
         self.qr = QrView(380)
         qr_layout.addWidget(self.qr, 0, Qt.AlignCenter)
@@ -30,10 +28,12 @@ class LoginScreen(Screen):
         qr_layout.addWidget(self.user_code)
         row.addWidget(qr_card, 1)
         info_card, info_layout = card()
-        self.steps = label()
+        self.steps = label(role="heading")
+        self.steps.setObjectName("login_steps")
         self.status = label(role="notice")
         self.status.setObjectName("login_status")
         self.countdown = label(role="muted")
+        self.countdown.setObjectName("login_countdown")
         self.scanner_hint = label(role="muted")
         info_layout.addWidget(self.steps)
         info_layout.addWidget(self.status)
@@ -62,11 +62,20 @@ class LoginScreen(Screen):
         self._seconds_left = seconds_left
         self.refresh(None)
 
+    def clear_code(self) -> None:
+        """The code on screen is spent or expired; a new one is on its way."""
+        self.qr.clear_code()
+        self._code = ""
+        self.refresh(None)
+
     def show_status(self, key: str, seconds_left: int | None = None) -> None:
         self._status_key = key
         if seconds_left is not None:
             self._seconds_left = seconds_left
         self.refresh(None)
+
+    def arrange(self, portrait: bool) -> None:
+        self.qr.set_size(440 if portrait else 380)
 
     def refresh(self, visit: Visit | None) -> None:
         tr = self.ctx.tr

@@ -1,6 +1,6 @@
 """Submitting and printing: progress while central or the printer works, and a printer failure explained.
 
-When printing fails the application number stays on screen with a QR to keep the document on the phone."""
+Submitting can be cancelled until the request leaves; a failed print keeps the number and a QR on screen."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +19,8 @@ class _ProgressScreen(Screen):
         self.root.addStretch(1)
         self.title = label(role="title", align=Qt.AlignCenter)
         self.root.addWidget(self.title)
+        self.detail = label(role="heading", align=Qt.AlignCenter)
+        self.root.addWidget(self.detail)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
         self.bar.setTextVisible(False)
@@ -33,6 +35,37 @@ class SubmittingScreen(_ProgressScreen):
     stage = Stage.SUBMITTING
     voice_key = "voice.submitting"
     title_key = "submit.title"
+    cancel_requested = Signal()
+
+    def __init__(self, ctx: UiContext):
+        super().__init__(ctx)
+        self.cancel_button = button(on_click=self.cancel_requested.emit)
+        self.cancel_button.setObjectName("submit_cancel")
+        self.root.insertWidget(self.root.count() - 1, self.cancel_button, 0, Qt.AlignCenter)
+        self.seconds_to_send = 0
+        self.sent = False
+
+    def enter(self, visit: Visit) -> None:
+        self.sent = False
+        super().enter(visit)
+
+    def show_waiting(self, seconds_to_send: int) -> None:
+        """Nothing sent yet: the request leaves in `seconds_to_send` s unless cancelled."""
+        self.seconds_to_send = seconds_to_send
+        self.sent = False
+        self.refresh(None)
+
+    def show_sent(self) -> None:
+        """The request left: it can no longer be called back, so cancel goes away."""
+        self.sent = True
+        self.refresh(None)
+
+    def refresh(self, visit: Visit | None) -> None:
+        tr = self.ctx.tr
+        self.title.setText(tr("submit.title"))
+        self.detail.setText(tr("submit.sent") if self.sent else tr("submit.cancel_hint", seconds=self.seconds_to_send))
+        self.cancel_button.setText(tr("submit.cancel"))
+        self.cancel_button.setVisible(not self.sent)
 
 
 class PrintingScreen(_ProgressScreen):
@@ -44,26 +77,31 @@ class PrintingScreen(_ProgressScreen):
     def __init__(self, ctx: UiContext):
         super().__init__(ctx)
         problem_card, layout = card()
-        self.problem = label(role="error")
+        self.problem = label(role="heading")
         self.problem.setObjectName("print_problem")
+        self.advice = label()
+        self.advice.setObjectName("print_advice")
+        self.number = label(role="code")
+        self.number.setObjectName("print_number")
         self.hint = label()
         self.qr = QrView(300)
+        self.qr.setObjectName("print_qr")
         self.continue_button = button(role="primary", on_click=self.continue_requested.emit)
         self.continue_button.setObjectName("print_continue")
-        layout.addWidget(self.problem)
-        layout.addWidget(self.hint)
+        for w in (self.problem, self.advice, self.number, self.hint):
+            layout.addWidget(w)
         layout.addWidget(self.qr, 0, Qt.AlignCenter)
         layout.addWidget(self.continue_button)
         self.problem_card = problem_card
         self.root.insertWidget(self.root.count() - 1, problem_card)
-        self._failure: tuple[str, str, str] | None = None   # problem text, number, url
+        self._failure: tuple[str, str, str, str] | None = None   # problem, advice, number, url
 
     def enter(self, visit: Visit) -> None:
         self._failure = None
         super().enter(visit)
 
-    def show_failure(self, problem_text: str, application_number: str, url: str) -> None:
-        self._failure = (problem_text, application_number, url)
+    def show_failure(self, problem_text: str, application_number: str, url: str, advice: str = "") -> None:
+        self._failure = (problem_text, advice, application_number, url)
         if url:
             self.qr.show_data(url)
         self.refresh(None)
@@ -71,18 +109,22 @@ class PrintingScreen(_ProgressScreen):
     def refresh(self, visit: Visit | None) -> None:
         tr = self.ctx.tr
         failed = self._failure is not None
-        self.title.setText(tr("print.title") if not failed else tr("print.failed", problem=self._failure[0]))
+        self.title.setText(tr("print.failed_title") if failed else tr("print.title"))
+        self.detail.setVisible(False)
         self.bar.setVisible(not failed)
         self.problem_card.setVisible(failed)
         if failed:
-            problem, number, url = self._failure
-            self.problem.setText(tr("print.number", number=number))
-            self.hint.setText(tr("print.failed_hint", number=number))
+            problem, advice, number, url = self._failure
+            self.problem.setText("⚠ " + tr("print.failed", problem=problem))
+            self.advice.setText(tr("print.advice", advice=advice) if advice else "")
+            self.advice.setVisible(bool(advice))
+            self.number.setText(tr("print.number", number=number) if number else "")
+            self.hint.setText(tr("print.failed_hint") if url else tr("print.failed_hint_no_qr"))
             self.qr.setVisible(bool(url))
         self.continue_button.setText(tr("print.continue"))
 
     def leave(self) -> None:
         self._failure = None
         self.qr.clear_code()
-        self.problem.clear()
-        self.hint.clear()
+        for w in (self.problem, self.advice, self.number, self.hint):
+            w.clear()

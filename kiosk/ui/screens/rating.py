@@ -4,7 +4,7 @@ The tap is the whole interaction; sending happens in the background."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QSizePolicy
 
 from kiosk.central.models import RATING_CODES
 from kiosk.core.session import Stage, Visit
@@ -27,13 +27,13 @@ class RatingScreen(Screen):
         self.root.addStretch(1)
         self.title = label(role="title", align=Qt.AlignCenter)
         self.root.addWidget(self.title)
-        row = QHBoxLayout()
-        row.setSpacing(16)
+        row = self.flip_row(16)
         self.level_buttons = {}
         for code in RATING_CODES:
             b = button(role="tile", on_click=lambda _=False, c=code: self.rated.emit(c))
             b.setObjectName(f"rate_{code}")
             b.setMinimumHeight(160)
+            b.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
             self.level_buttons[code] = b
             row.addWidget(b)
         self.root.addLayout(row)
@@ -41,6 +41,10 @@ class RatingScreen(Screen):
         self.skip_button.setObjectName("rate_skip")
         self.root.addWidget(self.skip_button, 0, Qt.AlignCenter)
         self.root.addStretch(1)
+
+    def arrange(self, portrait: bool) -> None:
+        for b in self.level_buttons.values():
+            b.setMinimumHeight(120 if portrait else 160)
 
     def refresh(self, visit: Visit | None) -> None:
         tr = self.ctx.tr

@@ -4,10 +4,10 @@ Disabled tiles keep their text readable and add the reason in words (colour is n
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.central.models import CatalogItem
-from kiosk.ui.widgets import clear_layout, button
+from kiosk.ui.widgets import ButtonGrid, Tile, button
 
 
 class ItemTiles(QWidget):
@@ -17,21 +17,44 @@ class ItemTiles(QWidget):
 
     def __init__(self, columns: int = 2):
         super().__init__()
-        self.columns = columns
-        self.grid = QGridLayout(self)
-        self.grid.setSpacing(16)
-        self.grid.setContentsMargins(0, 0, 0, 0)
-        self.tiles = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.grid = ButtonGrid(columns, spacing=16)
+        layout.addWidget(self.grid)
+        layout.addStretch(1)
+        self.tiles: dict[str, Tile] = {}
+
+    @property
+    def columns(self) -> int:
+        return self.grid.columns
+
+    def set_columns(self, columns: int) -> None:
+        self.grid.set_columns(columns)
 
     def show_items(self, entries: list[tuple[CatalogItem, str]], en: bool) -> None:
         """`entries` are (item, reason it is unavailable or "")."""
-        clear_layout(self.grid)
         self.tiles = {}
-        for i, (item, reason) in enumerate(entries):
+        buttons = []
+        for item, reason in entries:
             name = item.name_en if en and item.name_en else item.name_zh
-            text = f"{name}\n{reason}" if reason else name
-            tile = button(text, role="tile", on_click=lambda _=False, item_id=item.id: self.chosen.emit(item_id))
+            tile = Tile(name, reason)
+            tile.clicked.connect(lambda _=False, item_id=item.id: self.chosen.emit(item_id))
             tile.setObjectName(f"tile_{item.id}")
-            tile.setEnabled(not reason)
             self.tiles[item.id] = tile
-            self.grid.addWidget(tile, i // self.columns, i % self.columns)
+            buttons.append(tile)
+        self.grid.set_buttons(buttons)
+
+
+def category_buttons(categories, en: bool, all_text: str, selected: str | None, on_choose,
+                     prefix: str = "category_") -> list:
+    """One button per category plus "all" first; the selected one is marked by a tick as well as by colour."""
+    out = []
+    for cid, name in [("", all_text), *((c.id, c.name_en if en and c.name_en else c.name_zh) for c in categories)]:
+        chosen = selected is not None and cid == selected
+        b = button(("✓ " + name) if chosen else name, role="category",
+                   on_click=lambda _=False, c=cid: on_choose(c))
+        b.setProperty("selected", "true" if chosen else "false")
+        b.setObjectName(f"{prefix}{cid or 'all'}")
+        b.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        out.append(b)
+    return out

@@ -1,0 +1,63 @@
+"""Keeps the citizen inside the kiosk: no context menus, no closing or escaping by keyboard, a hidden staff gesture.
+
+One application-wide event filter; keys and taps are taken where they enter, at the window, once each."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QWindow
+
+from kiosk.core.corner_taps import CornerTaps
+
+BLOCKED_SHORTCUTS = tuple(QKeySequence(s) for s in (
+    "Alt+F4", "Ctrl+Q", "Ctrl+W", "Escape", "Alt+Tab", "Ctrl+Alt+Backspace", "Ctrl+Alt+Delete", "Alt+Esc",
+    "Ctrl+Esc", "Meta", "Alt+Space"))
+BLOCKED_KEYS = frozenset({Qt.Key_Escape, Qt.Key_F4, Qt.Key_Meta, Qt.Key_Super_L, Qt.Key_Super_R, Qt.Key_Menu})
+
+
+def is_blocked_key(key: int, modifiers) -> bool:
+    """True for a key or combination that could close, switch away from, or escape the kiosk."""
+    if key in BLOCKED_KEYS:
+        return True
+    if key in (Qt.Key_Control, Qt.Key_Alt, Qt.Key_Shift):
+        return False
+    combo = QKeySequence(int(modifiers.value if hasattr(modifiers, "value") else modifiers) | int(key))
+    return any(combo.matches(s) == QKeySequence.ExactMatch for s in BLOCKED_SHORTCUTS)
+
+
+class Lockdown(QObject):
+    """Application-wide filter for one kiosk window; emits `staff_gesture` on five taps in its top-left corner."""
+
+    staff_gesture = Signal()
+
+    def __init__(self, window, clock: Callable[[], float] = time.monotonic):
+        super().__init__(window)
+        self.window = window
+        self.clock = clock
+        self.taps = CornerTaps()
+        self.blocked = 0     # how many key presses were swallowed (for tests and the staff screen)
+
+    def eventFilter(self, watched, event) -> bool:
+        kind = event.type()
+        if kind == QEvent.ContextMenu:
+            return True
+        if not isinstance(watched, QWindow):
+            return False
+        if kind in (QEvent.KeyPress, QEvent.ShortcutOverride, QEvent.KeyRelease):
+            if is_blocked_key(event.key(), event.modifiers()):
+                if kind == QEvent.KeyPress:
+                    self.blocked += 1
+                return True
+            return False
+        if watched is self.window.windowHandle():
+            if kind == QEvent.MouseButtonPress and event.source() == Qt.MouseEventNotSynthesized:
+                self._tap(event.position())
+            elif kind == QEvent.TouchBegin and event.points():
+                self._tap(event.points()[0].position())
+        return False
+
+    def _tap(self, pos) -> None:
+        if self.taps.tap(pos.x(), pos.y(), self.clock()):
+            self.staff_gesture.emit()
