@@ -3,18 +3,22 @@
 Every method here may block (network, printer); the UI calls them from worker threads only."""
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.central.errors import CentralError, CentralRefused, CentralUnavailable, LoginExpired
-from kiosk.central.models import CitizenProfile, SubmissionResult, Token
+from kiosk.central.errors import CentralError, CentralRefused, CentralUnavailable, InvalidAnswer, LoginExpired
+from kiosk.central.models import RATING_CODES, CitizenProfile, SubmissionResult, Token
 from kiosk.config import Config
 from kiosk.core.catalog import CatalogStore
 from kiosk.core.forms import cleaned_values
+from kiosk.core.offline import STATUS_LINE, entry_id_of, is_pending_upload, local_reference, offline_result
 from kiosk.core.outbox import Outbox, new_idempotency_key
+from kiosk.core.replay import InFlight, OutboxReplayer, ReplayReport
 from kiosk.core.session import Visit
 from kiosk.core.store import open_db
 
@@ -30,7 +34,9 @@ class CentralEndpoint:
 class Terminal:
     """Owns the long-lived services of one terminal; `start()` brings them up, `stop()` down."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, *, replay_interval: float = 30.0, client_options: dict | None = None,
+                 printer_options: dict | None = None):
+        """`client_options` and `printer_options` tune CentralClient and PrinterService (retries, timeouts)."""
         self.config = config
         self.data_dir: Path = config.data_dir
         self.started_at = time.time()
@@ -39,8 +45,14 @@ class Terminal:
         self.db = None
         self.catalog: CatalogStore | None = None
         self.outbox: Outbox | None = None
+        self.replayer: OutboxReplayer | None = None
         self.printer = None
         self.central_reachable = False
+        self.replay_interval = replay_interval
+        self.client_options = dict(client_options or {})
+        self.printer_options = dict(printer_options or {})
+        self.in_flight = InFlight()
+        self._last_submission: tuple[str, str] = ("", "")
         self._lock = threading.Lock()
 
     # Life cycle
@@ -62,11 +74,20 @@ class Terminal:
         self.open_storage()
         endpoint = self._central_endpoint()
         central = self.config.central
+        timeouts = dict(connect_timeout=central.connect_timeout, read_timeout=central.read_timeout,
+                        ca_bundle=central.ca_bundle)
         self.client = CentralClient(endpoint.base_url, self.config.terminal.id, endpoint.secret,
-                                    connect_timeout=central.connect_timeout, read_timeout=central.read_timeout,
-                                    ca_bundle=central.ca_bundle)
-        self.printer = PrinterService.from_config(self.config)
+                                    **{**timeouts, **self.client_options})
+        # The replayer has a client of its own: its backoff is cut short by stop(), and it never
+        # shares a connection with a citizen's request.
+        self.replayer = OutboxReplayer(self.outbox, None, in_flight=self.in_flight, interval=self.replay_interval,
+                                       on_reachability=self._track)
+        replay_options = {"max_retries": 1, **self.client_options, "sleep": self.replayer.sleep}
+        self.replayer.client = CentralClient(endpoint.base_url, self.config.terminal.id, endpoint.secret,
+                                             **{**timeouts, **replay_options})
+        self.printer = PrinterService.from_config(self.config, **self.printer_options)
         self.refresh_catalog()
+        self.replayer.start()
         unfinished = self.printer.resume_unfinished()
         if unfinished:
             log.info("resumed %d unfinished print job(s) after a restart", len(unfinished))
@@ -84,7 +105,12 @@ class Terminal:
             self.config.central.credentials_file)))
 
     def stop(self) -> None:
-        for closer in (getattr(self.printer, "close", None), getattr(self.client, "close", None)):
+        """Stop the replayer, close printer, clients, the embedded central and the database."""
+        if self.replayer is not None:
+            self.replayer.stop()
+        replay_client = self.replayer.client if self.replayer is not None else None
+        for closer in (getattr(self.printer, "close", None), getattr(self.client, "close", None),
+                       getattr(replay_client, "close", None)):
             if closer:
                 try:
                     closer()
@@ -93,6 +119,7 @@ class Terminal:
         if self.embedded is not None:
             self.embedded.stop()
             self.embedded = None
+        self.replayer = None
         if self.db is not None:
             self.db.close()
             self.db = None
@@ -105,7 +132,7 @@ class Terminal:
     def refresh_catalog(self) -> None:
         try:
             self.catalog.refresh(self.client)
-            self._track(True)
+            self._track(self.catalog.central_answered)
         except CentralUnavailable:
             self._track(False)
         except CentralError:
@@ -117,45 +144,106 @@ class Terminal:
         return profile
 
     def submit(self, visit: Visit) -> SubmissionResult:
-        """Store the submission in the outbox, then send it; the same key is reused on any retry."""
+        """Store the submission in the outbox, then send it; the same key is reused on any retry.
+
+        An offline_ok item is accepted locally when central is unreachable (a 待上传 result, forwarded
+        later by the replayer). StoreError (disk full) means nothing was stored and nothing was sent."""
         item = visit.item
         if item is None:
             raise ValueError("no item chosen")
         values = cleaned_values(item.form, visit.values)
-        if not visit.idempotency_key:
-            visit.idempotency_key = new_idempotency_key()
-        entry = self.outbox.add("submission", {"item_id": item.id, "values": values},
-                                visit.idempotency_key)
-        try:
-            result = self.client.submit(visit.token, item.id, values, entry.idempotency_key)
-        except CentralRefused as exc:
-            self.outbox.settle(entry.idempotency_key, refused=exc.reason or "refused")
-            self._track(True)
-            raise
-        except (CentralUnavailable, LoginExpired) as exc:
-            self.outbox.record_attempt(entry.idempotency_key, type(exc).__name__)
-            self._track(not isinstance(exc, CentralUnavailable))
-            raise
-        self.outbox.settle(entry.idempotency_key, reference=result.application_number)
+        applicant = _applicant(visit)
+        payload = {"item_id": item.id, "values": values, "applicant": applicant, "offline_ok": item.offline_ok}
+        key = self._key_for(visit, payload)
+        entry = self.outbox.add("submission", payload, key)
+        if entry.state == "refused":
+            entry = self.outbox.reopen(key, payload)
+        with self.in_flight.claim(key):
+            try:
+                result = self._send_submission(visit.token, item, values, key, applicant)
+            except CentralRefused as exc:
+                self.outbox.settle(key, refused=exc.reason or "refused")
+                self._track(True)
+                raise
+            except (CentralUnavailable, InvalidAnswer, LoginExpired) as exc:
+                self.outbox.record_attempt(key, type(exc).__name__)
+                self._track(isinstance(exc, LoginExpired))
+                if isinstance(exc, CentralUnavailable) and item.offline_ok and applicant:
+                    return self._accept_offline(entry, item, applicant)
+                raise
+        self.outbox.settle(key, reference=result.application_number)
         self._track(True)
         return result
 
-    def rate(self, visit: Visit, level: str) -> None:
-        """Send the citizen's rating of this application (stored first, like a submission)."""
-        if visit.result is None:
-            raise ValueError("nothing to rate")
-        number = visit.result.application_number
-        key = f"rating-{number}"
-        self.outbox.add("rating", {"application_number": number, "level": level}, key)
+    def _key_for(self, visit: Visit, payload: dict) -> str:
+        """The visit's key while the citizen sends the same request again; a fresh one once it changed."""
+        fingerprint = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        with self._lock:
+            if not visit.idempotency_key or self._last_submission != (visit.idempotency_key, fingerprint):
+                visit.idempotency_key = new_idempotency_key()
+            self._last_submission = (visit.idempotency_key, fingerprint)
+            return visit.idempotency_key
+
+    def _send_submission(self, token: Token | None, item, values: dict[str, str], key: str,
+                         applicant: dict[str, str] | None) -> SubmissionResult:
         try:
-            self.client.rate(visit.token, number, level, idempotency_key=key)
-        except CentralRefused as exc:
-            self.outbox.settle(key, refused=exc.reason or "refused")
-            raise
-        except CentralError as exc:
-            self.outbox.record_attempt(key, type(exc).__name__)
-            raise
+            return self.client.submit(token, item.id, values, key)
+        except LoginExpired:
+            if not (item.offline_ok and applicant):
+                raise
+            log.info("login expired before submitting an offline_ok item; sending it terminal-signed")
+            return self.client.submit(None, item.id, values, key, applicant=applicant)
+
+    def _accept_offline(self, entry, item, applicant: dict[str, str]) -> SubmissionResult:
+        reference = local_reference(self.config.terminal.id, entry.id)
+        log.info("central unreachable: outbox entry %d accepted offline as %s", entry.id, reference)
+        return offline_result(item, applicant, reference, terminal_name=self.config.terminal.name,
+                              hall=self.config.terminal.hall, accepted_at=entry.created_at)
+
+    def rate(self, visit: Visit, level: str) -> str:
+        """Store the citizen's rating, then send it: "recorded" when central took it, "queued" when the
+        outbox will forward it (central unreachable, or the application itself still waits for upload)."""
+        result = visit.result
+        if result is None:
+            raise ValueError("nothing to rate")
+        if level not in RATING_CODES:
+            raise ValueError(f"rating level must be one of {', '.join(RATING_CODES)}, got {level!r}")
+        number = result.application_number
+        key = f"rating-{number}"
+        if is_pending_upload(result):
+            entry_id = entry_id_of(number, self.config.terminal.id)
+            submission = self.outbox.get_by_id(entry_id) if entry_id else None
+            if submission is None:
+                raise ValueError(f"no locally accepted submission {number}")
+            self.outbox.add("rating", {"application_number": "", "submission_key": submission.idempotency_key,
+                                       "level": level}, key)
+            self._wake_replayer()
+            return "queued"
+        self.outbox.add("rating", {"application_number": number, "level": level}, key)
+        with self.in_flight.claim(key):
+            try:
+                self.client.rate(visit.token, number, level, idempotency_key=key)
+            except CentralRefused as exc:
+                self.outbox.settle(key, refused=exc.reason or "refused")
+                raise
+            except (CentralUnavailable, InvalidAnswer, LoginExpired) as exc:
+                self.outbox.record_attempt(key, type(exc).__name__)
+                self._track(not isinstance(exc, CentralUnavailable))
+                self._wake_replayer()
+                return "queued"
         self.outbox.settle(key, reference=number)
+        self._track(True)
+        return "recorded"
+
+    def replay_outbox(self) -> ReplayReport:
+        """One replay round now, on the caller's thread (the background thread does the same periodically)."""
+        if self.replayer is None:
+            raise RuntimeError("the terminal is not started")
+        return self.replayer.replay_once()
+
+    def _wake_replayer(self) -> None:
+        if self.replayer is not None:
+            self.replayer.wake()
 
     def revoke(self, token: Token | None) -> None:
         if token is None:
@@ -175,9 +263,21 @@ class Terminal:
     def print_result(self, result: SubmissionResult, *, reprint: bool = False):
         from kiosk.receipt.model import receipt_from_document
 
-        receipt = receipt_from_document(result.document, application_number=result.application_number,
-                                        reprint=reprint)
+        if result.document is None:
+            raise ValueError(f"application {result.application_number} has no document to print")
+        if is_pending_upload(result):
+            receipt = receipt_from_document(result.document, reprint=reprint, status_line=STATUS_LINE)
+        else:
+            receipt = receipt_from_document(result.document, application_number=result.application_number,
+                                            reprint=reprint)
         return self.printer.print_receipt(receipt)
 
     def printer_status(self):
         return self.printer.status()
+
+
+def _applicant(visit: Visit) -> dict[str, str] | None:
+    """Who applies, as a token-less replay names them; None before a login."""
+    if visit.profile is None:
+        return None
+    return {"name": visit.profile.name, "id_number": visit.profile.id_number}

@@ -45,6 +45,7 @@ class CatalogStore:
         self.conn = conn
         conn.executescript(SCHEMA)
         self.catalog: Catalog | None = self._load_cached()
+        self.central_answered = False   # whether the last refresh reached central (False: cached copy shown)
 
     def _load_cached(self) -> Catalog | None:
         row = self.conn.execute("SELECT etag, body FROM catalog_cache WHERE id = 1").fetchone()
@@ -65,10 +66,12 @@ class CatalogStore:
         try:
             fresh = client.catalog(self.catalog.etag if self.catalog else "")
         except CentralError:
+            self.central_answered = False
             if self.catalog is None:
                 raise
             log.warning("central unreachable; showing the cached catalogue")
             return self.catalog
+        self.central_answered = True
         if fresh is None and self.catalog is not None:
             return self.catalog
         if fresh is None:

@@ -10,9 +10,12 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from kiosk.core.store import Transaction
+from kiosk.core.store import StoreError, Transaction, db_lock
 
 log = logging.getLogger(__name__)
+
+KINDS = ("submission", "rating")
+STATES = ("pending", "done", "refused")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -33,6 +36,7 @@ CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, id);
 
 @dataclass(frozen=True)
 class OutboxEntry:
+    """One stored request; `reference` is central's application number once it is settled."""
     id: int
     idempotency_key: str
     kind: str
@@ -42,6 +46,11 @@ class OutboxEntry:
     reference: str
     last_error: str
     created_at: float
+    updated_at: float = 0.0
+
+    @property
+    def settled(self) -> bool:
+        return self.state != "pending"
 
 
 def new_idempotency_key() -> str:
@@ -49,14 +58,23 @@ def new_idempotency_key() -> str:
 
 
 class Outbox:
-    """Submissions and ratings waiting for, or settled by, central."""
+    """Submissions and ratings waiting for, or settled by, central. Safe to share between threads."""
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
-        conn.executescript(SCHEMA)
+        self._lock = db_lock(conn)
+        try:
+            with self._lock:
+                conn.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot prepare the outbox table: {exc}") from exc
 
     def add(self, kind: str, payload: dict, idempotency_key: str | None = None) -> OutboxEntry:
-        """Store a request durably (fsync'd) before anyone sends it; the same key is stored once."""
+        """Store a request durably (fsync'd) before anyone sends it; the same key is stored once.
+
+        Raises StoreError when the database cannot be written (disk full): then nothing is stored."""
+        if kind not in KINDS:
+            raise ValueError(f"outbox kind must be one of {', '.join(KINDS)}, got {kind!r}")
         key = idempotency_key or new_idempotency_key()
         now = time.time()
         with Transaction(self.conn):
@@ -66,40 +84,73 @@ class Outbox:
                 (key, kind, json.dumps(payload, ensure_ascii=False), now, now),
             )
         entry = self.get(key)
-        assert entry is not None
+        if entry is None:  # pragma: no cover - the row was committed just above
+            raise StoreError(f"outbox entry {key} vanished after it was written")
         return entry
 
     def get(self, key: str) -> OutboxEntry | None:
-        row = self.conn.execute("SELECT * FROM outbox WHERE idempotency_key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self.conn.execute("SELECT * FROM outbox WHERE idempotency_key = ?", (key,)).fetchone()
+        return _entry(row) if row else None
+
+    def get_by_id(self, entry_id: int) -> OutboxEntry | None:
+        with self._lock:
+            row = self.conn.execute("SELECT * FROM outbox WHERE id = ?", (entry_id,)).fetchone()
         return _entry(row) if row else None
 
     def record_attempt(self, key: str, error: str = "") -> None:
         """One more try was made; `error` says why it did not settle (no personal data)."""
         with Transaction(self.conn):
             self.conn.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, updated_at = ? "
-                              "WHERE idempotency_key = ?", (error[:300], time.time(), key))
+                              "WHERE idempotency_key = ? AND state = 'pending'", (error[:300], time.time(), key))
 
     def settle(self, key: str, *, reference: str = "", refused: str = "") -> None:
-        """Central answered: keep the reference (application number), erase the payload."""
+        """Central answered: keep the reference (application number), erase the payload.
+
+        Settling twice is harmless: the first answer stays."""
         state = "refused" if refused else "done"
         with Transaction(self.conn):
             self.conn.execute(
                 "UPDATE outbox SET state = ?, payload = '{}', reference = ?, last_error = ?, updated_at = ? "
-                "WHERE idempotency_key = ?", (state, reference, refused[:300], time.time(), key))
+                "WHERE idempotency_key = ? AND state = 'pending'",
+                (state, reference, refused[:300], time.time(), key))
 
-    def pending(self, kind: str | None = None) -> list[OutboxEntry]:
-        sql = "SELECT * FROM outbox WHERE state = 'pending'"
-        args: tuple = ()
+    def reopen(self, key: str, payload: dict) -> OutboxEntry:
+        """Send a refused request again (the citizen corrected it): pending once more, with its payload."""
+        with Transaction(self.conn):
+            self.conn.execute("UPDATE outbox SET state = 'pending', payload = ?, reference = '', updated_at = ? "
+                              "WHERE idempotency_key = ? AND state = 'refused'",
+                              (json.dumps(payload, ensure_ascii=False), time.time(), key))
+        entry = self.get(key)
+        if entry is None:
+            raise KeyError(f"no outbox entry {key}")
+        return entry
+
+    def pending(self, kind: str | None = None, older_than: float = 0.0) -> list[OutboxEntry]:
+        """Unsettled entries, oldest first; with `older_than`, only those untouched for that many seconds."""
+        sql = "SELECT * FROM outbox WHERE state = 'pending' AND updated_at <= ?"
+        args: list = [time.time() - older_than]
         if kind:
             sql += " AND kind = ?"
-            args = (kind,)
-        return [_entry(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
+            args.append(kind)
+        with self._lock:
+            rows = self.conn.execute(sql + " ORDER BY id", args).fetchall()
+        return [_entry(r) for r in rows]
 
     def depth(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+        with self._lock:
+            return self.conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+
+    def counts(self) -> dict[str, int]:
+        """How many entries are in each state (for status reports and the soak run)."""
+        with self._lock:
+            rows = self.conn.execute("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state").fetchall()
+        found = {r["state"]: r["n"] for r in rows}
+        return {state: found.get(state, 0) for state in STATES}
 
 
 def _entry(row: sqlite3.Row) -> OutboxEntry:
     return OutboxEntry(id=row["id"], idempotency_key=row["idempotency_key"], kind=row["kind"],
                        payload=json.loads(row["payload"]), state=row["state"], attempts=row["attempts"],
-                       reference=row["reference"], last_error=row["last_error"], created_at=row["created_at"])
+                       reference=row["reference"], last_error=row["last_error"], created_at=row["created_at"],
+                       updated_at=row["updated_at"])

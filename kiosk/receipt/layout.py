@@ -202,17 +202,22 @@ def layout_receipt(receipt: Receipt, profile: PrinterProfile) -> Layout:
     for note in receipt.notes:
         items.extend(TextLine(line) for line in wrap(note, cols, indent=0))
     items.append(Gap(16))
-    diameter = profile.mm_to_dots(profile.seal_diameter_mm)
-    block_cols = min(cols - 2, max(diameter // HALF_WIDTH, 30))
-    seal_lines = tuple(wrap(receipt.issuer, block_cols)) + tuple(wrap(receipt.issued_at, block_cols))
-    items.append(SealBlock(seal_lines, receipt.seal_text, receipt.seal_label, diameter))
-    items.append(Gap(24))
-    items.append(QrBlock(receipt.verification_url, profile.qr_module_dots, profile.native_qr))
-    items.append(Gap(16))
-    text(f"验证码：{receipt.verification_code}", "center", 1, True)
-    text("扫描二维码或登录以下网址核验", "center")
-    for line in wrap(receipt.verification_url, cols):
-        items.append(TextLine(line, "center"))
+    if receipt.seal_text:
+        diameter = profile.mm_to_dots(profile.seal_diameter_mm)
+        block_cols = min(cols - 2, max(diameter // HALF_WIDTH, 30))
+        seal_lines = tuple(wrap(receipt.issuer, block_cols)) + tuple(wrap(receipt.issued_at, block_cols))
+        items.append(SealBlock(seal_lines, receipt.seal_text, receipt.seal_label, diameter))
+    else:   # nothing issued yet (a slip accepted offline): issuer and date in plain text, no seal
+        text(receipt.issuer, "right")
+        text(receipt.issued_at, "right")
+    if receipt.verification_url:
+        items.append(Gap(24))
+        items.append(QrBlock(receipt.verification_url, profile.qr_module_dots, profile.native_qr))
+        items.append(Gap(16))
+        text(f"验证码：{receipt.verification_code}", "center", 1, True)
+        text("扫描二维码或登录以下网址核验", "center")
+        for line in wrap(receipt.verification_url, cols):
+            items.append(TextLine(line, "center"))
     if receipt.reprint:
         text(f"（{REPRINT_BANNER}）", "center", 1, True)
     items.append(Gap(profile.mm_to_dots(4)))

@@ -1,0 +1,152 @@
+"""Fixtures for the fault matrix: the reference central behind a fault proxy, a virtual network printer,
+a config pointing at both, and terminals started on it (stopped by the fixtures).
+
+Everything listens on 127.0.0.1, port 0; central's own database is the witness for lost and doubled."""
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+import pytest
+
+from kiosk.central.models import CatalogItem, CitizenProfile
+from kiosk.central.server.citizens import SAMPLE_CITIZENS
+from kiosk.central.server.embedded import SECRET_NAME, start_embedded_central
+from kiosk.config import load_config
+from kiosk.core.session import Visit
+from kiosk.printing.virtual import VirtualPrinterServer
+from kiosk.terminal import Terminal
+from tests.reliability.fault_proxy import FaultProxy
+
+TERMINAL_ID = "T-REL-0001"
+OFFLINE_ITEM = "hz-hjzm"        # 户籍证明: the sample catalogue marks it offline_ok
+ONLINE_ITEM = "sb-cbjfzm"       # 社保参保缴费证明: needs central
+CITIZEN = SAMPLE_CITIZENS[0]
+
+FAST_CLIENT = {"backoff_base": 0.01, "backoff_cap": 0.05, "retry_after_cap": 3.0}
+FAST_PRINTER = {"confirm_timeout": 0.6, "poll_interval": 0.05}
+
+
+class CentralWitness:
+    """What central holds: applications and ratings, read straight from its database."""
+
+    def __init__(self, embedded):
+        self.embedded = embedded
+        self.store = embedded.app.extensions["central"].store
+
+    def applications(self, item_id: str | None = None) -> list:
+        sql = "SELECT * FROM applications" + (" WHERE item_id = ?" if item_id else "") + " ORDER BY number"
+        return self.store._all(sql, (item_id,) if item_id else ())
+
+    def ratings(self) -> list:
+        return self.store._all("SELECT * FROM ratings ORDER BY application_number")
+
+
+def write_config(folder: Path, base_url: str, secret_file: Path, printer_port: int, *,
+                 read_timeout: float = 0.5) -> Path:
+    path = folder / "config.toml"
+    path.write_text(f"""
+[terminal]
+id = "{TERMINAL_ID}"
+name = "可靠性测试终端"
+hall = "示范区政务服务中心"
+
+[central]
+base_url = "{base_url}"
+credentials_file = "{secret_file}"
+connect_timeout = 0.5
+read_timeout = {read_timeout}
+
+[printer]
+profile = "xprinter-xp-80c"
+connection = "network"
+[printer.network]
+host = "127.0.0.1"
+port = {printer_port}
+timeout = 0.3
+
+[data]
+dir = "data"
+""", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def central(tmp_path):
+    embedded = start_embedded_central(tmp_path / "central", TERMINAL_ID, "可靠性测试终端", "示范区政务服务中心")
+    yield embedded
+    embedded.stop()
+
+
+@pytest.fixture
+def witness(central) -> CentralWitness:
+    return CentralWitness(central)
+
+
+@pytest.fixture
+def proxy(central):
+    p = FaultProxy(central.base_url).start()
+    yield p
+    p.stop()
+
+
+@pytest.fixture
+def printer(tmp_path):
+    server = VirtualPrinterServer("127.0.0.1", 0, tmp_path / "paper", width_dots=576)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def config(tmp_path, central, proxy, printer):
+    return load_config(write_config(tmp_path, proxy.base_url, central.data_dir / SECRET_NAME, printer.port))
+
+
+@pytest.fixture
+def make_terminal(config):
+    """Start a terminal (a fresh one each call, as after a restart); all are stopped at the end."""
+    started: list[Terminal] = []
+
+    def make(cfg=None, **options) -> Terminal:
+        options.setdefault("replay_interval", 3600.0)
+        options.setdefault("client_options", FAST_CLIENT)
+        options.setdefault("printer_options", FAST_PRINTER)
+        terminal = Terminal(cfg or config, **options)
+        started.append(terminal)
+        terminal.start()
+        return terminal
+
+    yield make
+    for terminal in started:
+        terminal.stop()
+
+
+def form_values(item: CatalogItem, profile: CitizenProfile) -> dict[str, str]:
+    """What a citizen would type: profile prefills, the first choice, last year."""
+    values = {}
+    for f in item.form:
+        if f.prefill:
+            values[f.key] = profile.value_of(f.prefill)
+        elif f.type == "choice":
+            values[f.key] = f.choices[0]
+        elif f.type == "year":
+            values[f.key] = str(_dt.date.today().year - 1)
+        elif f.type == "phone":
+            values[f.key] = profile.phone
+        elif f.type == "date":
+            values[f.key] = _dt.date.today().isoformat()
+        elif f.type == "digits":
+            values[f.key] = "12"
+        else:
+            values[f.key] = "示范"
+    return values
+
+
+def logged_in_visit(terminal: Terminal, item_id: str, citizen=CITIZEN) -> Visit:
+    """A visit as far as the confirm screen: logged in (card code), item chosen, form filled."""
+    token = terminal.client.login_with_code(citizen.card_code)
+    profile = terminal.fetch_profile(token)
+    item = terminal.catalog.catalog.item(item_id)
+    assert item is not None, item_id
+    return Visit(token=token, profile=profile, item=item, values=form_values(item, profile))
