@@ -80,6 +80,10 @@ def test_restart_command_restarts_the_process_and_is_acknowledged(tmp_path):
                          "the restart to be acknowledged")
         assert acked
         assert process.poll() is None
+        status = subprocess.run([sys.executable, "-m", "kiosk", "status", "--config", str(config)], cwd=REPO,
+                                capture_output=True, text=True, timeout=30)
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert "T-DEMO-0001" in status.stdout and str(process.pid) in status.stdout
     finally:
         process.send_signal(signal.SIGTERM)
         try:
