@@ -19,7 +19,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["kiosk", "kiosk.*"]),
     include_package_data=True,
-    package_data={"kiosk": ["data/*", "data/**/*"]},
+    package_data={"kiosk": ["data/*", "central/server/data/*", "central/server/data/templates/*"]},
     install_requires=[
         "PySide6>=6.6",
         "python-escpos>=3.1",

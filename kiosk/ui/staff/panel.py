@@ -15,6 +15,16 @@ from kiosk.ui.workers import run_async
 PRESET_MESSAGES = ("设备维护中，请到窗口办理", "打印机维护中，请稍后再来")
 
 
+def button_row(specs) -> QHBoxLayout:
+    """A row of buttons from (text, object name, action) triples."""
+    row = QHBoxLayout()
+    for text, name, action in specs:
+        b = button(text, on_click=action)
+        b.setObjectName(name)
+        row.addWidget(b)
+    return row
+
+
 def _time(ts: float | None) -> str:
     return _dt.datetime.fromtimestamp(ts).strftime("%m-%d %H:%M:%S") if ts else "—"
 
@@ -52,14 +62,9 @@ class StaffPanel(QWidget):
         self.printer_advice.setObjectName("staff_printer_advice")
         printer.addWidget(self.printer_state)
         printer.addWidget(self.printer_advice)
-        row = QHBoxLayout()
-        for text, name, action in (("刷新状态", "staff_printer_refresh", self.refresh_printer),
+        printer.addLayout(button_row((("刷新状态", "staff_printer_refresh", self.refresh_printer),
                                    ("测试打印", "staff_test_print", self.test_print),
-                                   ("重试未完成打印", "staff_retry_spool", self.retry_spool)):
-            b = button(text, on_click=action)
-            b.setObjectName(name)
-            row.addWidget(b)
-        printer.addLayout(row)
+                                   ("重试未完成打印", "staff_retry_spool", self.retry_spool))))
         self.spool_label = label("", role="muted")
         printer.addWidget(self.spool_label)
         grid.addWidget(printer_card, 0, 0)
@@ -79,13 +84,8 @@ class StaffPanel(QWidget):
         self.outbox_label.setObjectName("staff_outbox")
         central.addWidget(self.central_state)
         central.addWidget(self.outbox_label)
-        row = QHBoxLayout()
-        for text, name, action in (("立即上传", "staff_retry_outbox", self.retry_outbox),
-                                   ("重新加载事项", "staff_reload_catalog", self.reload_catalog)):
-            b = button(text, on_click=action)
-            b.setObjectName(name)
-            row.addWidget(b)
-        central.addLayout(row)
+        central.addLayout(button_row((("立即上传", "staff_retry_outbox", self.retry_outbox),
+                                   ("重新加载事项", "staff_reload_catalog", self.reload_catalog))))
         grid.addWidget(central_card, 1, 0)
 
         service_card, service = card()
@@ -101,14 +101,9 @@ class StaffPanel(QWidget):
         for text in PRESET_MESSAGES:
             presets.addWidget(button(text, on_click=lambda _=False, t=text: self.message.setText(t)))
         service.addLayout(presets)
-        row = QHBoxLayout()
-        for text, name, action in (("暂停服务", "staff_out_of_service", self.out_of_service),
+        service.addLayout(button_row((("暂停服务", "staff_out_of_service", self.out_of_service),
                                    ("恢复服务", "staff_in_service", self.in_service),
-                                   ("重启程序", "staff_restart", self.restart)):
-            b = button(text, on_click=action)
-            b.setObjectName(name)
-            row.addWidget(b)
-        service.addLayout(row)
+                                   ("重启程序", "staff_restart", self.restart))))
         grid.addWidget(service_card, 1, 1)
 
         logs_card, logs = card()
