@@ -2,6 +2,7 @@
 
 Installs the `kiosk` command and the runtime dependencies; extras add USB and
 serial printer support and the test tools."""
+from glob import glob
 from pathlib import Path
 
 from setuptools import find_packages, setup
@@ -19,6 +20,7 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["kiosk", "kiosk.*"]),
     include_package_data=True,
+    data_files=[("share/kiosk/printers", sorted(glob("printers/*.toml")))],
     package_data={"kiosk": ["data/*", "central/server/data/*", "central/server/data/templates/*"]},
     install_requires=[
         "PySide6>=6.6",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import sys
 import tomllib
 import types
 import typing
@@ -154,7 +155,8 @@ class Config:
 
 def default_profiles_dir() -> Path:
     """`printers/` beside the package in a checkout, else the copy installed with it."""
-    for candidate in (REPO_DIR / "printers", PACKAGE_DIR / "data" / "printers", Path("/usr/share/kiosk/printers")):
+    for candidate in (REPO_DIR / "printers", Path(sys.prefix) / "share" / "kiosk" / "printers",
+                      Path("/usr/share/kiosk/printers")):
         if candidate.is_dir():
             return candidate
     return REPO_DIR / "printers"
