@@ -64,12 +64,20 @@ class Transaction:
                 try:
                     self.conn.execute("COMMIT")
                 except sqlite3.Error as commit_error:
-                    self.conn.execute("ROLLBACK")
+                    self._rollback()
                     raise StoreError(f"cannot write to the local database: {commit_error}") from commit_error
             else:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 if isinstance(exc, sqlite3.Error) and not isinstance(exc, StoreError):
                     raise StoreError(f"cannot write to the local database: {exc}") from exc
         finally:
             self.lock.release()
         return False
+
+    def _rollback(self) -> None:
+        """Undo the transaction; SQLite may already have rolled it back itself (e.g. on a full disk)."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the original error is what the caller needs to see
