@@ -4,23 +4,20 @@ a config pointing at both, and terminals started on it (stopped by the fixtures)
 Everything listens on 127.0.0.1, port 0; central's own database is the witness for lost and doubled."""
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 
 import pytest
 
-from kiosk.central.models import CatalogItem, CitizenProfile
 from kiosk.central.server.citizens import SAMPLE_CITIZENS
+from tests.reliability.visits import OFFLINE_ITEM, ONLINE_ITEM  # noqa: F401
 from kiosk.central.server.embedded import SECRET_NAME, start_embedded_central
 from kiosk.config import load_config
-from kiosk.core.session import Visit
 from kiosk.printing.virtual import VirtualPrinterServer
 from kiosk.terminal import Terminal
 from tests.reliability.fault_proxy import FaultProxy
+from tests.reliability.visits import form_values, logged_in_visit  # noqa: F401 (used by the tests)
 
 TERMINAL_ID = "T-REL-0001"
-OFFLINE_ITEM = "hz-hjzm"        # 户籍证明: the sample catalogue marks it offline_ok
-ONLINE_ITEM = "sb-cbjfzm"       # 社保参保缴费证明: needs central
 CITIZEN = SAMPLE_CITIZENS[0]
 
 FAST_CLIENT = {"backoff_base": 0.01, "backoff_cap": 0.05, "retry_after_cap": 3.0}
@@ -120,33 +117,3 @@ def make_terminal(config):
     yield make
     for terminal in started:
         terminal.stop()
-
-
-def form_values(item: CatalogItem, profile: CitizenProfile) -> dict[str, str]:
-    """What a citizen would type: profile prefills, the first choice, last year."""
-    values = {}
-    for f in item.form:
-        if f.prefill:
-            values[f.key] = profile.value_of(f.prefill)
-        elif f.type == "choice":
-            values[f.key] = f.choices[0]
-        elif f.type == "year":
-            values[f.key] = str(_dt.date.today().year - 1)
-        elif f.type == "phone":
-            values[f.key] = profile.phone
-        elif f.type == "date":
-            values[f.key] = _dt.date.today().isoformat()
-        elif f.type == "digits":
-            values[f.key] = "12"
-        else:
-            values[f.key] = "示范"
-    return values
-
-
-def logged_in_visit(terminal: Terminal, item_id: str, citizen=CITIZEN) -> Visit:
-    """A visit as far as the confirm screen: logged in (card code), item chosen, form filled."""
-    token = terminal.client.login_with_code(citizen.card_code)
-    profile = terminal.fetch_profile(token)
-    item = terminal.catalog.catalog.item(item_id)
-    assert item is not None, item_id
-    return Visit(token=token, profile=profile, item=item, values=form_values(item, profile))
