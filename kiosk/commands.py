@@ -49,6 +49,20 @@ def load_or_report(path: str | None):
         return None
 
 
+def secret_is_usable(config) -> bool:
+    """Check the terminal's secret file before anything starts; prints why the kiosk refuses to run if not."""
+    if config.is_embedded_central:
+        return True
+    from kiosk.central.signing import SecretFileError, load_secret
+
+    try:
+        load_secret(config.resolve(config.central.credentials_file))
+    except SecretFileError as exc:
+        print(f"the kiosk refuses to start: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def _config_check(args) -> int:
     config = load_or_report(args.path)
     if config is None:
@@ -69,6 +83,8 @@ def _config_set_pin(args) -> int:
 def _run(args) -> int:
     config = load_or_report(args.config)
     if config is None:
+        return 2
+    if not secret_is_usable(config):
         return 2
     from kiosk.app import RESTART_EXIT_CODE, run
 

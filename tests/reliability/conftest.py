@@ -4,6 +4,8 @@ a config pointing at both, and terminals started on it (stopped by the fixtures)
 Everything listens on 127.0.0.1, port 0; central's own database is the witness for lost and doubled."""
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -117,3 +119,46 @@ def make_terminal(config):
     yield make
     for terminal in started:
         terminal.stop()
+
+
+# Personal data as it would appear in a log line: an ID number or a mobile number standing alone
+# (an application number is longer and does not match), or any sample citizen's own values.
+ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+PERSONAL_VALUES = tuple(v for c in SAMPLE_CITIZENS for v in (c.name, c.id_number, c.phone))
+
+
+def personal_data_in(text: str) -> list[str]:
+    """What in `text` looks like, or is, a citizen's personal data."""
+    found = ID_NUMBER.findall(text) + MOBILE.findall(text)
+    return found + [v for v in PERSONAL_VALUES if v in text]
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(f"{record.name}: {record.getMessage()}")
+        except Exception:  # a record that cannot be formatted is a bug the test below reports
+            self.lines.append(f"{record.name}: unformattable {record.msg!r}")
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_log_records():
+    """Every log record written during a reliability test, before any masking filter, is free of
+    personal data."""
+    recorder = _Recorder()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(recorder)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield recorder
+    finally:
+        root.removeHandler(recorder)
+        root.setLevel(level)
+    leaks = [(line, personal_data_in(line)) for line in recorder.lines if personal_data_in(line)]
+    assert not leaks, f"personal data in log records: {leaks[:5]}"
