@@ -152,7 +152,10 @@ class Session:
             self.fire("logged_in")
 
     def set_item(self, item: CatalogItem) -> None:
-        """Open an item's guide and form, prefilled from the profile."""
+        """Open an item's guide and form, prefilled from the profile (refused, touching nothing, where
+        choosing an item is not allowed)."""
+        if not self.can("choose_item"):
+            raise InvalidTransition(f"event 'choose_item' is not accepted in stage {self.stage.value}")
         self.visit.item = item
         self.visit.values = {}
         if self.visit.profile is not None:
