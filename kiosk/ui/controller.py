@@ -82,6 +82,7 @@ class KioskController(QObject):
         self.send_timer = QTimer(self)
         self.send_timer.timeout.connect(self._send_tick)
         self._send_at = 0.0
+        self.window.closing.connect(self.stop)
         self._connect_screens()
         self.window.show_stage(Stage.HOME, self.session.visit)
         self.terminal.open_storage()
@@ -90,6 +91,15 @@ class KioskController(QObject):
     @property
     def visit(self) -> Visit:
         return self.session.visit
+
+    def stop(self) -> None:
+        """The kiosk is shutting down: stop every timer and all polling; late answers are ignored."""
+        self.services_up = False
+        self.visit_generation += 1
+        self.login_driver.set_active(False)
+        self.login_driver.reset()
+        for timer in (self.done_timer, self.printer_timer, self.recovery_timer, self.send_timer, self.idle.timer):
+            timer.stop()
 
     # Wiring
 
@@ -168,6 +178,8 @@ class KioskController(QObject):
         run_async(self.terminal.printer_status, self._printer_status_read, lambda exc: None)
 
     def _printer_status_read(self, status) -> None:
+        if not self.services_up:
+            return
         self.printer_status_read.emit(status)
         self.printer_ready = status.ready
         self.printer_problem = "" if status.ready else status.describe(self.ctx.locale)
@@ -211,7 +223,7 @@ class KioskController(QObject):
 
     def refresh_catalog_views(self) -> None:
         store = self.terminal.catalog
-        if store is None or store.catalog is None:
+        if store is None or store.catalog is None or self.terminal.db is None:
             return
         self.window.home.show_catalog(self._entries(store.most_used(6)), store.catalog.categories)
         self.window.catalog.set_categories(store.catalog.categories)

@@ -36,7 +36,7 @@ class Header(QFrame):
         names.setSpacing(2)
         self.hall = label(hall, role="header_title")
         self.hall.setObjectName("hall_name")
-        self.terminal = label(terminal_name)
+        self.terminal = label(terminal_name, wrap=False)
         self.terminal.setObjectName("terminal_name")
         names.addWidget(self.hall)
         names.addWidget(self.terminal)

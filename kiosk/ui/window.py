@@ -32,6 +32,7 @@ class KioskWindow(QWidget):
     first_paint = Signal()
     staff_requested = Signal()     # the hidden gesture: five taps in the top-left corner within 3 s
     orientation_changed = Signal(bool)   # True for portrait
+    closing = Signal()             # the kiosk is shutting down (close allowed): stop timers and traffic
     staff_requested = Signal()   # the hidden staff gesture was made
 
     def __init__(self, config: Config, ctx: UiContext):
@@ -129,6 +130,7 @@ class KioskWindow(QWidget):
 
     def closeEvent(self, event) -> None:
         if self.allow_close:
+            self.closing.emit()
             event.accept()
         else:
             event.ignore()
