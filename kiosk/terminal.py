@@ -155,10 +155,10 @@ class Terminal:
         applicant = _applicant(visit)
         payload = {"item_id": item.id, "values": values, "applicant": applicant, "offline_ok": item.offline_ok}
         key = self._key_for(visit, payload)
-        entry = self.outbox.add("submission", payload, key)
-        if entry.state == "refused":
-            entry = self.outbox.reopen(key, payload)
-        with self.in_flight.claim(key):
+        with self.in_flight.claim(key, wait=True):   # never side by side with a replay of the same key
+            entry = self.outbox.add("submission", payload, key)
+            if entry.state == "refused":
+                entry = self.outbox.reopen(key, payload)
             try:
                 result = self._send_submission(visit.token, item, values, key, applicant)
             except CentralRefused as exc:
@@ -171,7 +171,7 @@ class Terminal:
                 if isinstance(exc, CentralUnavailable) and item.offline_ok and applicant:
                     return self._accept_offline(entry, item, applicant)
                 raise
-        self.outbox.settle(key, reference=result.application_number)
+            self.outbox.settle(key, reference=result.application_number)
         self._track(True)
         return result
 
@@ -219,8 +219,8 @@ class Terminal:
                                        "level": level}, key)
             self._wake_replayer()
             return "queued"
-        self.outbox.add("rating", {"application_number": number, "level": level}, key)
-        with self.in_flight.claim(key):
+        with self.in_flight.claim(key, wait=True):
+            self.outbox.add("rating", {"application_number": number, "level": level}, key)
             try:
                 self.client.rate(visit.token, number, level, idempotency_key=key)
             except CentralRefused as exc:
@@ -231,7 +231,7 @@ class Terminal:
                 self._track(not isinstance(exc, CentralUnavailable))
                 self._wake_replayer()
                 return "queued"
-        self.outbox.settle(key, reference=number)
+            self.outbox.settle(key, reference=number)
         self._track(True)
         return "recorded"
 

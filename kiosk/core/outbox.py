@@ -107,12 +107,14 @@ class Outbox:
     def settle(self, key: str, *, reference: str = "", refused: str = "") -> None:
         """Central answered: keep the reference (application number), erase the payload.
 
-        Settling twice is harmless: the first answer stays."""
+        Settling twice is harmless: the first answer stays, except that central's acceptance always wins
+        over an earlier refusal (central holds the application, so the terminal must hold its number)."""
         state = "refused" if refused else "done"
+        settles = "state = 'pending'" if refused else "state IN ('pending', 'refused')"
         with Transaction(self.conn):
             self.conn.execute(
                 "UPDATE outbox SET state = ?, payload = '{}', reference = ?, last_error = ?, updated_at = ? "
-                "WHERE idempotency_key = ? AND state = 'pending'",
+                f"WHERE idempotency_key = ? AND {settles}",
                 (state, reference, refused[:300], time.time(), key))
 
     def reopen(self, key: str, payload: dict) -> OutboxEntry:

@@ -20,20 +20,24 @@ class InFlight:
 
     def __init__(self) -> None:
         self._keys: set[str] = set()
-        self._lock = threading.Lock()
+        self._released = threading.Condition()
 
     @contextlib.contextmanager
-    def claim(self, key: str) -> Iterator[bool]:
-        """Hold `key` while sending it; yields False when someone else already holds it."""
-        with self._lock:
+    def claim(self, key: str, wait: bool = False) -> Iterator[bool]:
+        """Hold `key` while sending it; yields False when someone else holds it (with `wait`, waits for
+        them to finish first and then holds it)."""
+        with self._released:
+            if wait:
+                self._released.wait_for(lambda: key not in self._keys)
             mine = key not in self._keys
             self._keys.add(key)
         try:
             yield mine
         finally:
             if mine:
-                with self._lock:
+                with self._released:
                     self._keys.discard(key)
+                    self._released.notify_all()
 
 
 @dataclass(frozen=True)
