@@ -10,6 +10,7 @@ from kiosk.config import Config
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.header import Header
 from kiosk.ui.idle import IdleWarning
+from kiosk.ui.input_method import KeyboardOnFocus, hide_keyboard
 from kiosk.ui.lockdown import Lockdown, is_blocked_key
 from kiosk.ui.scanner_input import ScannerInput
 from kiosk.ui.screens.base import Screen, UiContext
@@ -74,6 +75,8 @@ class KioskWindow(QWidget):
         app = QApplication.instance()
         app.installEventFilter(self.lockdown)
         app.installEventFilter(self.scanner)
+        self.keyboard = KeyboardOnFocus(self)
+        app.installEventFilter(self.keyboard)
         self.apply_theme()
 
     # Typed access for the controller and tests
@@ -91,6 +94,7 @@ class KioskWindow(QWidget):
     def show_stage(self, stage: Stage, visit: Visit) -> None:
         screen = self.screens[stage]
         if screen is not self.current:
+            hide_keyboard()
             self.current.leave()
         self.current = screen
         screen.enter(visit)
@@ -145,6 +149,12 @@ class KioskWindow(QWidget):
         if not self.allow_close:
             self.raise_()
             self.activateWindow()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.config.ui.fullscreen and self.screen() is not None:
+            # Without a window manager (bare X) a full-screen request is not honoured: cover the screen ourselves.
+            self.setGeometry(self.screen().geometry())
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)

@@ -1,0 +1,43 @@
+"""The on-screen keyboard for text: Qt Virtual Keyboard (pinyin for Chinese), shown when a text field is tapped.
+
+`prepare_environment()` must run before the QApplication exists: Qt reads the input-method choice once."""
+from __future__ import annotations
+
+import os
+from typing import MutableMapping
+
+from PySide6.QtCore import QEvent, QLocale, QObject, Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
+
+KEYBOARD_MODULE = "qtvirtualkeyboard"
+
+
+def prepare_environment(environ: MutableMapping[str, str] = os.environ, locale: str = "zh_CN") -> None:
+    """Select Qt Virtual Keyboard unless the terminal's environment chose otherwise; pinyin layout first."""
+    environ.setdefault("QT_IM_MODULE", KEYBOARD_MODULE)
+    if locale == "zh_CN":
+        # The keyboard opens in the default locale's layout: pinyin for zh_CN (it has an English key too).
+        QLocale.setDefault(QLocale(QLocale.Chinese, QLocale.China))
+
+
+def takes_text(widget) -> bool:
+    """A field the citizen types letters or Chinese into (digit fields use the big keypad instead)."""
+    return isinstance(widget, QLineEdit) and not widget.isReadOnly() and widget.testAttribute(
+        Qt.WA_InputMethodEnabled)
+
+
+class KeyboardOnFocus(QObject):
+    """Application-wide filter: a text field that gets focus opens the keyboard at once (not on a second tap)."""
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.FocusIn and takes_text(watched):
+            QApplication.inputMethod().show()
+        return False
+
+
+def hide_keyboard() -> None:
+    """Close the keyboard and take focus from any field (a screen changed)."""
+    focused = QApplication.focusWidget()
+    if focused is not None:
+        focused.clearFocus()
+    QApplication.inputMethod().hide()
