@@ -1,6 +1,6 @@
-"""Sub-commands of `kiosk` owned by kiosk.ops: `kiosk status`.
+"""Sub-commands of `kiosk` owned by kiosk.ops: `kiosk status` and `kiosk outbox`.
 
-`kiosk status` reads the running terminal's status file and tells a technician, in plain words, how it is."""
+They tell a technician, in plain words, how the terminal is and what still waits to be sent to central."""
 from __future__ import annotations
 
 import json
@@ -38,6 +38,11 @@ def register(subparsers) -> None:
     status.add_argument("--config", help="configuration file (default: as for `kiosk run`)")
     status.add_argument("--json", action="store_true", help="print the state as JSON")
     status.set_defaults(func=_status)
+
+    outbox = subparsers.add_parser("outbox", help="what waits to be sent to central; --replay sends it now")
+    outbox.add_argument("--config", help="configuration file (default: as for `kiosk run`)")
+    outbox.add_argument("--replay", action="store_true", help="send the waiting entries to central now")
+    outbox.set_defaults(func=_outbox)
 
 
 def _status(args) -> int:
@@ -138,3 +143,52 @@ def render_status(reading: StatusReading, now: float | None = None) -> str:
     else:
         head = f"{name}: NOT RUNNING: {reading.problem}; `systemctl status kiosk` tells why"
     return "\n".join([head, f"  last known state, written {duration(reading.age or 0)} ago:", *_details(status, now)])
+
+
+def _outbox(args) -> int:
+    """List the outbox (no personal data: kind, age, attempts, last error); optionally replay it."""
+    from kiosk.commands import load_or_report
+    from kiosk.core.outbox import Outbox
+    from kiosk.core.store import StoreError, open_db
+
+    config = load_or_report(args.config)
+    if config is None:
+        return EXIT_CONFIG
+    path = config.data_dir / "kiosk.sqlite3"
+    if not path.exists():
+        print(f"no outbox yet: {path} does not exist (the kiosk has not run with this data directory)")
+        return 0
+    try:
+        outbox = Outbox(open_db(path))
+    except StoreError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.replay:
+        report = _replay(config)
+        if report is None:
+            return 1
+        print(f"replayed: {report.sent} sent, {report.refused} refused by central, {report.left} still waiting")
+    counts = outbox.counts()
+    print("outbox: " + ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) if counts else "outbox: empty")
+    now = time.time()
+    for entry in outbox.pending():
+        age = (now - entry.created_at) / 60
+        print(f"  #{entry.id} {entry.kind:<10} waiting {age:6.1f} min  attempts {entry.attempts}"
+              + (f"  last error: {entry.last_error}" if entry.last_error else ""))
+    return 0
+
+
+def _replay(config):
+    """Start the terminal's services (central client, printer) just long enough for one replay round."""
+    from kiosk.central.errors import CentralError
+    from kiosk.terminal import Terminal
+
+    terminal = Terminal(config)
+    try:
+        terminal.start()
+        return terminal.replay_outbox()
+    except (CentralError, OSError, ValueError) as exc:
+        print(f"kiosk: cannot replay the outbox: {exc}", file=sys.stderr)
+        return None
+    finally:
+        terminal.stop()
