@@ -17,7 +17,7 @@ class Sizes:
 
 
 STANDARD = Sizes(body=22, heading=32, title=44, button_text=24, touch_min=64, spacing=16)
-ELDERLY = Sizes(body=30, heading=42, title=56, button_text=32, touch_min=96, spacing=22)
+ELDERLY = Sizes(body=30, heading=42, title=52, button_text=32, touch_min=76, spacing=20)
 
 
 @dataclass(frozen=True)

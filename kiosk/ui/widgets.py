@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import qrcode
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -57,9 +57,11 @@ class Tile(QPushButton):
         return self.layout().sizeHint().expandedTo(self.minimumSizeHint())
 
     def minimumSizeHint(self):
-        hint = self.layout().minimumSize()
-        hint.setHeight(max(hint.height(), self.minimumHeight()))
-        return hint
+        # Wrapped labels report a tall minimum for a narrow guess; the real height comes from heightForWidth.
+        margins = self.layout().contentsMargins()
+        lines = 1 + (1 if self.reason_label.text() else 0)
+        height = lines * self.name_label.fontMetrics().height() + margins.top() + margins.bottom() + 8
+        return QSize(min(self.layout().minimumSize().width(), 240), max(height, self.minimumHeight()))
 
     def hasHeightForWidth(self) -> bool:
         return True

@@ -3,7 +3,7 @@
 It displays; kiosk.ui.controller decides. No window frame, no context menus, no way out by keyboard."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config import Config
@@ -154,7 +154,9 @@ class KioskWindow(QWidget):
         super().showEvent(event)
         if self.config.ui.fullscreen and self.screen() is not None:
             # Without a window manager (bare X) a full-screen request is not honoured: cover the screen ourselves.
-            self.setGeometry(self.screen().geometry())
+            geometry = self.screen().geometry()
+            self.set_portrait(geometry.height() > geometry.width())
+            self.setGeometry(geometry)
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
@@ -167,6 +169,16 @@ class KioskWindow(QWidget):
         self.set_portrait(self.height() > self.width())
         if self.idle_warning.isVisible():
             self.idle_warning.setGeometry(self.rect())
+
+    def set_screen_size(self, width: int, height: int) -> None:
+        """Take this size, arranged for its orientation first (so a tall layout never blocks a wide size)."""
+        self.set_portrait(height > width)
+        for _ in range(3):          # nested layouts settle over a few event-loop turns
+            QApplication.sendPostedEvents(None, QEvent.LayoutRequest)
+            self.layout().activate()
+            self.resize(width, height)
+            if (self.width(), self.height()) == (width, height):
+                break
 
     def set_portrait(self, portrait: bool) -> None:
         """Arrange every screen in a column (portrait) or in rows (landscape)."""

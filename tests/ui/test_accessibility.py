@@ -104,15 +104,22 @@ def check_all_variants(kiosk) -> dict[str, list[str]]:
     found = {}
     modes = (False, True) if c.ctx.locale == "zh_CN" else (True,)
     for orientation, size in SIZES.items():
-        w.resize(*size)
         for elderly in modes:
             if c.ctx.elderly != elderly:
                 c.toggle_elderly()
-            settle(20)
+            w.set_screen_size(*size)
+            settle(30)
             problems = measure(w, elderly)
+            if (w.width(), w.height()) != size:
+                widest = max(w.screens.values(), key=lambda s: s.minimumSizeHint().width())
+                tallest = max(w.screens.values(), key=lambda s: s.minimumSizeHint().height())
+                problems.append(f"the window needs {w.width()}×{w.height()}, not {size[0]}×{size[1]}; widest "
+                                f"{widest.stage.value} {widest.minimumSizeHint().toTuple()}, tallest "
+                                f"{tallest.stage.value} {tallest.minimumSizeHint().toTuple()}, header "
+                                f"{w.header.minimumSizeHint().toTuple()}")
             if problems:
                 found[f"{kiosk.stage.value} {orientation} {'elderly' if elderly else 'standard'} {c.ctx.locale}"] = problems
-    w.resize(*SIZES["landscape"])
+    w.set_screen_size(*SIZES["landscape"])
     if c.ctx.elderly:
         c.toggle_elderly()
     settle(20)
@@ -146,4 +153,4 @@ def test_every_screen_meets_text_size_touch_target_and_contrast_rules(kiosk, loc
     found.update(check_all_variants(kiosk))                                  # rating
     w.rating.skip_button.click()
     found.update(check_all_variants(kiosk))                                  # done
-    assert found == {}
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())

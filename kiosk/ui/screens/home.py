@@ -48,11 +48,15 @@ class HomeScreen(Screen):
         popular_layout.addWidget(self.popular_title)
         popular_layout.addWidget(self.tiles, 1)
         row.addWidget(popular_card, 3)
-        self.root.addLayout(row, 1)
+        categories_card, categories_layout = card()
         self.categories_title = label(role="heading")
-        self.root.addWidget(self.categories_title)
-        self.categories = ButtonGrid(columns=7)
-        self.root.addWidget(self.categories)
+        self.categories = ButtonGrid(columns=1)
+        categories_layout.addWidget(self.categories_title)
+        categories_layout.addWidget(self.categories)
+        categories_layout.addStretch(1)
+        row.addWidget(categories_card, 1)
+        self.row = row
+        self.root.addLayout(row, 1)
         self._entries: list[tuple[CatalogItem, str]] = []
         self._categories: tuple[Category, ...] = ()
         self._code = ""
@@ -72,15 +76,21 @@ class HomeScreen(Screen):
         self.refresh(None)
 
     def arrange(self, portrait: bool) -> None:
-        self.qr.set_size(300 if portrait else 260)
+        self.qr.set_size(300 if portrait else 240)
+        # elderly mode needs the height for its large buttons; the header already names the hall
+        self.welcome.setVisible(not self.ctx.elderly)
+        self.tiles.show_items(self._shown_entries(), self.ctx.en)
         self._set_category_columns()
+        # landscape: login | most used | categories side by side; portrait: stacked, categories last
+        for index, stretch in enumerate((0, 1, 0) if portrait else (2, 3, 2)):
+            self.row.setStretch(index, stretch)
 
     def _set_category_columns(self) -> None:
-        if self.portrait:
-            columns = 2 if self.ctx.en else 4
-        else:
-            columns = 4 if self.ctx.en or self.ctx.elderly else 7
-        self.categories.set_columns(columns)
+        self.categories.set_columns((2 if self.ctx.en else 4) if self.portrait else 1)
+
+    def _shown_entries(self) -> list[tuple[CatalogItem, str]]:
+        """Six most-used items; four in elderly portrait, where each tile takes two or three lines."""
+        return self._entries[:4] if self.portrait and self.ctx.elderly else self._entries
 
     def refresh(self, visit: Visit | None) -> None:
         tr = self.ctx.tr
@@ -92,7 +102,7 @@ class HomeScreen(Screen):
         self.qr.setVisible(bool(self.qr.data))
         self.popular_title.setText(tr("home.popular"))
         self.categories_title.setText(tr("home.categories"))
-        self.tiles.show_items(self._entries, self.ctx.en)
+        self.tiles.show_items(self._shown_entries(), self.ctx.en)
         self.categories.set_buttons(category_buttons(self._categories, self.ctx.en, tr("home.all_items"), None,
                                                      self.browse_requested.emit))
         self._set_category_columns()
