@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from kiosk.central.errors import CentralRefused, CentralUnavailable, LoginExpired
 from kiosk.core.catalog import unavailable_reason
@@ -100,6 +100,8 @@ class KioskController(QObject):
         self.login_driver.reset()
         for timer in (self.done_timer, self.printer_timer, self.recovery_timer, self.send_timer, self.idle.timer):
             timer.stop()
+        QCoreApplication.instance().removeEventFilter(self.idle)
+        self.window.header.timer.stop()
 
     # Wiring
 

@@ -135,6 +135,9 @@ class KioskWindow(QWidget):
     def closeEvent(self, event) -> None:
         if self.allow_close:
             self.closing.emit()
+            app = QApplication.instance()
+            for watcher in (self.lockdown, self.scanner, self.keyboard):
+                app.removeEventFilter(watcher)
             event.accept()
         else:
             event.ignore()

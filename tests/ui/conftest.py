@@ -109,3 +109,5 @@ def kiosk(qapp, tmp_path):
         yield k
     finally:
         shutdown(parts)
+        parts.window.deleteLater()
+        settle(10)
