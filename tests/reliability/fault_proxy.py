@@ -171,13 +171,16 @@ class FaultProxy:
 
     @staticmethod
     def _answer(h: _Handler, status: int, headers: dict[str, str], data: bytes) -> None:
-        h.send_response(status)
-        for key, value in headers.items():
-            h.send_header(key, value)
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.write(data)
-        h.wfile.flush()
+        try:
+            h.send_response(status)
+            for key, value in headers.items():
+                h.send_header(key, value)
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data)
+            h.wfile.flush()
+        except OSError:            # the client gave up waiting (its read timeout): as a real server sees it
+            h.close_connection = True
 
     def _hang_up(self, h: _Handler, hold: float) -> None:
         """Keep the client waiting `hold` seconds, then close without a word."""
