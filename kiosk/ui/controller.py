@@ -466,11 +466,16 @@ class KioskController(QObject):
         self._reset_presentation()
 
     def _reset_presentation(self) -> None:
-        changed = self.ctx.locale != self.config.ui.locale or self.ctx.elderly != self.config.ui.elderly_mode
-        self.ctx.locale = self.config.ui.locale or DEFAULT_LOCALE
+        locale = self.config.ui.locale or DEFAULT_LOCALE
+        restyle = self.ctx.elderly != self.config.ui.elderly_mode
+        retranslate = self.ctx.locale != locale
+        self.ctx.locale = locale
         self.ctx.elderly = self.config.ui.elderly_mode
-        if changed:
+        if restyle:
             self.window.apply_theme()
+        elif retranslate:
+            self.window.retranslate()
+        if restyle or retranslate:
             self.refresh_catalog_views()
 
     def _done_tick(self) -> None:
@@ -488,7 +493,7 @@ class KioskController(QObject):
 
     def toggle_language(self) -> None:
         self.ctx.locale = "en" if self.ctx.locale == "zh_CN" else "zh_CN"
-        self.window.apply_theme()
+        self.window.retranslate()
         self.refresh_catalog_views()
 
     def toggle_elderly(self) -> None:

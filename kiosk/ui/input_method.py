@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import MutableMapping
 
-from PySide6.QtCore import QEvent, QLocale, QObject, Qt
+from PySide6.QtCore import QLocale, QObject, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 KEYBOARD_MODULE = "qtvirtualkeyboard"
@@ -27,12 +27,15 @@ def takes_text(widget) -> bool:
 
 
 class KeyboardOnFocus(QObject):
-    """Application-wide filter: a text field that gets focus opens the keyboard at once (not on a second tap)."""
+    """A text field that gets focus opens the keyboard at once (Qt's default waits for a second tap)."""
 
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.FocusIn and takes_text(watched):
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        QApplication.instance().focusChanged.connect(self._focus_changed)
+
+    def _focus_changed(self, old, new) -> None:
+        if takes_text(new):
             QApplication.inputMethod().show()
-        return False
 
 
 def hide_keyboard() -> None:

@@ -1,13 +1,13 @@
 """Keeps the citizen inside the kiosk: no context menus, no closing or escaping by keyboard, a hidden staff gesture.
 
-One application-wide event filter; keys and taps are taken where they enter, at the window, once each."""
+One event filter on the kiosk's QWindow, where keys and taps enter first (once each, before any widget)."""
 from __future__ import annotations
 
 import time
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeySequence, QWindow
+from PySide6.QtGui import QKeySequence
 
 from kiosk.core.corner_taps import CornerTaps
 
@@ -28,7 +28,7 @@ def is_blocked_key(key: int, modifiers) -> bool:
 
 
 class Lockdown(QObject):
-    """Application-wide filter for one kiosk window; emits `staff_gesture` on five taps in its top-left corner."""
+    """Filter for the kiosk's QWindow; emits `staff_gesture` on five taps in its top-left corner."""
 
     staff_gesture = Signal()
 
@@ -41,21 +41,21 @@ class Lockdown(QObject):
 
     def eventFilter(self, watched, event) -> bool:
         kind = event.type()
+        if kind in (QEvent.MouseButtonPress, QEvent.MouseButtonRelease, QEvent.MouseButtonDblClick) \
+                and event.button() == Qt.RightButton:
+            return True             # a right click is how a context menu opens: there is none to open
         if kind == QEvent.ContextMenu:
             return True
-        if not isinstance(watched, QWindow):
-            return False
         if kind in (QEvent.KeyPress, QEvent.ShortcutOverride, QEvent.KeyRelease):
             if is_blocked_key(event.key(), event.modifiers()):
                 if kind == QEvent.KeyPress:
                     self.blocked += 1
                 return True
             return False
-        if watched is self.window.windowHandle():
-            if kind == QEvent.MouseButtonPress and event.source() == Qt.MouseEventNotSynthesized:
-                self._tap(event.position())
-            elif kind == QEvent.TouchBegin and event.points():
-                self._tap(event.points()[0].position())
+        if kind == QEvent.MouseButtonPress and event.source() == Qt.MouseEventNotSynthesized:
+            self._tap(event.position())
+        elif kind == QEvent.TouchBegin and event.points():
+            self._tap(event.points()[0].position())
         return False
 
     def _tap(self, pos) -> None:

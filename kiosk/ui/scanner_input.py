@@ -1,13 +1,12 @@
 """Reads the barcode scanner (a keyboard wedge) while no text field is being filled in.
 
-Keys that reach the window with no editable field focused go to kiosk.core.scanner's classifier, never to a widget."""
+Filters the kiosk's QWindow: keys arriving with no editable field focused go to kiosk.core.scanner, not to a widget."""
 from __future__ import annotations
 
 import time
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QWindow
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit
 
 from kiosk.core.scanner import WedgeClassifier
@@ -26,7 +25,7 @@ def text_input_focused() -> bool:
 
 
 class ScannerInput(QObject):
-    """Application-wide filter; emits `code_scanned(code)` when a fast burst ends in Enter."""
+    """Filter for the kiosk's QWindow; emits `code_scanned(code)` when a fast burst ends in Enter."""
 
     code_scanned = Signal(str)
 
@@ -37,7 +36,7 @@ class ScannerInput(QObject):
         self.enabled = True
 
     def eventFilter(self, watched, event) -> bool:
-        if not self.enabled or event.type() != QEvent.KeyPress or not isinstance(watched, QWindow):
+        if not self.enabled or event.type() != QEvent.KeyPress:
             return False
         if text_input_focused():
             self.classifier.reset()

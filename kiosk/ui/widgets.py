@@ -50,6 +50,16 @@ class Tile(QPushButton):
         for part in (self.name_label, self.reason_label):
             part.setAttribute(Qt.WA_TransparentForMouseEvents, True)
             layout.addWidget(part)
+        self.set_texts(name, reason)
+
+    def set_texts(self, name: str, reason: str) -> None:
+        """Change the tile's words in place (a language switch, or the item became (un)available)."""
+        if self.name_label.text() != name:
+            self.name_label.setText(name)
+        shown_reason = ("⚠ " + reason) if reason else ""
+        if self.reason_label.text() != shown_reason:
+            self.reason_label.setText(shown_reason)
+        self.reason_label.setVisible(bool(reason))
         self.setAccessibleName(f"{name} {reason}".strip())
         self.setEnabled(not reason)
 
@@ -82,9 +92,18 @@ class ButtonGrid(QWidget):
         self.buttons: list[QWidget] = []
 
     def set_buttons(self, buttons: list[QWidget]) -> None:
-        clear_layout(self.grid)
-        self.buttons = list(buttons)
+        """Show exactly `buttons`, in order; buttons no longer listed are hidden, not deleted (callers reuse them)."""
+        buttons = list(buttons)
+        if buttons == self.buttons:
+            return
+        for b in self.buttons:
+            self.grid.removeWidget(b)
+            if b not in buttons:
+                b.hide()
+        self.buttons = buttons
         self._place()
+        for b in buttons:
+            b.show()
 
     def set_columns(self, columns: int) -> None:
         if columns != self.columns:

@@ -72,11 +72,8 @@ class KioskWindow(QWidget):
         self.lockdown = Lockdown(self)
         self.lockdown.staff_gesture.connect(self.staff_requested.emit)
         self.scanner = ScannerInput(self)
-        app = QApplication.instance()
-        app.installEventFilter(self.lockdown)
-        app.installEventFilter(self.scanner)
         self.keyboard = KeyboardOnFocus(self)
-        app.installEventFilter(self.keyboard)
+        self._filtered_handle = None
         self.apply_theme()
 
     # Typed access for the controller and tests
@@ -105,6 +102,10 @@ class KioskWindow(QWidget):
     def apply_theme(self) -> None:
         """Restyle for the context's mode and retranslate every screen."""
         self.setStyleSheet(stylesheet(self.ctx.elderly))
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set every text in the context's language (no restyling: sizes do not change)."""
         self.header.refresh()
         for screen in self.screens.values():
             screen.refresh(None)
@@ -135,9 +136,7 @@ class KioskWindow(QWidget):
     def closeEvent(self, event) -> None:
         if self.allow_close:
             self.closing.emit()
-            app = QApplication.instance()
-            for watcher in (self.lockdown, self.scanner, self.keyboard):
-                app.removeEventFilter(watcher)
+            QApplication.instance().focusChanged.disconnect(self.keyboard._focus_changed)
             event.accept()
         else:
             event.ignore()
@@ -155,6 +154,12 @@ class KioskWindow(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        handle = self.windowHandle()
+        if handle is not None and handle is not self._filtered_handle:
+            # keys and taps enter at the QWindow, before any widget: lockdown first, then the card scanner
+            handle.installEventFilter(self.scanner)
+            handle.installEventFilter(self.lockdown)
+            self._filtered_handle = handle
         if self.config.ui.fullscreen and self.screen() is not None:
             # Without a window manager (bare X) a full-screen request is not honoured: cover the screen ourselves.
             geometry = self.screen().geometry()

@@ -4,7 +4,7 @@ Events are sent to the window's QWindow, where real input arrives."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QMouseEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from kiosk.core.session import Stage
@@ -60,10 +60,16 @@ def test_no_context_menu_opens_anywhere(kiosk):
     w = kiosk.w
     kiosk.log_in()
     field = w.catalog.search
-    event = QContextMenuEvent(QContextMenuEvent.Mouse, QPoint(5, 5), field.mapToGlobal(QPoint(5, 5)))
-    QApplication.sendEvent(field, event)
+    at = QPointF(field.mapTo(w, QPoint(10, field.height() // 2)))
+    handle = w.windowHandle()
+    for kind in (QEvent.MouseButtonPress, QEvent.MouseButtonRelease):
+        QApplication.sendEvent(handle, QMouseEvent(kind, at, w.mapToGlobal(at.toPoint()).toPointF(), Qt.RightButton,
+                                                   Qt.RightButton if kind == QEvent.MouseButtonPress else Qt.NoButton,
+                                                   Qt.NoModifier))
+    press(w, Qt.Key_Menu)
     settle()
     assert not [m for m in QApplication.topLevelWidgets() if m.isVisible() and m.inherits("QMenu")]
+    assert field.contextMenuPolicy() == Qt.NoContextMenu
     assert w.windowFlags() & Qt.FramelessWindowHint
 
 

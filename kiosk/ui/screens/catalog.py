@@ -10,7 +10,7 @@ from kiosk.central.models import CatalogItem, Category
 from kiosk.core.masking import mask_name
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
-from kiosk.ui.screens.tiles import ItemTiles, category_buttons
+from kiosk.ui.screens.tiles import CategoryButtons, ItemTiles
 from kiosk.ui.widgets import ButtonGrid, button, label
 
 
@@ -39,6 +39,7 @@ class CatalogScreen(Screen):
         self.search.textChanged.connect(lambda text: self.query_changed.emit(text, self.category))
         self.root.addWidget(self.search)
         self.categories = ButtonGrid(columns=7)
+        self.category_buttons = CategoryButtons(self.choose_category, "catalog_category_")
         self.root.addWidget(self.categories)
         self.tiles = ItemTiles(columns=2)
         self.tiles.chosen.connect(self.item_chosen.emit)
@@ -79,8 +80,8 @@ class CatalogScreen(Screen):
 
     def _show_categories(self) -> None:
         tr = self.ctx.tr
-        self.categories.set_buttons(category_buttons(self._categories, self.ctx.en, tr("home.all_items"),
-                                                     self.category, self.choose_category, "catalog_category_"))
+        self.categories.set_buttons(self.category_buttons.buttons(self._categories, self.ctx.en,
+                                                                  tr("home.all_items"), self.category))
         if self.portrait:
             self.categories.set_columns(2 if self.ctx.en else 4)
         else:

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from kiosk.central.models import CatalogItem, Category
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
-from kiosk.ui.screens.tiles import ItemTiles, category_buttons
+from kiosk.ui.screens.tiles import CategoryButtons, ItemTiles
 from kiosk.ui.widgets import ButtonGrid, QrView, button, card, label
 
 
@@ -51,6 +51,7 @@ class HomeScreen(Screen):
         categories_card, categories_layout = card()
         self.categories_title = label(role="heading")
         self.categories = ButtonGrid(columns=1)
+        self.category_buttons = CategoryButtons(self.browse_requested.emit)
         categories_layout.addWidget(self.categories_title)
         categories_layout.addWidget(self.categories)
         categories_layout.addStretch(1)
@@ -103,6 +104,6 @@ class HomeScreen(Screen):
         self.popular_title.setText(tr("home.popular"))
         self.categories_title.setText(tr("home.categories"))
         self.tiles.show_items(self._shown_entries(), self.ctx.en)
-        self.categories.set_buttons(category_buttons(self._categories, self.ctx.en, tr("home.all_items"), None,
-                                                     self.browse_requested.emit))
+        self.categories.set_buttons(self.category_buttons.buttons(self._categories, self.ctx.en,
+                                                                  tr("home.all_items"), None))
         self._set_category_columns()

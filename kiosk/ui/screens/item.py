@@ -204,9 +204,12 @@ class ItemScreen(Screen):
             error = self.errors[f.key]
             error.setText("⚠ " + tr(problem.key, **dict(problem.params)) if problem else "")
             error.setVisible(problem is not None)
-            self.inputs[f.key].setProperty("invalid", "true" if problem else "false")
-            self.inputs[f.key].style().unpolish(self.inputs[f.key])
-            self.inputs[f.key].style().polish(self.inputs[f.key])
+            widget = self.inputs[f.key]
+            invalid = "true" if problem else "false"
+            if widget.property("invalid") != invalid:
+                widget.setProperty("invalid", invalid)
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
 
     def leave(self) -> None:
         for widget in self.inputs.values():

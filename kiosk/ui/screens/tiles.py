@@ -22,7 +22,8 @@ class ItemTiles(QWidget):
         self.grid = ButtonGrid(columns, spacing=16)
         layout.addWidget(self.grid)
         layout.addStretch(1)
-        self.tiles: dict[str, Tile] = {}
+        self.tiles: dict[str, Tile] = {}        # the tiles shown now, by item id
+        self._made: dict[str, Tile] = {}        # every tile made so far, reused (the catalogue is small)
 
     @property
     def columns(self) -> int:
@@ -37,24 +38,44 @@ class ItemTiles(QWidget):
         buttons = []
         for item, reason in entries:
             name = item.name_en if en and item.name_en else item.name_zh
-            tile = Tile(name, reason)
-            tile.clicked.connect(lambda _=False, item_id=item.id: self.chosen.emit(item_id))
-            tile.setObjectName(f"tile_{item.id}")
+            tile = self._made.get(item.id)
+            if tile is None:
+                tile = self._made[item.id] = Tile(name, reason)
+                tile.clicked.connect(lambda _=False, item_id=item.id: self.chosen.emit(item_id))
+                tile.setObjectName(f"tile_{item.id}")
+            else:
+                tile.set_texts(name, reason)
             self.tiles[item.id] = tile
             buttons.append(tile)
         self.grid.set_buttons(buttons)
 
 
-def category_buttons(categories, en: bool, all_text: str, selected: str | None, on_choose,
-                     prefix: str = "category_") -> list:
-    """One button per category plus "all" first; the selected one is marked by a tick as well as by colour."""
-    out = []
-    for cid, name in [("", all_text), *((c.id, c.name_en if en and c.name_en else c.name_zh) for c in categories)]:
-        chosen = selected is not None and cid == selected
-        b = button(("✓ " + name) if chosen else name, role="category",
-                   on_click=lambda _=False, c=cid: on_choose(c))
-        b.setProperty("selected", "true" if chosen else "false")
-        b.setObjectName(f"{prefix}{cid or 'all'}")
-        b.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-        out.append(b)
-    return out
+class CategoryButtons:
+    """The category buttons of one screen, "all" first; made once, their words and tick updated in place."""
+
+    def __init__(self, on_choose, prefix: str = "category_"):
+        self.on_choose = on_choose
+        self.prefix = prefix
+        self._made: dict[str, object] = {}
+
+    def buttons(self, categories, en: bool, all_text: str, selected: str | None) -> list:
+        """The buttons for `categories`; the selected one is marked by a tick as well as by colour."""
+        out = []
+        for cid, name in [("", all_text), *((c.id, c.name_en if en and c.name_en else c.name_zh)
+                                            for c in categories)]:
+            b = self._made.get(cid)
+            if b is None:
+                b = self._made[cid] = button(on_click=lambda _=False, c=cid: self.on_choose(c))
+                b.setProperty("role", "category")
+                b.setObjectName(f"{self.prefix}{cid or 'all'}")
+                b.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+            chosen = selected is not None and cid == selected
+            text = ("✓ " + name) if chosen else name
+            if b.text() != text:
+                b.setText(text)
+            if b.property("selected") != ("true" if chosen else "false"):
+                b.setProperty("selected", "true" if chosen else "false")
+                b.style().unpolish(b)
+                b.style().polish(b)
+            out.append(b)
+        return out
