@@ -93,10 +93,17 @@ class HeadlessDemo:
             self.wait_until("login completes", lambda: c.session.stage == Stage.CATALOG)
             profile = c.visit.profile
             self.snap("catalog")
+            w.catalog.search.setText("sbjf")              # pinyin initials of 社保…缴费…
+            self.wait_until("search by pinyin initials", lambda: len(w.catalog.tiles.tiles) >= 1)
+            self.snap("catalog-search")
+            w.catalog.search.clear()
             item = c.terminal.catalog.most_used(1)[0]
             self.click("choose an item", w.catalog.tiles.tiles.get(item.id))
             self.wait_until("the item's guide and form open", lambda: c.session.stage == Stage.ITEM)
             self.snap("item")
+            w.idle_warning.show_seconds(c.idle.warning)
+            self.snap("idle-warning")
+            w.idle_warning.continue_button.click()
             self._fill_form(w.item)
             self.click("tap 下一步", w.item.next_button)
             self.wait_until("the confirm screen opens", lambda: c.session.stage == Stage.CONFIRM)
@@ -117,6 +124,12 @@ class HeadlessDemo:
             if left:
                 raise DemoStepFailed(f"personal data left on screen after the visit: {left}")
             self.snap("home-after-visit")
+            w.header.elderly_button.click()
+            self.snap("home-elderly")
+            w.header.language_button.click()
+            self.snap("home-elderly-en")
+            w.header.elderly_button.click()
+            w.header.language_button.click()
             preview = c.last_print.preview_path
             if preview is None or not Path(preview).is_file():
                 raise DemoStepFailed("the printer left no receipt preview")

@@ -12,6 +12,7 @@ from kiosk.ui.header import Header
 from kiosk.ui.idle import IdleWarning
 from kiosk.ui.input_method import KeyboardOnFocus, hide_keyboard
 from kiosk.ui.lockdown import Lockdown, is_blocked_key
+from kiosk.ui.qt_compat import immortalize_singletons
 from kiosk.ui.scanner_input import ScannerInput
 from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.screens.catalog import CatalogScreen
@@ -37,6 +38,7 @@ class KioskWindow(QWidget):
     staff_requested = Signal()   # the hidden staff gesture was made
 
     def __init__(self, config: Config, ctx: UiContext):
+        immortalize_singletons()
         super().__init__()
         self.config = config
         self.ctx = ctx
