@@ -58,8 +58,13 @@ class ScreenCamera:
             self.c.toggle_language()
         if self.c.ctx.elderly != elderly:
             self.c.toggle_elderly()
-        self.w.set_screen_size(*size)
-        self.pump(0.08)
+        for _ in range(6):
+            self.w.set_screen_size(*size)
+            self.pump(0.05)
+            if (self.w.width(), self.w.height()) == size:
+                return
+        print(f"warning: the screen needs {self.w.width()}×{self.w.height()}, not {size[0]}×{size[1]}",
+              file=sys.stderr)
 
     def snap(self, name: str) -> None:
         from PIL import Image

@@ -13,7 +13,7 @@ from kiosk.core.catalog import unavailable_reason
 from kiosk.core.forms import check_form
 from kiosk.core.item_search import search_items
 from kiosk.core.session import Session, Stage, Visit
-from kiosk.i18n import DEFAULT_LOCALE
+from kiosk.i18n import DEFAULT_LOCALE, tr
 from kiosk.terminal import Terminal
 from kiosk.ui.idle import IdleWatcher
 from kiosk.ui.login_driver import LoginDriver
@@ -423,19 +423,21 @@ class KioskController(QObject):
             self.session.fire("printed")
             return
         self.visit.print_ok = False
-        self._show_print_failure(outcome.status.describe(self.ctx.locale), outcome.status.advice(self.ctx.locale))
+        status = outcome.status
+        self._show_print_failure(status.describe, status.advice)
 
     def _print_failed(self, generation: int, exc: Exception) -> None:
         log.error("printing failed: %s", type(exc).__name__)
         if generation == self.visit_generation and self.session.stage == Stage.PRINTING:
             self.visit.print_ok = False
-            self._show_print_failure(self.ctx.tr("print.unknown_problem"))
+            self._show_print_failure(lambda locale: tr("print.unknown_problem", locale))
 
-    def _show_print_failure(self, problem: str, advice: str = "") -> None:
+    def _show_print_failure(self, problem, advice=None) -> None:
+        """`problem` and `advice` are functions of the locale, so the screen follows a language switch."""
         result = self.visit.result
         url = result.document.verification_url if result and result.document else ""
-        self.visit.print_problem = problem
-        self.window.printing.show_failure(problem, result.application_number if result else "", url, advice)
+        self.visit.print_problem = problem(self.ctx.locale)
+        self.window.printing.show_failure(problem, result.application_number if result else "", url, advice or "")
         self.check_printer()
 
     def _print_acknowledged(self) -> None:

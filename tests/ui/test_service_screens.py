@@ -58,6 +58,8 @@ def test_a_printer_fault_is_explained_with_the_number_and_a_qr_to_keep_the_docum
     assert "热敏纸" in w.printing.advice.text()
     assert number in w.printing.number.text()
     assert w.printing.qr.isVisible() and w.printing.qr.data == c.visit.result.document.verification_url
+    w.header.language_button.click()                              # the explanation follows the language
+    assert "Out of paper" in w.printing.problem.text() and "thermal paper" in w.printing.advice.text()
     w.printing.continue_button.click()
     assert kiosk.stage == Stage.RATING
 

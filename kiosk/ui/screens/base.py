@@ -60,7 +60,10 @@ class Screen(QWidget):
         self.portrait = portrait
         for row in self._flip_rows:
             row.setDirection(QBoxLayout.TopToBottom if portrait else QBoxLayout.LeftToRight)
+        self.root.setContentsMargins(*((32, 20, 32, 20) if portrait else (48, 32, 48, 32)))
         self.arrange(portrait)
+        self.root.invalidate()          # the cached minimum of the whole screen depends on the rows' direction
+        self.updateGeometry()
 
     def arrange(self, portrait: bool) -> None:
         """Screen-specific changes beyond flipping rows (e.g. how many tile columns)."""

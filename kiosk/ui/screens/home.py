@@ -4,6 +4,7 @@ Shown between visits; holds nothing about any citizen (the QR is a fresh, unused
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QScrollArea
 
 from kiosk.central.models import CatalogItem, Category
 from kiosk.core.session import Stage, Visit
@@ -46,7 +47,11 @@ class HomeScreen(Screen):
         self.tiles = ItemTiles(columns=2)
         self.tiles.chosen.connect(self.item_chosen.emit)
         popular_layout.addWidget(self.popular_title)
-        popular_layout.addWidget(self.tiles, 1)
+        self.popular_scroll = QScrollArea()           # only scrolls where the screen is too small for every tile
+        self.popular_scroll.setWidgetResizable(True)
+        self.popular_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.popular_scroll.setWidget(self.tiles)
+        popular_layout.addWidget(self.popular_scroll, 1)
         row.addWidget(popular_card, 3)
         categories_card, categories_layout = card()
         self.categories_title = label(role="heading")
@@ -77,7 +82,8 @@ class HomeScreen(Screen):
         self.refresh(None)
 
     def arrange(self, portrait: bool) -> None:
-        self.qr.set_size(300 if portrait else 240)
+        self.qr.set_size(240 if self.ctx.elderly or not portrait else 300)
+        self.login_hint.setVisible(not self.ctx.elderly)     # large text: the card's title says the same
         # elderly mode needs the height for its large buttons; the header already names the hall
         self.welcome.setVisible(not self.ctx.elderly)
         self.tiles.show_items(self._shown_entries(), self.ctx.en)

@@ -100,8 +100,9 @@ class PrintingScreen(_ProgressScreen):
         self._failure = None
         super().enter(visit)
 
-    def show_failure(self, problem_text: str, application_number: str, url: str, advice: str = "") -> None:
-        self._failure = (problem_text, advice, application_number, url)
+    def show_failure(self, problem, application_number: str, url: str, advice="") -> None:
+        """`problem` and `advice` are texts, or functions of the locale (so a language switch redraws them)."""
+        self._failure = (problem, advice, application_number, url)
         if url:
             self.qr.show_data(url)
         self.refresh(None)
@@ -115,6 +116,8 @@ class PrintingScreen(_ProgressScreen):
         self.problem_card.setVisible(failed)
         if failed:
             problem, advice, number, url = self._failure
+            problem = problem(self.ctx.locale) if callable(problem) else problem
+            advice = advice(self.ctx.locale) if callable(advice) else advice
             self.problem.setText("⚠ " + tr("print.failed", problem=problem))
             self.advice.setText(tr("print.advice", advice=advice) if advice else "")
             self.advice.setVisible(bool(advice))
