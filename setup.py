@@ -23,7 +23,7 @@ setup(
     data_files=[("share/kiosk/printers", sorted(glob("printers/*.toml")))],
     package_data={"kiosk": ["data/*", "central/server/data/*", "central/server/data/templates/*"]},
     install_requires=[
-        "PySide6>=6.6",
+        "PySide6>=6.8,<6.12",  # 6.12.0 leaks a reference to True on every signal emit (see kiosk/ui/qt_compat.py)
         "python-escpos>=3.1",
         "qrcode>=7.4",
         "Pillow>=10.0",

@@ -12,7 +12,7 @@ apt_packages=(
   libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3
   libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 libx11-xcb1
-  libnss3 libasound2 xvfb xauth libusb-1.0-0
+  libnss3 libasound2 libpulse0 xvfb xauth libusb-1.0-0
 )
 
 missing=()

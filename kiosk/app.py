@@ -55,8 +55,13 @@ def qt_application():
     """The process's QApplication (created once), with kiosk-wide settings."""
     from PySide6.QtWidgets import QApplication
 
+    from kiosk.ui.input_method import prepare_environment
+    from kiosk.ui.qt_compat import immortalize_singletons
+
+    immortalize_singletons()
     app = QApplication.instance()
     if app is None:
+        prepare_environment()
         app = QApplication(sys.argv[:1])
         app.setApplicationName("kiosk")
     return app

@@ -12,9 +12,16 @@ import sys
 RESERVE = 1 << 50      # references added to each singleton: enough for 10^6 emits per second for 35 years
 
 
+def affected() -> bool:
+    """True for the PySide6 releases with the leak (6.12.x; setup.py keeps installs below it)."""
+    import PySide6
+
+    return tuple(PySide6.__version_info__[:2]) >= (6, 12) and sys.version_info < (3, 12)
+
+
 def immortalize_singletons() -> None:
-    """Give True, False and None a reference count that cannot run out (done once per process)."""
-    if sys.version_info >= (3, 12) or getattr(immortalize_singletons, "done", False):
+    """Give True, False and None a reference count that cannot run out (once per process, affected PySide6 only)."""
+    if not affected() or getattr(immortalize_singletons, "done", False):
         return
     for singleton in (True, False, None):
         refcount = ctypes.c_ssize_t.from_address(id(singleton))   # ob_refcnt is the first field
