@@ -164,10 +164,11 @@ def _outbox(args) -> int:
         print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     if args.replay:
+        waiting = outbox.depth()
         report = _replay(config)
         if report is None:
             return 1
-        print(f"replayed: {report.sent} sent, {report.refused} refused by central, {report.left} still waiting")
+        print(f"replayed: {waiting} were waiting, {report.left} still waiting")
     counts = outbox.counts()
     print("outbox: " + ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) if counts else "outbox: empty")
     now = time.time()

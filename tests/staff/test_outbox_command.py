@@ -28,6 +28,7 @@ def test_outbox_lists_then_replays_a_waiting_submission(tmp_path):
     assert "张伟" not in listed.stdout and "340102198503127314" not in listed.stdout
     replayed = run_outbox(config, "--replay")
     assert replayed.returncode == 0, replayed.stderr
-    assert "1 sent" in replayed.stdout and "0 still waiting" in replayed.stdout
+    assert "1 were waiting, 0 still waiting" in replayed.stdout
+    assert "done 1, pending 0" in replayed.stdout
     entry = outbox.get("key-offline-1")
     assert entry.state == "done" and entry.reference and entry.payload == {}
