@@ -97,6 +97,8 @@ QPushButton[role="primary"] {{ background: {p.primary}; color: {p.primary_text};
 QPushButton[role="help"] {{ background: {p.accent}; color: {p.accent_text}; border: 2px solid {p.accent_text}; }}
 QPushButton[role="header"] {{ background: transparent; color: {p.primary_text}; border: 2px solid {p.primary_text};
     padding: 6px 12px; }}
+QPushButton[role="rating"] {{ text-align: center; padding: 16px 12px; min-height: {s.touch_min * 2}px;
+    font-size: {s.heading}px; background: {p.surface}; color: {p.text}; border: 2px solid {p.border}; }}
 QPushButton[role="tile"] {{ text-align: left; padding: 12px 20px; background: {p.surface}; color: {p.text};
     border: 2px solid {p.border}; }}
 QLabel[role="tile_name"] {{ color: {p.text}; font-size: {s.button_text}px; font-weight: 600; background: transparent; }}

@@ -30,7 +30,7 @@ class RatingScreen(Screen):
         row = self.flip_row(16)
         self.level_buttons = {}
         for code in RATING_CODES:
-            b = button(role="tile", on_click=lambda _=False, c=code: self.rated.emit(c))
+            b = button(role="rating", on_click=lambda _=False, c=code: self.rated.emit(c))
             b.setObjectName(f"rate_{code}")
             b.setMinimumHeight(160)
             b.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
