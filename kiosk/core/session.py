@@ -145,11 +145,13 @@ class Session:
     # Convenience setters that keep data and stage consistent.
 
     def set_login(self, token: Token, profile: CitizenProfile) -> None:
-        """Login succeeded: keep the token and profile and go on to the catalogue."""
+        """Login succeeded: keep the token and profile and go on to the catalogue (refused, storing
+        nothing, outside the login stage: a late login must not attach a citizen to another visit)."""
+        if not self.can("logged_in"):
+            raise InvalidTransition(f"event 'logged_in' is not accepted in stage {self.stage.value}")
         self.visit.token = token
         self.visit.profile = profile
-        if self.stage == Stage.LOGIN:
-            self.fire("logged_in")
+        self.fire("logged_in")
 
     def set_item(self, item: CatalogItem) -> None:
         """Open an item's guide and form, prefilled from the profile (refused, touching nothing, where

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kiosk.config import Config
+from kiosk.core.store import StoreError
 from kiosk.printing.connections import LinkError, PrinterLink, open_link
 from kiosk.printing.profiles import PrinterProfile, load_profile
 from kiosk.printing.spool import PrintSpool, SpoolJob
@@ -19,6 +20,7 @@ from kiosk.receipt.model import Receipt
 
 log = logging.getLogger(__name__)
 KEEP_DONE_SECONDS = 24 * 3600
+PURGE_EVERY_SECONDS = 3600   # a terminal runs for months: confirmed slips are forgotten while it runs, too
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class PrinterService:
         self.poll_interval = poll_interval
         self._lock = threading.RLock()
         self._last_logged: tuple | None = None
+        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
 
     @classmethod
     def status_reader(cls, config: Config, **kwargs) -> "PrinterService":
@@ -55,11 +58,9 @@ class PrinterService:
         """The service for config.printer: profile from config.profiles_dir, spool at data_dir/spool.sqlite3."""
         profile = load_profile(config.printer.profile, config.profiles_dir)
         link = open_link(config, profile.width_dots, profile.escpos_profile)
-        spool = PrintSpool(config.data_dir / "spool.sqlite3")
-        purged = spool.purge_done(KEEP_DONE_SECONDS)
-        if purged:
-            log.info("spool: %d confirmed slip(s) older than a day forgotten", purged)
-        return cls(profile, link, spool, **kwargs)
+        service = cls(profile, link, PrintSpool(config.data_dir / "spool.sqlite3"), **kwargs)
+        service.purge_done()
+        return service
 
     @property
     def reads_status(self) -> bool:
@@ -134,12 +135,25 @@ class PrinterService:
     def recent_jobs(self, limit: int = 20) -> list[SpoolJob]:
         return self.spool.recent(limit)
 
+    def purge_done(self) -> int:
+        """Forget confirmed slips older than KEEP_DONE_SECONDS (they hold masked personal data)."""
+        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+        purged = self.spool.purge_done(KEEP_DONE_SECONDS)
+        if purged:
+            log.info("spool: %d confirmed slip(s) older than a day forgotten", purged)
+        return purged
+
     def _run(self, job: SpoolJob) -> PrintOutcome:
         with self._lock:
             try:
                 return self._send(job)
             finally:
                 self._release()
+                if time.monotonic() >= self._next_purge:
+                    try:
+                        self.purge_done()
+                    except StoreError as exc:   # a full disk must not turn a printed slip into an error
+                        log.warning("spool: confirmed slips could not be forgotten: %s", exc)
 
     def _send(self, job: SpoolJob) -> PrintOutcome:
         receipt = job.receipt_to_print

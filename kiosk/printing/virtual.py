@@ -8,6 +8,7 @@ import logging
 import socket
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ FAULTS = {
     "silent_after_print": (PrinterState.READY, ""),  # answers until it has printed a job, then hangs
 }
 FAULT_FILE = "fault"
+KEEP_JOBS = 200   # jobs remembered in memory (`VirtualPaper.jobs`); every job stays on disk
 
 
 class VirtualFaultError(ValueError):
@@ -56,9 +58,14 @@ def check_fault(name: str) -> str:
 
 
 class VirtualPaper:
-    """The printer mechanism and its output tray: a folder of job-NNNN.bin / job-NNNN.png files."""
+    """The printer mechanism and its output tray: a folder of job-NNNN.bin / job-NNNN.png files.
 
-    def __init__(self, out_dir: str | Path, width_dots: int = 576):
+    `jobs` holds the last `keep_jobs` jobs stored (all of them when None), `stored` counts every one;
+    the folder keeps them all, so a long run's memory does not grow with the jobs printed."""
+
+    def __init__(self, out_dir: str | Path, width_dots: int = 576, keep_jobs: int | None = KEEP_JOBS):
+        if keep_jobs is not None and keep_jobs < 0:
+            raise ValueError("keep_jobs must not be negative")
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.width_dots = width_dots
@@ -66,7 +73,9 @@ class VirtualPaper:
         self._jobs_at_fault = 0
         self.drop_after = 2048
         self._lock = threading.Lock()
-        self.jobs: list[StoredJob] = []
+        self._last_number: int | None = None
+        self.stored = 0
+        self.jobs: deque[StoredJob] = deque(maxlen=keep_jobs)
 
     # --- faults ----------------------------------------------------------------------------------
     @property
@@ -85,7 +94,7 @@ class VirtualPaper:
 
     def set_fault(self, fault: str | None, drop_after: int | None = None) -> None:
         self._fault = check_fault(fault or "none")
-        self._jobs_at_fault = len(self.jobs)
+        self._jobs_at_fault = self.stored
         if drop_after is not None:
             self.drop_after = max(1, drop_after)
         log.info("virtual printer: fault %s", self._fault)
@@ -95,7 +104,7 @@ class VirtualPaper:
         fault = self.fault
         if fault == "silent":
             return None
-        if fault == "silent_after_print" and len(self.jobs) > self._jobs_at_fault:
+        if fault == "silent_after_print" and self.stored > self._jobs_at_fault:
             return None
         state, kind = FAULTS[fault]
         return status_replies_for(state, kind).get(n)
@@ -108,9 +117,15 @@ class VirtualPaper:
 
     # --- output ----------------------------------------------------------------------------------
     def _next_number(self) -> int:
-        numbers = [int(p.stem.split("-")[1]) for p in self.out_dir.glob("job-*.bin")
-                   if p.stem.split("-")[1].isdigit()]
-        return max(numbers, default=0) + 1
+        """The number after the highest in the folder; the folder is read once, then again only when
+        someone else (another virtual printer on the same folder) took the number."""
+        number = (self._last_number or 0) + 1
+        if self._last_number is None or any(self.out_dir.glob(f"job-{number:04d}*.bin")):
+            numbers = [int(p.stem.split("-")[1]) for p in self.out_dir.glob("job-*.bin")
+                       if p.stem.split("-")[1].isdigit()]
+            number = max(numbers, default=0) + 1
+        self._last_number = number
+        return number
 
     def store_job(self, data: bytes, torn: bool = False) -> StoredJob | None:
         """Keep a job: bytes and PNG if it printed; a job sent while the printer cannot print is only logged."""
@@ -134,6 +149,7 @@ class VirtualPaper:
             tmp.rename(bin_path)
             stored = StoredJob(number, bin_path, png_path, torn, printed)
             self.jobs.append(stored)
+            self.stored += 1
         log.info("virtual printer: job %d stored (%d bytes%s)", number, len(data), ", torn" if torn else "")
         return stored
 
@@ -144,14 +160,15 @@ class VirtualPrinterServer:
     Control port protocol, one line per command: `fault NAME [DROP_AFTER]`, `status`, `jobs`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 9100, out_dir: str | Path = "virtual-printer",
-                 width_dots: int = 576, control_port: int | None = None):
+                 width_dots: int = 576, control_port: int | None = None, keep_jobs: int | None = KEEP_JOBS):
         self.host = host
-        self.paper = VirtualPaper(out_dir, width_dots)
+        self.paper = VirtualPaper(out_dir, width_dots, keep_jobs)
         self._requested_port = port
         self._requested_control = control_port
         self._sock: socket.socket | None = None
         self._control: socket.socket | None = None
-        self._threads: list[threading.Thread] = []
+        self._threads: set[threading.Thread] = set()      # running ones only: each removes itself at its end
+        self._threads_lock = threading.Lock()
         self._conns: set[socket.socket] = set()
         self._stopping = threading.Event()
         self.received_bytes = 0
@@ -167,7 +184,14 @@ class VirtualPrinterServer:
 
     @property
     def jobs(self) -> list[StoredJob]:
+        """The last jobs stored, oldest first (see `VirtualPaper.jobs`)."""
         return list(self.paper.jobs)
+
+    @property
+    def running_threads(self) -> int:
+        """Threads serving the listeners and the open connections right now."""
+        with self._threads_lock:
+            return len(self._threads)
 
     def set_fault(self, fault: str | None, drop_after: int | None = None) -> None:
         self.paper.set_fault(fault, drop_after)
@@ -190,7 +214,9 @@ class VirtualPrinterServer:
                 except OSError:
                     pass
                 sock.close()
-        for thread in self._threads:
+        with self._threads_lock:
+            running = list(self._threads)
+        for thread in running:
             thread.join(timeout=2)
 
     def __enter__(self) -> "VirtualPrinterServer":
@@ -205,12 +231,13 @@ class VirtualPrinterServer:
             return self._received.wait_for(lambda: self.received_bytes >= count, timeout)
 
     def wait_for_jobs(self, count: int, timeout: float = 5.0) -> bool:
+        """Block until at least `count` jobs have been stored in total; False on timeout."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if len(self.paper.jobs) >= count:
+            if self.paper.stored >= count:
                 return True
             time.sleep(0.01)
-        return len(self.paper.jobs) >= count
+        return self.paper.stored >= count
 
     # --- internals -------------------------------------------------------------------------------
     def _listen(self, port: int) -> socket.socket:
@@ -221,9 +248,17 @@ class VirtualPrinterServer:
         return sock
 
     def _spawn(self, target, *args) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True, name="virtual-printer")
-        self._threads.append(thread)
+        thread = threading.Thread(target=self._run, args=(target, *args), daemon=True, name="virtual-printer")
+        with self._threads_lock:
+            self._threads.add(thread)
         thread.start()
+
+    def _run(self, target, *args) -> None:
+        try:
+            target(*args)
+        finally:
+            with self._threads_lock:
+                self._threads.discard(threading.current_thread())
 
     def _accept_loop(self, listener: socket.socket, handler) -> None:
         while not self._stopping.is_set():

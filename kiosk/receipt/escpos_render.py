@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from functools import lru_cache
 
 from escpos.capabilities import CAPABILITIES, BaseProfile
 from escpos.constants import QR_ECLEVEL_M
@@ -29,10 +30,17 @@ ALIGN = {"left": 0, "center": 1, "right": 2}
 
 def escpos_capabilities(profile: PrinterProfile) -> BaseProfile:
     """python-escpos's profile named by ours, with the paper width in dots taken from ours."""
-    data = copy.deepcopy(CAPABILITIES["profiles"][profile.escpos_profile])
-    data["media"] = {"width": {"mm": profile.print_width_mm, "pixels": profile.width_dots},
-                     "dpi": round(profile.dots_per_mm * 25.4)}
-    return type(f"Kiosk{profile.name.replace('-', '')}Profile", (BaseProfile,), {"profile_data": data})()
+    return _capabilities_class(profile.name, profile.escpos_profile, profile.print_width_mm, profile.width_dots,
+                               round(profile.dots_per_mm * 25.4))()
+
+
+@lru_cache(maxsize=32)
+def _capabilities_class(name: str, escpos_profile: str, width_mm: float, width_dots: int, dpi: int) -> type:
+    """One class per printer profile, made once: a class made for every slip would be garbage that only
+    the full cycle collection frees, so a long-running kiosk's memory would swell between collections."""
+    data = copy.deepcopy(CAPABILITIES["profiles"][escpos_profile])
+    data["media"] = {"width": {"mm": width_mm, "pixels": width_dots}, "dpi": dpi}
+    return type(f"Kiosk{name.replace('-', '')}Profile", (BaseProfile,), {"profile_data": data})
 
 
 def native_encodable(text: str, profile: PrinterProfile) -> bytes | None:

@@ -48,6 +48,23 @@ def test_refused_event_raises_and_keeps_stage():
         session.fire("no-such-event")
 
 
+@pytest.mark.parametrize("stage", [Stage.HOME, Stage.CATALOG, Stage.ITEM, Stage.OUT_OF_SERVICE])
+def test_login_outside_the_login_stage_is_refused_and_stores_nothing(stage):
+    session = Session()
+    if stage == Stage.OUT_OF_SERVICE:
+        session.set_out_of_service("maintenance")
+    elif stage != Stage.HOME:
+        session.fire("browse")
+        if stage == Stage.ITEM:
+            session.set_item(sample_item())
+    seen = []
+    session.subscribe(lambda old, new, event: seen.append(event))
+    with pytest.raises(InvalidTransition, match="logged_in"):
+        session.set_login(TOKEN, PROFILE)
+    assert session.stage == stage and seen == []
+    assert session.visit.token is None and session.visit.profile is None
+
+
 @pytest.mark.parametrize("stop_after", range(1, 7))
 def test_end_visit_from_any_stage_wipes_everything(stop_after):
     session = Session()

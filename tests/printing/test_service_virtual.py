@@ -64,3 +64,20 @@ def test_spool_survives_the_service_being_closed_and_reopened(tmp_path, receipt)
         assert [o.ok for o in second.resume_unfinished()] == [True]
     finally:
         second.close()
+
+
+def test_a_running_service_forgets_confirmed_slips_older_than_a_day(tmp_path, receipt):
+    from kiosk.printing import service as service_module
+
+    service = PrinterService.from_config(embedded_defaults(tmp_path))
+    try:
+        old = service.print_receipt(receipt).job_id
+        service.spool.conn.execute("UPDATE print_jobs SET printed_at = printed_at - ? WHERE id = ?",
+                                   (service_module.KEEP_DONE_SECONDS + 60, old))
+        recent = service.print_receipt(receipt).job_id          # within the hour: nothing is purged yet
+        assert {j.id for j in service.recent_jobs()} == {old, recent}
+        service._next_purge -= service_module.PURGE_EVERY_SECONDS   # an hour has passed
+        newest = service.print_receipt(receipt).job_id          # the day-old slip goes after this print
+        assert [j.id for j in service.recent_jobs()] == [newest, recent]
+    finally:
+        service.close()

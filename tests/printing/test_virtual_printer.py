@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 
 from kiosk.printing.escpos_decode import decode_escpos
 from kiosk.printing.status import PrinterState
+from kiosk.printing.virtual import VirtualPaper
 from kiosk.receipt.escpos_render import render_escpos
 
 FAULT_STATES = [
@@ -130,3 +132,31 @@ def test_staff_reprint_prints_a_marked_copy(printer, network_service, receipt):
     assert service.recent_jobs()[0].reprint_of == first.job_id
     with pytest.raises(KeyError):
         service.reprint(999)
+
+
+def test_finished_connections_leave_no_thread_behind(printer, network_service, receipt):
+    listeners = printer.running_threads           # the printer port and the control port
+    service = network_service()
+    for _ in range(5):                             # each print and status reading is a connection of its own
+        assert service.print_receipt(receipt).ok
+        service.status()
+    assert printer.wait_for_jobs(5)
+    deadline = time.monotonic() + 10
+    while printer.running_threads > listeners and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (listeners, printer.running_threads) == (2, 2)
+
+
+def test_paper_remembers_the_last_jobs_and_keeps_every_one_on_disk(tmp_path, receipt):
+    from kiosk.config import default_profiles_dir
+    from kiosk.printing.profiles import load_profile
+
+    data = render_escpos(receipt, load_profile("xprinter-xp-80c", default_profiles_dir()))
+    paper = VirtualPaper(tmp_path / "paper", 576, keep_jobs=2)
+    numbers = [paper.store_job(data).number for _ in range(3)]
+    assert numbers == [1, 2, 3] and paper.stored == 3
+    assert [j.number for j in paper.jobs] == [2, 3]
+    assert sorted(p.name for p in (tmp_path / "paper").glob("job-*.bin")) == \
+        ["job-0001.bin", "job-0002.bin", "job-0003.bin"]
+    again = VirtualPaper(tmp_path / "paper", 576)  # a fresh printer on the same folder numbers on
+    assert again.store_job(data).number == 4 and paper.store_job(data).number == 5

@@ -116,3 +116,15 @@ def test_every_line_fits_the_paper(receipt, any_profile):
     job = decode_escpos(render_escpos(receipt, any_profile), any_profile.width_dots)
     assert layout.width_dots == job.image.width
     assert job.cuts or not any_profile.cutter
+
+
+def test_printing_a_slip_leaves_no_class_behind(receipt, native_profile):
+    from kiosk.receipt.escpos_render import escpos_capabilities
+
+    first, second = escpos_capabilities(native_profile), escpos_capabilities(native_profile)
+    assert type(first) is type(second) and first is not second
+    assert first.profile_data["media"]["width"]["pixels"] == native_profile.width_dots
+    before = len(type(first).__base__.__subclasses__())
+    for _ in range(3):
+        render_escpos(receipt, native_profile)
+    assert len(type(first).__base__.__subclasses__()) == before

@@ -146,9 +146,13 @@ def test_no_sequence_of_events_reaches_an_invalid_stage_or_leaves_citizen_data_b
         try:
             if event == "end_visit":
                 session.end_visit("test")
-            elif event == "set_login":         # the controller logs in only from the login screen
-                if session.stage == Stage.LOGIN:
+            elif event == "set_login":         # refused, storing nothing, outside the login screen
+                held = (session.visit.token, session.visit.profile)
+                try:
                     session.set_login(_Token("t", 60), _Profile("张伟", "340102198503127314", "13805511234"))
+                except InvalidTransition:
+                    assert before != Stage.LOGIN and (session.visit.token, session.visit.profile) == held
+                    raise
             elif event == "set_item":
                 session.set_item(item)
             elif event == "fill":               # typing happens on the item screen

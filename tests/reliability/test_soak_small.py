@@ -17,3 +17,4 @@ def test_a_dozen_faulty_visits_lose_nothing_and_double_nothing():
     assert "LOST: 0   DOUBLED: 0   ratings lost: 0" in done.stdout
     assert "'pending': 0" in done.stdout
     assert "faults injected: {}" not in done.stdout
+    assert "central+fakes RSS" in done.stdout          # central and the fakes ran in a process of their own
