@@ -23,18 +23,28 @@ class StaffScreen(QFrame):
         self.setObjectName("StaffScreen")
         self.setAttribute(Qt.WA_StyledBackground, True)
         self.setStyleSheet("QFrame#StaffScreen { background: #F3F6FA; }")
+        self.console = console
+        self.gate = gate
         self.stack = QStackedLayout(self)
-        self.pin = PinEntry(gate)
-        self.panel = StaffPanel(console)
+        self.pin: PinEntry | None = None
+        self.panel: StaffPanel | None = None
+        self.hide()
+
+    def _build(self) -> None:
+        """The PIN pad and the panel are made on first use: start-up does not wait for them."""
+        if self.pin is not None:
+            return
+        self.pin = PinEntry(self.gate)
+        self.panel = StaffPanel(self.console)
         self.stack.addWidget(self.pin)
         self.stack.addWidget(self.panel)
         self.pin.accepted.connect(self._unlocked)
         self.pin.cancelled.connect(self.close_screen)
         self.panel.closed.connect(self.close_screen)
         self.panel.restart_requested.connect(self.restart_requested.emit)
-        self.hide()
 
     def open(self) -> None:
+        self._build()
         self.pin.reset()
         self.stack.setCurrentWidget(self.pin)
         self.setGeometry(self.parentWidget().rect())
@@ -47,9 +57,10 @@ class StaffScreen(QFrame):
 
     def close_screen(self) -> None:
         self.hide()
-        self.stack.setCurrentWidget(self.pin)
+        if self.pin is not None:
+            self.stack.setCurrentWidget(self.pin)
         self.closed.emit()
 
     @property
     def unlocked(self) -> bool:
-        return self.isVisible() and self.stack.currentWidget() is self.panel
+        return self.isVisible() and self.panel is not None and self.stack.currentWidget() is self.panel
