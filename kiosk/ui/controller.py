@@ -203,9 +203,11 @@ class KioskController(QObject):
     def _update_service_state(self) -> None:
         """Out of service when there is no catalogue to offer; back when there is."""
         has_catalog = bool(self.terminal.catalog and self.terminal.catalog.items())
-        if self.session.out_of_service_reason == "staff":
-            pass
-        elif not has_catalog and self.session.stage == Stage.HOME:
+        staff_paused = self.session.out_of_service_reason == "staff"   # only staff or central lift that
+        if staff_paused:
+            self.refresh_catalog_views()
+            return
+        if not has_catalog and self.session.stage == Stage.HOME:
             self.window.out_of_service.set_reason("oos.central")
             self.session.set_out_of_service("central unreachable")
         elif has_catalog and self.session.stage == Stage.OUT_OF_SERVICE and \

@@ -32,7 +32,6 @@ class RatingScreen(Screen):
         for code in RATING_CODES:
             b = button(role="rating", on_click=lambda _=False, c=code: self.rated.emit(c))
             b.setObjectName(f"rate_{code}")
-            b.setMinimumHeight(160)
             b.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
             self.level_buttons[code] = b
             row.addWidget(b)
@@ -41,10 +40,6 @@ class RatingScreen(Screen):
         self.skip_button.setObjectName("rate_skip")
         self.root.addWidget(self.skip_button, 0, Qt.AlignCenter)
         self.root.addStretch(1)
-
-    def arrange(self, portrait: bool) -> None:
-        for b in self.level_buttons.values():
-            b.setMinimumHeight(120 if portrait else 160)
 
     def refresh(self, visit: Visit | None) -> None:
         tr = self.ctx.tr
