@@ -30,16 +30,16 @@ class KioskParts:
 def setup_logging(data_dir: Path, verbose: bool = False) -> Path:
     """Log to data_dir/logs/kiosk.log (rotated, 5 × 2 MB) and to stderr; records carry no personal data."""
     log_dir = data_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = log_dir / "kiosk.log"
     root = logging.getLogger()
     if any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
         return path
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    from kiosk.ops.logs import PersonalDataFilter
+    from kiosk.ops.logs import LogFileHandler, PersonalDataFilter
 
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    file_handler = LogFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
     file_handler.setFormatter(formatter)
     file_handler.addFilter(PersonalDataFilter())
     root.addHandler(file_handler)

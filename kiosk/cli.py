@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
 
 from kiosk.version import __version__
@@ -35,9 +37,24 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()   # a closed pipe shows here, not as a message at interpreter exit
+        return code
     except KeyboardInterrupt:
+        print("kiosk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`kiosk printer profiles | head -n 1`): stop quietly as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except Exception as exc:  # noqa: BLE001 - the last safety net: one line, never a traceback on a console
+        if os.environ.get("KIOSK_DEBUG"):
+            raise
+        logging.getLogger("kiosk.cli").exception("kiosk %s failed", args.command)
+        print(f"kiosk: {args.command} failed: {type(exc).__name__}: {exc} (KIOSK_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":

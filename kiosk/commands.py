@@ -3,6 +3,7 @@
 Configuration problems are printed one per line with file and key, and exit with status 2."""
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -38,33 +39,38 @@ def register(subparsers) -> None:
     config.set_defaults(func=lambda args: (config.print_help(), 2)[1])
 
 
+def _report(head: str, problems: list[str]) -> None:
+    print(head, file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
 def load_or_report(path: str | None):
     """The config, or None after printing every problem to stderr."""
     try:
         return load_config(path)
     except ConfigError as exc:
-        print("configuration problems:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
+        _report("configuration problems:", exc.problems)
         return None
 
 
-def secret_is_usable(config) -> bool:
-    """Check the terminal's secret file before anything starts; prints why the kiosk refuses to run if not."""
-    if config.is_embedded_central:
-        return True
-    from kiosk.central.signing import SecretFileError, load_secret
+def load_checked_or_report(path: str | None, head: str = "configuration problems:"):
+    """The config when it is well-formed and everything it names is usable (secret, CA bundle, PIN hash,
+    printer profile, data directory); else None after printing every problem. `config check` and `run` share it."""
+    from kiosk.ops.preflight import preflight_problems
 
-    try:
-        load_secret(config.resolve(config.central.credentials_file))
-    except SecretFileError as exc:
-        print(f"the kiosk refuses to start: {exc}", file=sys.stderr)
-        return False
-    return True
+    config = load_or_report(path)
+    if config is None:
+        return None
+    problems = preflight_problems(config)
+    if problems:
+        _report(head, problems)
+        return None
+    return config
 
 
 def _config_check(args) -> int:
-    config = load_or_report(args.path)
+    config = load_checked_or_report(args.path)
     if config is None:
         return 2
     print(f"OK: {config.source}")
@@ -81,12 +87,21 @@ def _config_set_pin(args) -> int:
 
 
 def _run(args) -> int:
-    config = load_or_report(args.config)
+    from kiosk.core.storage import StorageFault, prepare_storage
+
+    config = load_checked_or_report(args.config, head="the kiosk refuses to start:")
     if config is None:
         return 2
-    if not secret_is_usable(config):
+    try:
+        report = prepare_storage(config.data_dir)
+    except StorageFault as exc:
+        print(f"the kiosk refuses to start: {exc}", file=sys.stderr)
         return 2
-    from kiosk.app import RESTART_EXIT_CODE, run
+    from kiosk.app import RESTART_EXIT_CODE, run, setup_logging
+
+    setup_logging(config.data_dir)
+    for note in report.notes:
+        logging.getLogger("kiosk.storage").warning("%s", note)
 
     code = run(config, exit_after_paint=args.exit_after_paint)
     if code == RESTART_EXIT_CODE:

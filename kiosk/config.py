@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
+import re
+import reprlib
 import sys
 import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
@@ -166,6 +170,15 @@ _LOCALES = ("zh_CN", "en")
 _TOP_LEVEL = {"terminal": TerminalConfig, "central": CentralConfig, "printer": PrinterConfig, "ui": UiConfig, "data": DataConfig}
 
 
+_SHOW = reprlib.Repr()
+_SHOW.maxlevel, _SHOW.maxstring, _SHOW.maxother, _SHOW.maxlist, _SHOW.maxdict = 3, 60, 60, 6, 6
+
+
+def _show(value) -> str:
+    """A short repr of a value from the file (deeply nested or huge values are cut, never a RecursionError)."""
+    return _SHOW.repr(value)
+
+
 def _type_name(tp) -> str:
     names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
     return names.get(tp, getattr(tp, "__name__", str(tp)))
@@ -181,11 +194,14 @@ def _check_value(value, tp, key: str, problems: list[str], where: str):
             return value
     elif tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:
+                pass
     elif tp is str:
         if isinstance(value, str):
             return value
-    problems.append(f"{where}: key '{key}' must be {_type_name(tp)}, got {value!r}")
+    problems.append(f"{where}: key '{key}' must be {_type_name(tp)}, got {_show(value)}")
     return None
 
 
@@ -207,7 +223,7 @@ def _build(cls, table: dict, prefix: str, problems: list[str], where: str):
             tp = next(a for a in typing.get_args(tp) if a is not type(None))
         if dataclasses.is_dataclass(tp):
             if not isinstance(value, dict):
-                problems.append(f"{where}: '{full}' must be a table [{full}], got {value!r}")
+                problems.append(f"{where}: '{full}' must be a table [{full}], got {_show(value)}")
                 continue
             values[key] = _build(tp, value, f"{full}.", problems, where)
         else:
@@ -228,33 +244,163 @@ def _build(cls, table: dict, prefix: str, problems: list[str], where: str):
         return None
 
 
-def _check_semantics(config: Config, problems: list[str], where: str) -> None:
-    """Checks that go beyond types: allowed values, ranges, existing files."""
-    if config.ui.locale not in _LOCALES:
-        problems.append(f"{where}: key 'ui.locale' must be one of {', '.join(_LOCALES)}, got {config.ui.locale!r}")
-    if config.ui.idle_timeout < 10:
-        problems.append(f"{where}: key 'ui.idle_timeout' must be at least 10 seconds, got {config.ui.idle_timeout}")
-    if config.ui.idle_warning < 5 or config.ui.idle_warning >= config.ui.idle_timeout:
-        problems.append(f"{where}: key 'ui.idle_warning' must be from 5 seconds to less than ui.idle_timeout, "
-                        f"got {config.ui.idle_warning}")
-    if not config.terminal.id.strip():
+# Ranges a working terminal lives in; a value outside them is a typo or a unit mistake (ms for s).
+TIMEOUT_RANGES = {
+    "central.connect_timeout": (0.0, 60.0),
+    "central.read_timeout": (0.0, 300.0),
+    "central.heartbeat_interval": (0.0, 3600.0),
+    "printer.network.timeout": (0.0, 120.0),
+    "printer.serial.timeout": (0.0, 120.0),
+}
+IDLE_TIMEOUT_MAX = 3600
+SERIAL_BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
+API_PREFIX = "/api/v1"   # the client adds it to every call; a base_url ending in it is accepted and trimmed
+_TERMINAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PATH_KEYS = ("central.credentials_file", "central.ca_bundle", "printer.profiles_dir", "printer.serial.device",
+              "printer.file.path", "printer.virtual.out_dir", "data.dir")
+
+
+def _get(config: Config, dotted: str):
+    """The value at a dotted key, or None when a table on the way is absent."""
+    value = config
+    for name in dotted.split("."):
+        value = getattr(value, name, None)
+        if value is None:
+            return None
+    return value
+
+
+def central_url_problem(url: str) -> str:
+    """Why `url` cannot be central's address ("" when it can): http(s), a host, a port from 1 to 65535."""
+    if _CONTROL.search(url) or " " in url:
+        return "must not contain spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "must be \"embedded\" or an http(s) URL such as https://central.example.gov.cn"
+    if not parts.hostname:
+        return "has no host name (expected e.g. https://central.example.gov.cn)"
+    if not _host_name_ok(parts.hostname):
+        return "has a host name that cannot be looked up"
+    if port == 0:
+        return "has port 0 (a port is from 1 to 65535)"
+    if parts.username is not None or parts.password is not None:
+        return "must not hold a user name or password (the terminal signs its requests with its secret)"
+    if parts.query or parts.fragment:
+        return "must not have a query (?…) or fragment (#…)"
+    return ""
+
+
+def normalised_base_url(url: str) -> str:
+    """central.base_url without a trailing slash or the API prefix the client adds itself."""
+    trimmed = url.rstrip("/")
+    if trimmed.endswith(API_PREFIX):
+        trimmed = trimmed[: -len(API_PREFIX)].rstrip("/")
+    return trimmed
+
+
+def _check_text(config: Config, problems: list[str], where: str) -> None:
+    terminal = config.terminal
+    if not terminal.id.strip():
         problems.append(f"{where}: key 'terminal.id' must not be empty")
+    elif not _TERMINAL_ID.fullmatch(terminal.id):
+        problems.append(f"{where}: key 'terminal.id' must be 1 to 64 letters, digits or . _ : - (no spaces, "
+                        f"newlines or other characters: it is sent in every request's header), got {_show(terminal.id)}")
+    for key in ("name", "hall", "contact"):
+        value = getattr(terminal, key)
+        if _CONTROL.search(value):
+            problems.append(f"{where}: key 'terminal.{key}' must be one line without control characters, "
+                            f"got {_show(value)}")
+        elif len(value) > 200:
+            problems.append(f"{where}: key 'terminal.{key}' is {len(value)} characters long (at most 200)")
+    for key in _PATH_KEYS:
+        value = _get(config, key)
+        if isinstance(value, str) and "\x00" in value:
+            problems.append(f"{where}: key '{key}' contains a NUL byte, which no file name can hold")
+
+
+def _check_numbers(config: Config, problems: list[str], where: str) -> None:
+    for key, (low, high) in TIMEOUT_RANGES.items():
+        value = _get(config, key)
+        if value is None:
+            continue
+        if not math.isfinite(value) or not low < value <= high:
+            problems.append(f"{where}: key '{key}' must be a number of seconds above {low:g} and at most "
+                            f"{high:g}, got {value!r}")
+    ui = config.ui
+    if not 10 <= ui.idle_timeout <= IDLE_TIMEOUT_MAX:
+        problems.append(f"{where}: key 'ui.idle_timeout' must be from 10 to {IDLE_TIMEOUT_MAX} seconds, "
+                        f"got {ui.idle_timeout}")
+    if ui.idle_warning < 5 or ui.idle_warning >= ui.idle_timeout:
+        problems.append(f"{where}: key 'ui.idle_warning' must be from 5 seconds to less than ui.idle_timeout, "
+                        f"got {ui.idle_warning}")
+
+
+def _check_central(config: Config, problems: list[str], where: str) -> None:
     central = config.central
-    if central.base_url != "embedded" and not central.base_url.startswith(("http://", "https://")):
-        problems.append(f"{where}: key 'central.base_url' must be \"embedded\" or an http(s) URL, got {central.base_url!r}")
-    if central.base_url != "embedded" and not central.credentials_file:
-        problems.append(f"{where}: key 'central.credentials_file' is required when central.base_url is a URL "
-                        "(a file holding the terminal's secret)")
-    for key in ("connect_timeout", "read_timeout", "heartbeat_interval"):
-        if getattr(central, key) <= 0:
-            problems.append(f"{where}: key 'central.{key}' must be greater than 0, got {getattr(central, key)}")
+    if central.base_url != "embedded":
+        problem = central_url_problem(central.base_url)
+        if problem:
+            problems.append(f"{where}: key 'central.base_url' {problem}, got {_show(central.base_url)}")
+        if not central.credentials_file:
+            problems.append(f"{where}: key 'central.credentials_file' is required when central.base_url is a URL "
+                            "(a file holding the terminal's secret)")
+
+
+def _host_name_ok(host: str) -> bool:
+    """A host name or address a socket can be asked to connect to (as `socket.create_connection` encodes it)."""
+    if not host.strip() or _CONTROL.search(host) or " " in host:
+        return False
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
+def _check_printer(config: Config, problems: list[str], where: str) -> None:
     printer = config.printer
     if printer.connection not in CONNECTION_KINDS:
         problems.append(f"{where}: key 'printer.connection' must be one of {', '.join(CONNECTION_KINDS)}, "
-                        f"got {printer.connection!r}")
-    elif printer.connection_settings is None:
+                        f"got {_show(printer.connection)}")
+        return
+    settings = printer.connection_settings
+    if settings is None:
         problems.append(f"{where}: printer.connection is '{printer.connection}' but the table "
                         f"[printer.{printer.connection}] is missing")
+        return
+    prefix = f"printer.{printer.connection}"
+    if isinstance(settings, NetworkConnection):
+        if not _host_name_ok(settings.host):
+            problems.append(f"{where}: key '{prefix}.host' must be the printer's address (e.g. 192.0.2.50), "
+                            f"got {_show(settings.host)}")
+        if not 1 <= settings.port <= 65535:
+            problems.append(f"{where}: key '{prefix}.port' must be from 1 to 65535, got {settings.port}")
+    elif isinstance(settings, SerialConnection):
+        if not settings.device.strip():
+            problems.append(f"{where}: key '{prefix}.device' must name the serial device, e.g. /dev/ttyUSB0")
+        if settings.baudrate not in SERIAL_BAUDRATES:
+            problems.append(f"{where}: key '{prefix}.baudrate' must be one of "
+                            f"{', '.join(map(str, SERIAL_BAUDRATES))}, got {settings.baudrate}")
+    elif isinstance(settings, UsbConnection):
+        for key, high in (("vendor_id", 0xFFFF), ("product_id", 0xFFFF), ("interface", 255), ("in_ep", 255),
+                          ("out_ep", 255)):
+            value = getattr(settings, key)
+            if not 0 <= value <= high:
+                problems.append(f"{where}: key '{prefix}.{key}' must be from 0 to {high:#x}, got {value}")
+    elif isinstance(settings, FileConnection) and not settings.path.strip():
+        problems.append(f"{where}: key '{prefix}.path' must name the printer's device file, e.g. /dev/usb/lp0")
+    if not _PROFILE_NAME.fullmatch(printer.profile):
+        problems.append(f"{where}: key 'printer.profile' must be a profile name (letters, digits, . _ -) "
+                        f"naming a file in the profiles folder, got {_show(printer.profile)}")
+        return
+    if "\x00" in printer.profiles_dir:
+        return
     profile_file = config.profiles_dir / f"{printer.profile}.toml"
     if not profile_file.is_file():
         known = sorted(p.stem for p in config.profiles_dir.glob("*.toml"))
@@ -264,12 +410,35 @@ def _check_semantics(config: Config, problems: list[str], where: str) -> None:
                         f"{printer.profile}.toml in {config.profiles_dir}{hint}")
 
 
+def _check_semantics(config: Config, problems: list[str], where: str) -> None:
+    """Checks that go beyond types: allowed values, ranges, well-formed text, URLs and paths."""
+    if config.ui.locale not in _LOCALES:
+        problems.append(f"{where}: key 'ui.locale' must be one of {', '.join(_LOCALES)}, got {_show(config.ui.locale)}")
+    _check_text(config, problems, where)
+    _check_numbers(config, problems, where)
+    _check_central(config, problems, where)
+    _check_printer(config, problems, where)
+
+
+def _normalised(config: Config) -> Config:
+    """The checked config with central.base_url trimmed of the API prefix and ca_bundle made absolute."""
+    central = config.central
+    changes = {}
+    if central.base_url != "embedded":
+        changes["base_url"] = normalised_base_url(central.base_url)
+    if central.ca_bundle:
+        changes["ca_bundle"] = str(config.resolve(central.ca_bundle))
+    return dataclasses.replace(config, central=dataclasses.replace(central, **changes)) if changes else config
+
+
 def parse_config(text: str, source: str, base_dir: Path) -> Config:
     """Parse TOML text into a Config; raises ConfigError with every problem found."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{source}: not valid TOML: {exc}"]) from None
+    except RecursionError:
+        raise ConfigError([f"{source}: not valid TOML: arrays or inline tables nested too deeply"]) from None
     problems: list[str] = []
     sections = {}
     for key, value in raw.items():
@@ -278,7 +447,7 @@ def parse_config(text: str, source: str, base_dir: Path) -> Config:
             hint = f"; did you mean '[{close[0]}]'?" if close else f"; known sections: {', '.join(_TOP_LEVEL)}"
             problems.append(f"{source}: unknown section '{key}'{hint}")
         elif not isinstance(value, dict):
-            problems.append(f"{source}: '{key}' must be a table [{key}], got {value!r}")
+            problems.append(f"{source}: '{key}' must be a table [{key}], got {_show(value)}")
         else:
             sections[key] = value
     if "terminal" not in raw:
@@ -293,7 +462,7 @@ def parse_config(text: str, source: str, base_dir: Path) -> Config:
     _check_semantics(config, problems, source)
     if problems:
         raise ConfigError(problems)
-    return config
+    return _normalised(config)
 
 
 def find_config_path(explicit: str | None = None) -> Path | None:

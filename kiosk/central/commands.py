@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from kiosk.argtypes import positive_int, tcp_port
+
 
 def register(subparsers) -> None:
     """Add this package's sub-commands to the `kiosk` parser."""
@@ -16,11 +18,11 @@ def register(subparsers) -> None:
 
     serve = sub.add_parser("serve", help="run the reference central server")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8600, help="port to listen on (default 8600; 0 picks one)")
+    serve.add_argument("--port", type=tcp_port, default=8600, help="port to listen on (default 8600; 0 picks one)")
     serve.add_argument("--db", required=True, help="SQLite file holding the server's data (created if missing)")
     serve.add_argument("--public-url", default=None,
                        help="base URL phones and printed slips use (default: the URL each request came to)")
-    serve.add_argument("--device-interval", type=int, default=None, help="RFC 8628 polling interval in seconds")
+    serve.add_argument("--device-interval", type=positive_int, default=None, help="RFC 8628 polling interval in seconds")
     serve.add_argument("--catalog", default=None, help="catalogue JSON file (default: the sample catalogue)")
     serve.set_defaults(func=_serve)
 

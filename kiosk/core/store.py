@@ -3,13 +3,73 @@
 Each owner (outbox, print spool, catalogue cache, audit) creates its own tables through `open_db`."""
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+FILE_MODE = 0o600       # the databases hold citizens' requests until they are settled: the kiosk's user only
+DIR_MODE = 0o700
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
 
 
 class StoreError(Exception):
     """The local database could not be opened or written (disk full, corrupt, read-only)."""
+
+
+class DatabaseDamaged(StoreError):
+    """The file is not a SQLite database, or SQLite found it malformed."""
+
+
+def damage_of(exc: sqlite3.Error) -> bool:
+    """True when SQLite's error says the file is damaged (not a database, malformed) rather than unwritable."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+    text = str(exc)
+    return "malformed" in text or "not a database" in text
+
+
+def make_private(path: Path, mode: int) -> None:
+    """Take group and other access away from `path` (a database, its -wal/-shm, the data directory)."""
+    try:
+        current = path.stat().st_mode & 0o777
+        if current & ~mode:
+            os.chmod(path, current & mode)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        log.warning("%s: cannot make it private (mode %04o): %s", path, mode, exc.strerror)
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 before SQLite opens it: SQLite gives -wal and -shm the file's mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        pass
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        make_private(each, FILE_MODE)
+
+
+def set_aside(path: Path, clock=time.time) -> Path:
+    """Rename a damaged database (and its -wal/-shm) to <name>.damaged-<UTC timestamp>; the new name."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(clock()))
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    for suffix in ("-wal", "-shm"):
+        extra = Path(f"{path}{suffix}")
+        if extra.exists():
+            extra.rename(Path(f"{target}{suffix}"))
+    path.rename(target)
+    return target
 
 
 def open_db(path: str | Path, schema: str = "") -> sqlite3.Connection:
@@ -17,8 +77,10 @@ def open_db(path: str | Path, schema: str = "") -> sqlite3.Connection:
 
     The connection may be used from several threads; callers serialise writes with `db_lock(conn)`."""
     path = Path(path)
+    conn = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        _create_private(path)
         conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
@@ -26,15 +88,31 @@ def open_db(path: str | Path, schema: str = "") -> sqlite3.Connection:
         if schema:
             conn.executescript(schema)
     except sqlite3.DatabaseError as exc:
+        if conn is not None:
+            conn.close()
+        if damage_of(exc):
+            raise DatabaseDamaged(f"{path}: the local database is damaged: {exc}") from exc
         raise StoreError(f"{path}: cannot open the local database: {exc}") from exc
     except OSError as exc:
-        raise StoreError(f"{path}: cannot create the data directory: {exc}") from exc
+        raise StoreError(f"{path}: cannot create the local database: {exc.strerror or exc}") from exc
     conn.row_factory = sqlite3.Row
     _LOCKS[id(conn)] = threading.RLock()
     return conn
 
 
 _LOCKS: dict[int, threading.RLock] = {}
+
+
+def open_db_setting_aside_damaged(path: str | Path, schema: str = "") -> sqlite3.Connection:
+    """`open_db`, but a damaged file is renamed aside (see `set_aside`) and a new, empty one is made.
+
+    For data the kiosk can lose without losing a citizen's request (the print spool)."""
+    try:
+        return open_db(path, schema)
+    except DatabaseDamaged as exc:
+        moved = set_aside(Path(path))
+        log.warning("%s; it was moved to %s and a new, empty one is used", exc, moved.name)
+        return open_db(path, schema)
 
 
 def db_lock(conn: sqlite3.Connection) -> threading.RLock:

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 
+from kiosk.core.store import StoreError
 from kiosk.ops.status_file import NOT_RUNNING, RUNNING, STALE, StatusReading, TerminalStatus, read_status
 
 # Exit codes of `kiosk status` (3 for "not running" as `systemctl status` does).
@@ -15,6 +16,7 @@ EXIT_STALE = 1
 EXIT_CONFIG = 2
 EXIT_NOT_RUNNING = 3
 EXIT_UNREADABLE = 4
+EXIT_STORAGE = 2   # the data directory or a database cannot be used (as for a bad config: a technician must act)
 
 _EXIT_CODES = {RUNNING: EXIT_RUNNING, STALE: EXIT_STALE, NOT_RUNNING: EXIT_NOT_RUNNING}
 
@@ -48,15 +50,20 @@ def register(subparsers) -> None:
 def _status(args) -> int:
     from kiosk.commands import load_or_report
 
+    from kiosk.core.storage import MIN_FREE_BYTES, storage_problems
+
     config = load_or_report(args.config)
     if config is None:
         return EXIT_CONFIG
+    storage = storage_problems(config.data_dir, MIN_FREE_BYTES)
     reading = read_status(config.data_dir)
     if args.json:
-        print(json.dumps(reading_to_json(reading), ensure_ascii=False, indent=2))
+        print(json.dumps({**reading_to_json(reading), "storage": storage}, ensure_ascii=False, indent=2))
     else:
         print(render_status(reading))
-    return exit_code(reading)
+        for problem in storage:
+            print(f"  STORAGE: {problem}")
+    return EXIT_STORAGE if storage else exit_code(reading)
 
 
 def exit_code(reading: StatusReading) -> int:
@@ -146,24 +153,51 @@ def render_status(reading: StatusReading, now: float | None = None) -> str:
 
 
 def _outbox(args) -> int:
-    """List the outbox (no personal data: kind, age, attempts, last error); optionally replay it."""
+    """List the outbox (no personal data: kind, age, attempts, last error); optionally replay it.
+
+    A data directory that cannot be used (a file, read-only, full, a damaged database) is said in one line and
+    exits 2, after listing what can still be read."""
     from kiosk.commands import load_or_report
-    from kiosk.core.outbox import Outbox
-    from kiosk.core.store import StoreError, open_db
+    from kiosk.core.storage import (MIN_FREE_BYTES, OUTBOX_DB, damaged_outbox_message, data_dir_problem,
+                                    database_problem)
 
     config = load_or_report(args.config)
     if config is None:
         return EXIT_CONFIG
-    path = config.data_dir / "kiosk.sqlite3"
+    path = config.data_dir / OUTBOX_DB
+    problem = data_dir_problem(config.data_dir, MIN_FREE_BYTES)
+    if config.data_dir.is_dir() and path.exists():
+        damage = database_problem(path)
+        if damage:
+            print(f"kiosk: the outbox cannot be read: {damaged_outbox_message(path, damage.split(': ', 1)[-1])}",
+                  file=sys.stderr)
+            return EXIT_STORAGE
     if not path.exists():
+        if problem:
+            print(f"kiosk: the outbox cannot be used: {problem}", file=sys.stderr)
+            return EXIT_STORAGE
         print(f"no outbox yet: {path} does not exist (the kiosk has not run with this data directory)")
         return 0
+    if args.replay and problem:
+        print(f"kiosk: not replaying the outbox: {problem}", file=sys.stderr)
+        return EXIT_STORAGE
     try:
-        outbox = Outbox(open_db(path))
+        code = _list_outbox(config, path, args.replay)
     except StoreError as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    if args.replay:
+        print(f"kiosk: the outbox cannot be read: {exc}" + (f" ({problem})" if problem else ""), file=sys.stderr)
+        return EXIT_STORAGE
+    if problem:
+        print(f"kiosk: the outbox cannot take new requests: {problem}", file=sys.stderr)
+        return EXIT_STORAGE
+    return code
+
+
+def _list_outbox(config, path, replay: bool) -> int:
+    from kiosk.core.outbox import Outbox
+    from kiosk.core.store import open_db
+
+    outbox = Outbox(open_db(path))
+    if replay:
         waiting = outbox.depth()
         report = _replay(config)
         if report is None:
@@ -188,7 +222,7 @@ def _replay(config):
     try:
         terminal.start()
         return terminal.replay_outbox()
-    except (CentralError, OSError, ValueError) as exc:
+    except (CentralError, StoreError, OSError, ValueError) as exc:
         print(f"kiosk: cannot replay the outbox: {exc}", file=sys.stderr)
         return None
     finally:

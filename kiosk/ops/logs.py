@@ -4,6 +4,7 @@ Records should carry no personal data in the first place; the filter is the safe
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
 from pathlib import Path
 
@@ -45,3 +46,44 @@ class PersonalDataFilter(logging.Filter):
         if masked != message:
             record.msg, record.args = masked, None
         return True
+
+
+class LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The kiosk's rotating log file. A write that fails (disk full, file system gone read-only) is reported
+    once as one line on stderr, naming the file and the cause, instead of a traceback for every record."""
+
+    def __init__(self, path: str | Path, **kwargs):
+        super().__init__(path, **kwargs)
+        self.failing = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            super().emit(record)
+        except Exception:  # noqa: BLE001 - handleError below decides what is shown
+            self.handleError(record)
+            return
+        self.failing = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        import sys
+
+        if self.failing:
+            return
+        self.failing = True
+        exc = sys.exc_info()[1]
+        cause = getattr(exc, "strerror", None) or (f"{type(exc).__name__}: {exc}" if exc else "unknown error")
+        try:
+            sys.stderr.write(f"kiosk: cannot write the log file {self.baseFilename}: {cause} "
+                             "(log records are lost until it can be written again)\n")
+        except Exception:  # noqa: BLE001 - stderr itself may be gone
+            pass
+
+
+def describe_error(exc: BaseException) -> str:
+    """An exception as one log line: its class and its message (which names the key or file), never the class
+    alone. An empty message falls back to the cause's, then to the class name."""
+    text = str(exc).strip()
+    if not text and exc.__cause__ is not None:
+        text = str(exc.__cause__).strip()
+    text = " ".join(text.split())   # one line
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

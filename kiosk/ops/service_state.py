@@ -79,3 +79,24 @@ def _checked(text: str) -> str:
     if len(text) > MAX_MESSAGE_CHARS:
         raise ValueError(f"a message for the screen is at most {MAX_MESSAGE_CHARS} characters, got {len(text)}")
     return text
+
+
+REASON_WORDS = {
+    "start-up failed": "the terminal's services failed to start",
+    "central unreachable": "central cannot be reached and no catalogue is cached",
+}
+
+
+def service_for_status(staff_mode: ServiceMode, screen_out_of_service: bool, reason: str,
+                       startup_error: str = "") -> tuple[bool, str]:
+    """(out of service, why) for the status file: staff's or central's pause, else whatever else put the
+    screen out of service (start-up failed, central unreachable), so `kiosk status` never says "in service"
+    while the screen does not serve."""
+    if staff_mode.out_of_service:
+        return True, staff_mode.message
+    if not screen_out_of_service:
+        return False, ""
+    words = REASON_WORDS.get(reason, reason or "out of service")
+    if reason == "start-up failed" and startup_error:
+        words += f" ({startup_error})"
+    return True, words

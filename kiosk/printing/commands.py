@@ -9,10 +9,16 @@ import sys
 import threading
 from pathlib import Path
 
+from kiosk.argtypes import positive_int, tcp_port
 from kiosk.config import ConfigError, default_profiles_dir, load_config
 from kiosk.printing.profiles import ProfileError, list_profiles, load_profile
 
 LOCALES = ("zh_CN", "en")
+
+
+def dots_width(text: str) -> int:
+    """Paper width in dots, as a printer profile allows it."""
+    return positive_int(text, 2048)
 
 
 def register(subparsers) -> None:
@@ -50,11 +56,11 @@ def register(subparsers) -> None:
     detect.set_defaults(func=_detect)
 
     virtual = sub.add_parser("virtual", help="run a virtual network printer that stores jobs and their PNGs")
-    virtual.add_argument("--port", type=int, default=9100, help="TCP port (default 9100)")
+    virtual.add_argument("--port", type=tcp_port, default=9100, help="TCP port (default 9100)")
     virtual.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     virtual.add_argument("--out", required=True, help="folder for job-NNNN.bin and job-NNNN.png")
-    virtual.add_argument("--control-port", type=int, help="port for fault commands (`fault paper_out`)")
-    virtual.add_argument("--width", type=int, default=576, help="paper width in dots (default 576)")
+    virtual.add_argument("--control-port", type=tcp_port, help="port for fault commands (`fault paper_out`)")
+    virtual.add_argument("--width", type=dots_width, default=576, help="paper width in dots (default 576)")
     virtual.add_argument("--fault", default="none", help="start with this fault (none, paper_out, cover_open, …)")
     virtual.set_defaults(func=_virtual)
 

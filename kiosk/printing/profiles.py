@@ -96,6 +96,8 @@ def read_profile_file(path: str | Path) -> PrinterProfile:
         raise ProfileError(f"{path}: cannot be read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ProfileError(f"{path}: not valid TOML: arrays or inline tables nested too deeply") from None
     known = {f.name for f in fields(PrinterProfile)} - {"source"}
     values = {}
     for key, value in raw.items():

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.core.store import Transaction, open_db
+from kiosk.core.store import Transaction, open_db_setting_aside_damaged
 from kiosk.printing.status import PrinterState, PrinterStatus
 from kiosk.receipt.model import Receipt
 
@@ -63,7 +63,7 @@ class PrintSpool:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.conn = open_db(self.path, SCHEMA)
+        self.conn = open_db_setting_aside_damaged(self.path, SCHEMA)   # slips can be lost; requests cannot
 
     def close(self) -> None:
         self.conn.close()

@@ -14,6 +14,7 @@ from kiosk.core.forms import check_form
 from kiosk.core.item_search import search_items
 from kiosk.core.session import Session, Stage, Visit
 from kiosk.i18n import DEFAULT_LOCALE, tr
+from kiosk.ops.logs import describe_error
 from kiosk.terminal import Terminal
 from kiosk.ui.idle import IdleWatcher
 from kiosk.ui.login_driver import LoginDriver
@@ -147,11 +148,11 @@ class KioskController(QObject):
         self.ready.emit()
 
     def _services_failed(self, exc: Exception) -> None:
-        log.error("terminal services failed to start: %s", type(exc).__name__)
+        log.error("terminal services failed to start: %s", describe_error(exc))
         self._retrying = False
         self.session.set_out_of_service("start-up failed")
         self.window.out_of_service.set_reason("oos.central")
-        self.startup_failed.emit(str(exc))
+        self.startup_failed.emit(describe_error(exc))
 
     def _retry_central(self) -> None:
         """While central cannot be reached, try again in the background; the screens follow by themselves."""

@@ -13,7 +13,7 @@ from kiosk.ops import sdnotify
 from kiosk.ops.audit import AuditLog
 from kiosk.ops.heartbeat import HeartbeatLoop, status_for_central
 from kiosk.ops.remote_commands import CommandQueue, apply_due
-from kiosk.ops.service_state import ServiceState
+from kiosk.ops.service_state import ServiceState, service_for_status
 from kiosk.ops.status_file import StatusRecorder
 from kiosk.ui.workers import run_async
 
@@ -42,6 +42,8 @@ class Operations(QObject):
         self.printer_detail = ""
         self.spool_depth = 0
         self.last_status = None
+        self.startup_error = ""
+        controller.startup_failed.connect(self._startup_failed)
         self.commands_arrived.connect(self.apply_commands)
         controller.session.subscribe(self._on_stage)
         controller.ready.connect(self._services_ready)
@@ -63,7 +65,12 @@ class Operations(QObject):
         sdnotify.ready()
         self.write_status()
 
+    def _startup_failed(self, message: str) -> None:
+        self.startup_error = message
+        self.write_status()
+
     def _services_ready(self) -> None:
+        self.startup_error = ""
         terminal = self.controller.terminal
         self.heartbeat = HeartbeatLoop(terminal.client, self.queue, self.central_status,
                                        self.controller.config.central.heartbeat_interval,
@@ -96,7 +103,9 @@ class Operations(QObject):
                 self.spool_depth = len(terminal.printer.pending_jobs())
             except Exception:  # the status file must keep being written whatever the spool does
                 log.exception("spool depth unavailable")
-        mode = self.service.current()
+        session = self.controller.session
+        out_of_service, why = service_for_status(self.service.current(), session.stage == Stage.OUT_OF_SERVICE,
+                                                 session.out_of_service_reason, self.startup_error)
         heartbeat = self.heartbeat.state if self.heartbeat else None
         try:
             self.last_status = self.recorder.write(
@@ -106,7 +115,7 @@ class Operations(QObject):
                 clock_offset=heartbeat.clock_offset if heartbeat else None,
                 last_heartbeat=heartbeat.last_heartbeat if heartbeat else None,
                 session_active=self.controller.session.active,
-                out_of_service=mode.out_of_service, out_of_service_message=mode.message)
+                out_of_service=out_of_service, out_of_service_message=why)
         except OSError as exc:
             log.error("cannot write the status file: %s", exc)
 

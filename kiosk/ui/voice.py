@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
+from kiosk.ops.logs import describe_error
+
 log = logging.getLogger(__name__)
 
 
@@ -48,7 +50,7 @@ class Voice:
             try:
                 self._engine = self.engine_lookup()
             except Exception as exc:  # a broken speech backend must never stop the kiosk
-                log.warning("text-to-speech engine unusable: %s", type(exc).__name__)
+                log.warning("text-to-speech engine unusable: %s", describe_error(exc))
                 self._engine = None
         return self._engine
 

@@ -8,6 +8,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from kiosk.ops.logs import describe_error
+
 log = logging.getLogger(__name__)
 
 
@@ -46,7 +48,7 @@ def run_async(fn: Callable[[], Any], on_done: Callable[[Any], None],
         if callback is not None:
             callback(value)
         elif isinstance(value, Exception):
-            log.error("background task failed: %s", type(value).__name__)
+            log.error("background task %s failed: %s", getattr(fn, "__qualname__", fn), describe_error(value))
 
     relay.done.connect(lambda value: finish(on_done, value))
     relay.failed.connect(lambda exc: finish(on_error, exc))
