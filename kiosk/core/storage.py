@@ -83,12 +83,19 @@ def data_dir_problem(data_dir: Path, min_free: int = MIN_FREE_BYTES) -> str:
     return ""
 
 
-def database_problem(path: Path) -> str:
-    """Why the SQLite file at `path` cannot be used ("" when it can, or does not exist yet); opened read-only."""
+@dataclass(frozen=True)
+class DatabaseCheck:
+    """What a read-only look at a SQLite file found: `damaged` (not a database, malformed) or another cause."""
+    damaged: bool
+    cause: str
+
+
+def database_problem(path: Path) -> DatabaseCheck | None:
+    """Why the SQLite file at `path` cannot be used (None when it can, or does not exist yet); opened read-only."""
     if not path.exists():
-        return ""
+        return None
     if not path.is_file():
-        return f"{path} is not a file: move it away"
+        return DatabaseCheck(False, "not a file: move it away")
     try:
         conn = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro", uri=True, timeout=10.0)
         try:
@@ -96,10 +103,10 @@ def database_problem(path: Path) -> str:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        return f"{path}: {exc}"
+        return DatabaseCheck(damage_of(exc), str(exc))
     if rows != [("ok",)]:
-        return f"{path}: damaged ({rows[0][0]})"
-    return ""
+        return DatabaseCheck(True, rows[0][0])
+    return None
 
 
 def damaged_outbox_message(path: Path, cause: str) -> str:
@@ -109,20 +116,21 @@ def damaged_outbox_message(path: Path, cause: str) -> str:
 
 
 def storage_problems(data_dir: Path, min_free: int = 0) -> list[str]:
-    """Everything that keeps the data directory or its databases from being used; creates nothing.
-
-    The free-space minimum is 0 here: a running terminal's status must still be readable on a full disk."""
+    """Everything that keeps the data directory or its databases from being used; creates nothing."""
     problem = data_dir_problem(data_dir, min_free)
     if problem or not data_dir.is_dir():
         return [problem] if problem else []
     problems = []
     outbox = database_problem(data_dir / OUTBOX_DB)
     if outbox:
-        problems.append(damaged_outbox_message(data_dir / OUTBOX_DB, outbox.split(": ", 1)[-1]))
+        problems.append(damaged_outbox_message(data_dir / OUTBOX_DB, outbox.cause) if outbox.damaged
+                        else f"{data_dir / OUTBOX_DB} cannot be opened ({outbox.cause}): {_remedy(data_dir)}")
     spool = database_problem(data_dir / SPOOL_DB)
-    if spool:
-        problems.append(f"{spool}; the kiosk sets this print spool aside when it starts (its unprinted slips "
-                        "are not printed) and continues with an empty one")
+    if spool and spool.damaged:
+        problems.append(f"{data_dir / SPOOL_DB} is damaged ({spool.cause}); the kiosk sets this print spool aside "
+                        "when it starts (its unprinted slips are not printed) and continues with an empty one")
+    elif spool:
+        problems.append(f"{data_dir / SPOOL_DB} cannot be opened ({spool.cause}): {_remedy(data_dir)}")
     return problems
 
 
@@ -156,13 +164,13 @@ def prepare_storage(data_dir: Path, min_free: int = MIN_FREE_BYTES, clock=time.t
             try:
                 rows = conn.execute("PRAGMA quick_check").fetchall()
             except sqlite3.DatabaseError as exc:
-                raise DatabaseDamaged(f"{path}: {exc}") from exc
+                raise DatabaseDamaged(f"{path}: {exc}", str(exc)) from exc
             finally:
                 conn.close()
             if [tuple(r) for r in rows] != [("ok",)]:
-                raise DatabaseDamaged(f"{path}: damaged ({rows[0][0]})")
+                raise DatabaseDamaged(f"{path}: damaged ({rows[0][0]})", rows[0][0])
         except DatabaseDamaged as exc:
-            cause = str(exc).split(": ", 1)[-1]
+            cause = exc.cause
             if path == outbox:
                 raise StorageFault(damaged_outbox_message(path, cause)) from None
             moved = set_aside(path, clock)
@@ -178,5 +186,19 @@ def _remedy(data_dir: Path) -> str:
     return problem.split(": ", 1)[-1] if problem else "check the disk (free space, errors) and the file's owner"
 
 
+def outbox_problem(data_dir: Path, min_free: int = MIN_FREE_BYTES) -> tuple[str, bool]:
+    """(why the outbox cannot be used, whether it can still be read) for `kiosk outbox`; ("", True) when fine."""
+    path = data_dir / OUTBOX_DB
+    problem = data_dir_problem(data_dir, min_free)
+    if not data_dir.is_dir() or not path.exists():
+        return problem, False
+    check = database_problem(path)
+    if check and check.damaged:
+        return damaged_outbox_message(path, check.cause), False
+    if check:
+        return problem or f"{path} cannot be opened ({check.cause}): {_remedy(data_dir)}", False
+    return problem, True
+
+
 __all__ = ["StorageFault", "StorageReport", "data_dir_problem", "database_problem", "damage_of",
-           "prepare_storage", "storage_problems"]
+           "outbox_problem", "prepare_storage", "storage_problems"]

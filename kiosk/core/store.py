@@ -22,7 +22,11 @@ class StoreError(Exception):
 
 
 class DatabaseDamaged(StoreError):
-    """The file is not a SQLite database, or SQLite found it malformed."""
+    """The file is not a SQLite database, or SQLite found it malformed; `cause` is SQLite's words."""
+
+    def __init__(self, message: str, cause: str = ""):
+        super().__init__(message)
+        self.cause = cause or message
 
 
 def damage_of(exc: sqlite3.Error) -> bool:
@@ -91,7 +95,7 @@ def open_db(path: str | Path, schema: str = "") -> sqlite3.Connection:
         if conn is not None:
             conn.close()
         if damage_of(exc):
-            raise DatabaseDamaged(f"{path}: the local database is damaged: {exc}") from exc
+            raise DatabaseDamaged(f"{path}: the local database is damaged: {exc}", str(exc)) from exc
         raise StoreError(f"{path}: cannot open the local database: {exc}") from exc
     except OSError as exc:
         raise StoreError(f"{path}: cannot create the local database: {exc.strerror or exc}") from exc

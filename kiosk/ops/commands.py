@@ -158,26 +158,19 @@ def _outbox(args) -> int:
     A data directory that cannot be used (a file, read-only, full, a damaged database) is said in one line and
     exits 2, after listing what can still be read."""
     from kiosk.commands import load_or_report
-    from kiosk.core.storage import (MIN_FREE_BYTES, OUTBOX_DB, damaged_outbox_message, data_dir_problem,
-                                    database_problem)
+    from kiosk.core.storage import OUTBOX_DB, outbox_problem
 
     config = load_or_report(args.config)
     if config is None:
         return EXIT_CONFIG
     path = config.data_dir / OUTBOX_DB
-    problem = data_dir_problem(config.data_dir, MIN_FREE_BYTES)
-    if config.data_dir.is_dir() and path.exists():
-        damage = database_problem(path)
-        if damage:
-            print(f"kiosk: the outbox cannot be read: {damaged_outbox_message(path, damage.split(': ', 1)[-1])}",
-                  file=sys.stderr)
-            return EXIT_STORAGE
-    if not path.exists():
-        if problem:
-            print(f"kiosk: the outbox cannot be used: {problem}", file=sys.stderr)
-            return EXIT_STORAGE
+    problem, readable = outbox_problem(config.data_dir)
+    if not path.exists() and not problem:
         print(f"no outbox yet: {path} does not exist (the kiosk has not run with this data directory)")
         return 0
+    if not readable:
+        print(f"kiosk: the outbox cannot be used: {problem}", file=sys.stderr)
+        return EXIT_STORAGE
     if args.replay and problem:
         print(f"kiosk: not replaying the outbox: {problem}", file=sys.stderr)
         return EXIT_STORAGE

@@ -4,6 +4,7 @@ A bad profile file raises `ProfileError` naming the file and the key."""
 from __future__ import annotations
 
 import difflib
+import logging
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -135,8 +136,21 @@ def read_profile_file(path: str | Path) -> PrinterProfile:
     return PrinterProfile(**values, source=str(path))
 
 
+def _escpos_capabilities() -> dict:
+    """python-escpos's printer capabilities. Its module calls logging.basicConfig() on import, which would
+    send every later log record to stderr in its own format: the import runs behind a placeholder handler."""
+    root = logging.getLogger()
+    placeholder = logging.NullHandler()
+    root.addHandler(placeholder)
+    try:
+        from escpos.capabilities import CAPABILITIES
+    finally:
+        root.removeHandler(placeholder)
+    return CAPABILITIES
+
+
 def _check_escpos_profile(path: Path, name: str) -> None:
-    from escpos.capabilities import CAPABILITIES
+    CAPABILITIES = _escpos_capabilities()
 
     known = CAPABILITIES["profiles"]
     if name not in known:
