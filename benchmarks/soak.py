@@ -147,7 +147,7 @@ def one_visit(rng: random.Random, terminal: Terminal, phone: PhoneSimulator, pro
         tally.logins_failed += 1
         proxy.clear()
         return
-    visit.item = terminal.catalog.catalog.item(rng.choice(ITEMS))
+    visit.item = terminal.item(rng.choice(ITEMS))
     visit.values = form_values(visit.item, visit.profile)
     if central_down:
         proxy.down()

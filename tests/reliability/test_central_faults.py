@@ -33,8 +33,8 @@ def test_central_down_at_login_keeps_the_cached_catalogue_and_offers_only_offlin
     assert terminal.catalog.catalog is not None
     with pytest.raises(CentralUnavailable):
         terminal.client.start_login()
-    online = terminal.catalog.catalog.item(ONLINE_ITEM)
-    offline = terminal.catalog.catalog.item(OFFLINE_ITEM)
+    online = terminal.item(ONLINE_ITEM)
+    offline = terminal.item(OFFLINE_ITEM)
     assert unavailable_reason(online, printer_ready=True, central_reachable=False) == "catalog.reason_central"
     assert unavailable_reason(offline, printer_ready=True, central_reachable=False) == ""
     assert terminal.outbox.depth() == 0 and witness.applications() == []

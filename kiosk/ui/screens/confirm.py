@@ -65,7 +65,7 @@ class ConfirmScreen(Screen):
             shown = mask_value(f.mask, value) if f.mask and value else value
             lines.append(f"{f.label_en if en and f.label_en else f.label_zh}：{shown or '—'}")
         self.summary.setText("\n".join(lines))
-        self.error.setText(visit.error)
+        self.error.setText(tr(visit.error, reason=visit.error_detail) if visit.error else "")
         self.error.setVisible(bool(visit.error))
 
     def leave(self) -> None:
