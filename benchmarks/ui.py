@@ -96,7 +96,7 @@ class Bench:
 
     def visit(self, card_code: str) -> None:
         from kiosk.core.session import Stage
-        from kiosk.ui.demo import HeadlessDemo
+        from kiosk_devtools.demo import HeadlessDemo
 
         c, w = self.c, self.w
         self.tap("home → catalogue", w.home.categories.buttons[0], Stage.CATALOG)

@@ -22,7 +22,7 @@ from kiosk.core.outbox import Outbox, new_idempotency_key
 from kiosk.core.outbox_sender import OutboxSender, SendOutcome
 from kiosk.core.replay import InFlight, OutboxReplayer, ReplayReport
 from kiosk.core.session import Visit
-from kiosk.core.store import open_db
+from kiosk.shared.store import open_db
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +93,9 @@ class Terminal:
 
     def _central_endpoint(self) -> CentralEndpoint:
         if self.config.is_embedded_central:
-            from kiosk.central.server.embedded import start_embedded_central
+            from kiosk.central.embedded import start_embedded_central
 
-            t = self.config.terminal
-            self.embedded = start_embedded_central(self.data_dir / "central", t.id, t.name, t.hall)
+            self.embedded = start_embedded_central(self.config)
             return CentralEndpoint(self.embedded.base_url, self.embedded.secret)
         from kiosk.central.signing import load_secret
 

@@ -82,7 +82,7 @@ class ScreenCamera:
         self.set_variant(base[1], base[2], base[3])
 
     def run(self) -> list[Path]:
-        from kiosk.central.phone import PhoneSimulator
+        from kiosk_devtools.phone import PhoneSimulator
         from kiosk.core.session import EndReason, Stage
         from kiosk.printing.connections import virtual_out_dir
 
@@ -116,7 +116,7 @@ class ScreenCamera:
         w.idle_warning.show_seconds(c.idle.warning)
         self.snap("idle-warning")
         w.idle_warning.hide()
-        from kiosk.ui.demo import HeadlessDemo
+        from kiosk_devtools.demo import HeadlessDemo
 
         HeadlessDemo._fill_form(None, w.item)
         w.item.next_button.click()

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from kiosk.core.store import Transaction, db_lock
+from kiosk.shared.store import Transaction, db_lock
 from kiosk.ops.audit import AuditLog
 
 MAX_MESSAGE_CHARS = 200

@@ -8,7 +8,7 @@ import pytest
 from kiosk.central.errors import CentralRefused, CentralUnavailable, InvalidAnswer, LoginExpired
 from kiosk.core.outbox import Outbox
 from kiosk.core.outbox_sender import OutboxSender, SendOutcome
-from kiosk.core.store import open_db
+from kiosk.shared.store import open_db
 
 PAYLOAD = {"item_id": "x", "values": {"year": "2024"}, "applicant": {"name": "张伟", "id_number": "3401"}}
 

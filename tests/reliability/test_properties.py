@@ -15,8 +15,8 @@ from kiosk.central.models import (Catalog, CitizenProfile, DeviceAuthorization, 
 from kiosk.central.server.documents import SAMPLE_CATALOG_PATH
 from kiosk.config import Config, ConfigError, default_profiles_dir, parse_config
 from kiosk.core.session import TRANSITIONS, EndReason, Event, InvalidTransition, Session, Stage
-from kiosk.printing.escpos_decode import decode_partial
-from kiosk.printing.profiles import load_profile
+from kiosk_devtools.escpos_decode import decode_partial
+from kiosk.receipt.profiles import load_profile
 from kiosk.receipt.glyphs import display_width
 from kiosk.receipt.layout import TextLine, layout_receipt
 from kiosk.receipt.escpos_render import render_escpos

@@ -101,7 +101,7 @@ class Kiosk:
 
     def fill_and_review(self) -> None:
         from kiosk.core.session import Stage
-        from kiosk.ui.demo import HeadlessDemo
+        from kiosk_devtools.demo import HeadlessDemo
 
         HeadlessDemo._fill_form(None, self.w.item)
         self.w.item.next_button.click()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from kiosk.central.phone import PhoneSimulator
+from kiosk_devtools.phone import PhoneSimulator
 from kiosk.core.login_code import DENIED_PAUSE_SECONDS
 from kiosk.core.session import Stage
 from tests.ui.conftest import settle, wait_until

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout
 
-from kiosk.core.masking import mask_value
+from kiosk.shared.masking import mask_value
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.widgets import button, card, label

@@ -64,7 +64,7 @@ class HeadlessDemo:
 
     def run(self) -> list[Path]:
         from kiosk.app import build_kiosk, setup_logging, show, shutdown
-        from kiosk.central.phone import PhoneSimulator
+        from kiosk_devtools.phone import PhoneSimulator
         from kiosk.core.session import Stage
 
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -174,7 +174,7 @@ def widget_texts(root) -> list[str]:
 
 def personal_data_left(window, profile) -> list[str]:
     """Which of the citizen's values (plain or masked) are still held by any widget of the window."""
-    from kiosk.core.masking import mask_id_number, mask_phone
+    from kiosk.shared.masking import mask_id_number, mask_phone
 
     if profile is None:
         return []
@@ -206,7 +206,7 @@ def run_windowed_demo(config: Config) -> int:
     from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
     from kiosk.app import build_kiosk, setup_logging, show, shutdown
-    from kiosk.central.phone import PhoneSimulator
+    from kiosk_devtools.phone import PhoneSimulator
 
     config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, fullscreen=False, show_cursor=True))
     setup_logging(config.data_dir)
