@@ -121,7 +121,7 @@ class OutboxReplayer:
                                                   "id_number": applicant["id_number"]}),
             lambda answer: answer.application_number)
         if result.outcome is SendOutcome.SETTLED:
-            log.info("outbox entry %d uploaded as application %s", entry.id, result.answer.application_number)
+            log.info("outbox entry %d uploaded as application %s", entry.id, outbox_reference(self.outbox, entry))
         elif result.outcome is SendOutcome.REFUSED:
             log.warning("outbox entry %d (submission) refused by central", entry.id)
         return result.outcome
@@ -178,3 +178,9 @@ class OutboxReplayer:
                 log.exception("outbox replay round failed")
             self._wake.wait(self.interval)
             self._wake.clear()
+
+
+def outbox_reference(outbox: Outbox, entry: OutboxEntry) -> str:
+    """The reference (application number) central gave `entry`, as the outbox now holds it."""
+    current = outbox.get(entry.idempotency_key)
+    return current.reference if current is not None else ""
