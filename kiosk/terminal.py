@@ -78,18 +78,15 @@ class Terminal:
         from kiosk.printing.service import PrinterService
 
         endpoint = self._central_endpoint()
-        central = self.config.central
-        timeouts = dict(connect_timeout=central.connect_timeout, read_timeout=central.read_timeout,
-                        ca_bundle=central.ca_bundle)
-        self.client = CentralClient(endpoint.base_url, self.config.terminal.id, endpoint.secret,
-                                    **{**timeouts, **self.client_options})
+        self.client = CentralClient.from_config(self.config, endpoint.secret, endpoint.base_url,
+                                                **self.client_options)
         # The replayer has a client of its own: its backoff is cut short by stop(), and it never
         # shares a connection with a citizen's request.
         self.replayer = OutboxReplayer(self.outbox, None, in_flight=self.in_flight, interval=self.replay_interval,
                                        on_reachability=self._track, on_accepted=self._replay_accepted)
         replay_options = {"max_retries": 1, **self.client_options, "sleep": self.replayer.sleep}
-        self.replayer.client = CentralClient(endpoint.base_url, self.config.terminal.id, endpoint.secret,
-                                             **{**timeouts, **replay_options})
+        self.replayer.client = CentralClient.from_config(self.config, endpoint.secret, endpoint.base_url,
+                                                         **replay_options)
         self.printer = PrinterService.from_config(self.config, **self.printer_options)
         self.refresh_catalog()
         self._replay_before_resuming()

@@ -8,6 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from kiosk.config import Config
 from kiosk.shared.store import StoreError
@@ -37,7 +38,9 @@ class PrinterService:
     """Prints receipts through the spool on the configured printer; one job at a time."""
 
     def __init__(self, profile: PrinterProfile, link: PrinterLink, spool: PrintSpool | None, *,
-                 confirm_timeout: float = 15.0, poll_interval: float = 0.25):
+                 confirm_timeout: float = 15.0, poll_interval: float = 0.25,
+                 clock: Callable[[], float] = time.monotonic):
+        """`clock` (monotonic seconds) times the hourly forgetting of old slips."""
         self.profile = profile
         self.link = link
         self.spool = spool
@@ -45,7 +48,8 @@ class PrinterService:
         self.poll_interval = poll_interval
         self._lock = threading.RLock()
         self._last_logged: tuple | None = None
-        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+        self.clock = clock
+        self._next_purge = clock() + PURGE_EVERY_SECONDS
 
     @classmethod
     def status_reader(cls, config: Config, **kwargs) -> "PrinterService":
@@ -178,7 +182,7 @@ class PrinterService:
 
     def purge_done(self) -> int:
         """Forget confirmed slips older than KEEP_DONE_SECONDS (they hold masked personal data)."""
-        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+        self._next_purge = self.clock() + PURGE_EVERY_SECONDS
         purged = self.spool.purge_done(KEEP_DONE_SECONDS)
         if purged:
             log.info("spool: %d confirmed slip(s) older than a day forgotten", purged)
@@ -190,7 +194,7 @@ class PrinterService:
                 return self._send(job)
             finally:
                 self._release()
-                if time.monotonic() >= self._next_purge:
+                if self.clock() >= self._next_purge:
                     try:
                         self.purge_done()
                     except StoreError as exc:   # a full disk must not turn a printed slip into an error
