@@ -6,10 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 
-from kiosk.config import ConfigError, embedded_defaults, load_config, with_data_dir
+from kiosk.console import load_or_report
 
 
 def register(subparsers) -> None:
@@ -39,21 +38,6 @@ def register(subparsers) -> None:
     config.set_defaults(func=lambda args: (config.print_help(), 2)[1])
 
 
-def _report(head: str, problems: list[str]) -> None:
-    print(head, file=sys.stderr)
-    for problem in problems:
-        print(f"  - {problem}", file=sys.stderr)
-
-
-def load_or_report(path: str | None):
-    """The config, or None after printing every problem to stderr."""
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        _report("configuration problems:", exc.problems)
-        return None
-
-
 def load_checked_or_report(path: str | None, head: str = "configuration problems:"):
     """The config when it is well-formed and everything it names is usable (secret, CA bundle, PIN hash,
     printer profile, data directory); else None after printing every problem. `config check` and `run` share it."""
@@ -64,7 +48,9 @@ def load_checked_or_report(path: str | None, head: str = "configuration problems
         return None
     problems = preflight_problems(config)
     if problems:
-        _report(head, problems)
+        print(head, file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
         return None
     return config
 
@@ -111,20 +97,12 @@ def _run(args) -> int:
     return code
 
 
-def has_display() -> bool:
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or \
-        os.environ.get("QT_QPA_PLATFORM") not in (None, "", "offscreen", "minimal")
-
-
 def _demo(args) -> int:
-    data_dir = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
-    config = with_data_dir(embedded_defaults(), data_dir)
-    if args.headless or not has_display():
-        if not args.headless:
-            print("no display found: running the headless demo", file=sys.stderr)
-        from kiosk.ui.demo import run_headless_demo
+    from kiosk import plugins
 
-        return run_headless_demo(config, Path(args.out))
-    from kiosk.ui.demo import run_windowed_demo
-
-    return run_windowed_demo(config)
+    try:
+        run = plugins.load("command.demo", "kiosk demo")
+    except plugins.PluginMissing as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    return run(args)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.request import pathname2url
 
-from kiosk.core.store import DatabaseDamaged, StoreError, damage_of, make_private, open_db, set_aside
+from kiosk.shared.store import DatabaseDamaged, StoreError, damage_of, make_private, open_db, set_aside
 
 MIN_FREE_BYTES = 1024 * 1024       # room for the outbox, the print spool and the logs to grow a little
 OUTBOX_DB = "kiosk.sqlite3"

@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-from kiosk.core.store import StoreError
+from kiosk.shared.store import StoreError
 from kiosk.ops.status_file import NOT_RUNNING, RUNNING, STALE, StatusReading, TerminalStatus, read_status
 
 # Exit codes of `kiosk status` (3 for "not running" as `systemctl status` does).
@@ -48,8 +48,7 @@ def register(subparsers) -> None:
 
 
 def _status(args) -> int:
-    from kiosk.commands import load_or_report
-
+    from kiosk.console import load_or_report
     from kiosk.core.storage import MIN_FREE_BYTES, storage_problems
 
     config = load_or_report(args.config)
@@ -157,7 +156,7 @@ def _outbox(args) -> int:
 
     A data directory that cannot be used (a file, read-only, full, a damaged database) is said in one line and
     exits 2, after listing what can still be read."""
-    from kiosk.commands import load_or_report
+    from kiosk.console import load_or_report
     from kiosk.core.storage import OUTBOX_DB, outbox_problem
 
     config = load_or_report(args.config)
@@ -187,7 +186,7 @@ def _outbox(args) -> int:
 
 def _list_outbox(config, path, replay: bool) -> int:
     from kiosk.core.outbox import Outbox
-    from kiosk.core.store import open_db
+    from kiosk.shared.store import open_db
 
     outbox = Outbox(open_db(path))
     if replay:

@@ -36,7 +36,7 @@ def ca_bundle_problem(path: Path) -> str:
 
 
 def _profile_problem(config: Config) -> str:
-    from kiosk.printing.profiles import ProfileError, load_profile
+    from kiosk.receipt.profiles import ProfileError, load_profile
 
     try:
         load_profile(config.printer.profile, config.profiles_dir)

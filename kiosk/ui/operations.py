@@ -8,12 +8,12 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.central.models import Command
-from kiosk.core.session import Stage
+from kiosk.core.session import Event, Stage
 from kiosk.ops import sdnotify
 from kiosk.ops.audit import AuditLog
 from kiosk.ops.heartbeat import HeartbeatLoop, status_for_central
 from kiosk.ops.remote_commands import CommandQueue, apply_due
-from kiosk.ops.service_state import ServiceState, service_for_status
+from kiosk.ops.service_state import ServiceState
 from kiosk.ops.status_file import StatusRecorder
 from kiosk.ui.workers import run_async
 
@@ -32,7 +32,6 @@ class Operations(QObject):
         super().__init__()
         self.controller = controller
         terminal = controller.terminal
-        terminal.open_storage()
         self.audit = AuditLog(terminal.db)
         self.queue = CommandQueue(terminal.db, audit=self.audit)
         self.service = ServiceState(terminal.db, audit=self.audit)
@@ -42,8 +41,6 @@ class Operations(QObject):
         self.printer_detail = ""
         self.spool_depth = 0
         self.last_status = None
-        self.startup_error = ""
-        controller.startup_failed.connect(self._startup_failed)
         self.commands_arrived.connect(self.apply_commands)
         controller.session.subscribe(self._on_stage)
         controller.ready.connect(self._services_ready)
@@ -65,12 +62,7 @@ class Operations(QObject):
         sdnotify.ready()
         self.write_status()
 
-    def _startup_failed(self, message: str) -> None:
-        self.startup_error = message
-        self.write_status()
-
     def _services_ready(self) -> None:
-        self.startup_error = ""
         terminal = self.controller.terminal
         self.heartbeat = HeartbeatLoop(terminal.client, self.queue, self.central_status,
                                        self.controller.config.central.heartbeat_interval,
@@ -98,30 +90,29 @@ class Operations(QObject):
 
     def write_status(self) -> None:
         terminal = self.controller.terminal
-        if terminal.printer is not None:
+        if terminal.started:
             try:
                 self.spool_depth = len(terminal.printer.pending_jobs())
             except Exception:  # the status file must keep being written whatever the spool does
                 log.exception("spool depth unavailable")
-        session = self.controller.session
-        out_of_service, why = service_for_status(self.service.current(), session.stage == Stage.OUT_OF_SERVICE,
-                                                 session.out_of_service_reason, self.startup_error)
+        mode = self.service.current()
         heartbeat = self.heartbeat.state if self.heartbeat else None
         try:
             self.last_status = self.recorder.write(
                 printer_state=self.printer_state, printer_detail=self.printer_detail, spool_depth=self.spool_depth,
-                outbox_depth=terminal.outbox.depth() if terminal.outbox else 0,
+                outbox_depth=terminal.outbox.depth(),
                 central_reachable=terminal.central_reachable if self.controller.services_up else None,
                 clock_offset=heartbeat.clock_offset if heartbeat else None,
                 last_heartbeat=heartbeat.last_heartbeat if heartbeat else None,
                 session_active=self.controller.session.active,
-                out_of_service=out_of_service, out_of_service_message=why)
+                out_of_service=not self.controller.service_mode.in_service,
+                out_of_service_message=mode.message or self.controller.service_mode.value)
         except OSError as exc:
             log.error("cannot write the status file: %s", exc)
 
     # Remote commands
 
-    def _on_stage(self, old: Stage, new: Stage, event: str) -> None:
+    def _on_stage(self, old: Stage, new: Stage, event: Event) -> None:
         if new == Stage.HOME:
             QTimer.singleShot(0, self.apply_commands)
 

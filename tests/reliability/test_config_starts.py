@@ -118,7 +118,6 @@ def _start_services(config) -> None:
     """Everything `kiosk run` builds before its window, and what the services check on first use."""
     prepare_storage(config.data_dir, min_free=0)
     terminal = Terminal(config)
-    terminal.open_storage()
     printer = None
     try:
         if not config.is_embedded_central:

@@ -15,7 +15,7 @@ import pytest
 
 from kiosk.core.outbox import Outbox
 from kiosk.core.storage import StorageFault, prepare_storage
-from kiosk.core.store import open_db
+from kiosk.shared.store import open_db
 
 REPO = Path(__file__).resolve().parents[2]
 

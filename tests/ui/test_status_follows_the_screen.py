@@ -9,7 +9,6 @@ import socket
 from kiosk.central.signing import create_secret_file
 from kiosk.core.session import Stage
 from kiosk.ops.commands import render_status
-from kiosk.ops.service_state import ServiceMode, service_for_status
 from kiosk.ops.status_file import read_status
 from tests.ui.conftest import kiosk_config, wait_until
 
@@ -25,16 +24,6 @@ def url_config(tmp_path, secret_path):
     return dataclasses.replace(config, central=dataclasses.replace(
         config.central, base_url=f"http://127.0.0.1:{closed_port()}", credentials_file=str(secret_path),
         connect_timeout=0.3, read_timeout=0.5))
-
-
-def test_service_words_for_the_status_file():
-    in_service = ServiceMode(out_of_service=False, message="", notice="", changed_at=0.0, changed_by="")
-    assert service_for_status(in_service, False, "") == (False, "")
-    out, why = service_for_status(in_service, True, "start-up failed", "SecretFileError: /x: missing")
-    assert out and "failed to start" in why and "/x: missing" in why
-    assert service_for_status(in_service, True, "central unreachable")[0]
-    staff = ServiceMode(out_of_service=True, message="换纸中", notice="", changed_at=0.0, changed_by="staff")
-    assert service_for_status(staff, True, "staff") == (True, "换纸中")
 
 
 def test_status_says_out_of_service_while_central_is_unreachable(qapp, tmp_path):
@@ -69,12 +58,12 @@ def test_a_start_up_failure_is_logged_with_its_cause_and_shown_in_status(qapp, t
     c.recovery_timer.stop()
     with caplog.at_level(logging.ERROR):
         c.start()
-        wait_until(lambda: c.session.out_of_service_reason == "start-up failed", what="start-up failed")
+        wait_until(lambda: c.flow.start_failed, what="start-up failed")
     lines = [r.getMessage() for r in caplog.records if "failed to start" in r.getMessage()]
     try:
         assert lines and str(secret_path) in lines[0] and "does not exist" in lines[0]
+        parts.operations.write_status()
         reading = read_status(c.config.data_dir)
-        assert reading.status.out_of_service
-        assert str(secret_path) in reading.status.out_of_service_message
+        assert reading.status.out_of_service and "startup" in reading.status.out_of_service_message
     finally:
         shutdown(parts)
