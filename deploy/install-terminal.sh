@@ -80,6 +80,8 @@ if ! id -u "$user" >/dev/null 2>&1; then
     --comment "Self-service kiosk" "$user"
   say "created user $user"
 fi
+# The data directory, private to the kiosk's user (systemd's StateDirectory= keeps it so).
+install -d -m 0700 -o "$user" -g "$user" "$state_dir"
 for group in video render input dialout lp; do
   if getent group "$group" >/dev/null && [[ " $(id -nG "$user") " != *" $group "* ]]; then
     usermod -a -G "$group" "$user"

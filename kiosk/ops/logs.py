@@ -55,18 +55,30 @@ class LogFileHandler(logging.handlers.RotatingFileHandler):
     def __init__(self, path: str | Path, **kwargs):
         super().__init__(path, **kwargs)
         self.failing = False
+        self._failed_now = False
 
     def emit(self, record: logging.LogRecord) -> None:
-        try:
-            super().emit(record)
-        except Exception:  # noqa: BLE001 - handleError below decides what is shown
-            self.handleError(record)
-            return
-        self.failing = False
+        self._failed_now = False
+        super().emit(record)             # a failure lands in handleError below
+        if not self._failed_now:
+            self.failing = False         # written again: a later failure is reported again
 
-    def handleError(self, record: logging.LogRecord) -> None:
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OSError:
+            self.handleError(None)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:   # what could not be flushed is lost; the disk said why once already
+            self.stream = None
+
+    def handleError(self, record: logging.LogRecord | None) -> None:
         import sys
 
+        self._failed_now = True
         if self.failing:
             return
         self.failing = True

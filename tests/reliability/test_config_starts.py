@@ -169,3 +169,22 @@ def test_any_config_that_passes_check_starts(values, tmp_path):
         return
     _start_services(config)
     event("passed check and started")
+
+
+def test_the_base_urls_the_docs_show_are_valid_and_already_in_their_final_form():
+    import re
+
+    from kiosk.config import central_url_problem, normalised_base_url
+
+    repo = Path(__file__).resolve().parents[2]
+    shown = []
+    for name in ("config.toml", "deploy/terminal-config.toml", "README.md", "docs/configuration.md"):
+        for line in (repo / name).read_text(encoding="utf-8").splitlines():
+            if "base_url" in line:
+                shown += re.findall(r'"(https?://[^"]+)"', line) + re.findall(r"`(https?://[^`]+)`", line)
+    assert len(shown) >= 4
+    for url in shown:
+        if "…" in url or "[" in url:
+            continue
+        assert central_url_problem(url) == "", url
+        assert normalised_base_url(url) == url, url
