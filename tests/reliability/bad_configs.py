@@ -403,15 +403,26 @@ def verdict(case: Case, check: Outcome, run: Outcome) -> list[str]:
     return wrong
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Run every case in this process; `--json` prints one JSON object per case (for the tests), else a tally."""
+    import argparse
     import tempfile
 
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", action="store_true", help="one JSON line per case with both outcomes")
+    args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     root = Path(tempfile.mkdtemp(prefix="kiosk-corpus-"))
     counts = {"traceback": 0, "disagree": 0, "passes both": 0, "other": 0}
+    real_stdout = sys.stdout
     try:
         for case in CASES:
             check, run = check_and_run(case, root / case.id)
+            if args.json:
+                real_stdout.write(json.dumps({"id": case.id, "check": [check.code, check.output],
+                                              "run": [run.code, run.output]}, ensure_ascii=False) + "\n")
+                real_stdout.flush()
+                continue
             wrong = verdict(case, check, run)
             for w in wrong:
                 key = next((k for k in counts if w.startswith(k) or k in w), "other")
@@ -419,7 +430,8 @@ def main() -> int:
             print(f"{case.id:<34} check {check.code} run {run.code}  {'; '.join(wrong) or 'ok'}", flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"{len(CASES)} cases: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if not args.json:
+        print(f"{len(CASES)} cases: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
 

@@ -2,28 +2,29 @@
 goes through both commands; they must agree, name the key or file, and never print a traceback."""
 from __future__ import annotations
 
-import logging
-import signal
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 
-from tests.reliability.bad_configs import CASES, check_and_run, verdict
+from tests.reliability.bad_configs import CASES, REPO, Outcome, check_and_run, verdict
 
 
-@pytest.fixture
-def clean_process():
-    """`kiosk run` in this process adds log handlers and signal handlers: take them away afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    signals = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-    for signum, handler in signals.items():
-        signal.signal(signum, handler)
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, tuple[Outcome, Outcome]]:
+    """Every case through both commands, in one separate process: `kiosk run` leaves Qt state (cursor, windows,
+    signal handlers, log handlers) that other tests must not inherit."""
+    done = subprocess.run([sys.executable, "-m", "tests.reliability.bad_configs", "--json"], capture_output=True,
+                          text=True, cwd=REPO, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("{"):
+            row = json.loads(line)
+            results[row["id"]] = (Outcome(*row["check"]), Outcome(*row["run"]))
+    return results
 
 
 def test_the_corpus_is_big_enough_and_its_ids_are_unique():
@@ -33,8 +34,8 @@ def test_the_corpus_is_big_enough_and_its_ids_are_unique():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_config_check_and_run_agree_without_a_traceback(case, tmp_path, clean_process):
-    check, run = check_and_run(case, tmp_path)
+def test_config_check_and_run_agree_without_a_traceback(case, outcomes):
+    check, run = outcomes[case.id]
     assert verdict(case, check, run) == [], f"check said:\n{check.output}\nrun said:\n{run.output}"
     if not case.ok:
         assert check.code == 2 and run.code == 2
