@@ -90,12 +90,3 @@ class LogFileHandler(logging.handlers.RotatingFileHandler):
         except Exception:  # noqa: BLE001 - stderr itself may be gone
             pass
 
-
-def describe_error(exc: BaseException) -> str:
-    """An exception as one log line: its class and its message (which names the key or file), never the class
-    alone. An empty message falls back to the cause's, then to the class name."""
-    text = str(exc).strip()
-    if not text and exc.__cause__ is not None:
-        text = str(exc.__cause__).strip()
-    text = " ".join(text.split())   # one line
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from kiosk.ops.logs import describe_error
+from kiosk.errors import describe_error
 
 log = logging.getLogger(__name__)
 

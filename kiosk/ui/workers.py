@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from kiosk.ops.logs import describe_error
+from kiosk.errors import describe_error
 
 log = logging.getLogger(__name__)
 

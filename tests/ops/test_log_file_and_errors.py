@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from kiosk.ops.logs import LogFileHandler, describe_error
+from kiosk.errors import describe_error
+from kiosk.ops.logs import LogFileHandler
 from kiosk.shared.store import StoreError
 
 

@@ -105,3 +105,25 @@ def test_a_corrupted_catalogue_cache_is_dropped_and_reloaded_from_central(make_t
     proxy.up()
     again = make_terminal()
     assert again.catalog.catalog is not None and again.catalog.catalog.item(ONLINE_ITEM) is not None
+
+
+def test_a_damaged_spool_is_set_aside_and_the_outbox_still_replays(make_terminal, proxy, witness, caplog):
+    """The spool breaks while an offline-accepted application waits: the restarted terminal sets the spool
+    aside, keeps running, and the application reaches central once."""
+    from tests.reliability.conftest import OFFLINE_ITEM
+
+    first = make_terminal()
+    visit = logged_in_visit(first, OFFLINE_ITEM)
+    proxy.down()
+    first.submit(visit)
+    data_dir = first.data_dir
+    first.stop()
+    (data_dir / "spool.sqlite3").write_bytes(b"overwritten by a failing disk" * 300)
+    for extra in ("spool.sqlite3-wal", "spool.sqlite3-shm"):
+        (data_dir / extra).unlink(missing_ok=True)
+    proxy.up()
+    second = make_terminal()
+    assert len(list(data_dir.glob("spool.sqlite3.damaged-*"))) == 1
+    assert any("spool.sqlite3" in r.getMessage() and "moved to" in r.getMessage() for r in caplog.records)
+    second.replay_outbox()
+    assert len(witness.applications(OFFLINE_ITEM)) == 1 and second.outbox.depth() == 0
