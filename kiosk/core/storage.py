@@ -74,8 +74,8 @@ def data_dir_problem(data_dir: Path, min_free: int = MIN_FREE_BYTES) -> str:
         return (f"{data_dir}: the data directory is on a read-only file system: remount it read-write "
                 "(check the disk for errors first) or set data.dir to a writable folder")
     if not os.access(data_dir, os.W_OK | os.X_OK):
-        return (f"{data_dir}: the data directory is not writable by this user: give it to the kiosk's user "
-                f"(chown) or set data.dir")
+        return (f"{data_dir}: the data directory is not writable by this user: run this as the kiosk's user "
+                "(sudo), or give the folder to that user (chown) or set data.dir")
     free = shutil.disk_usage(data_dir).free
     if free < min_free:
         return (f"{data_dir}: only {free // 1024} KiB free on its disk, the kiosk needs at least "
