@@ -18,7 +18,7 @@ from kiosk.central.errors import (CentralError, CentralRefused, CentralUnavailab
                                   LoginExpired, LoginPending, SlowDown)
 from kiosk.central.models import (RATING_CODES, Catalog, CitizenProfile, DeviceAuthorization, HeartbeatAnswer,
                                   SubmissionResult, Token)
-from kiosk.central.signing import sign_request
+from kiosk.central.signing import sign_headers
 from kiosk.central.wire import (ACCEPT_ENCODING, MAX_BODY_BYTES, AnswerTooLarge, DeadlineAdapter, deadline,
                                 header_time, parse_json, parse_retry_after, read_body)
 from kiosk.version import __version__
@@ -237,7 +237,7 @@ class CentralClient:
         if call.signed and self.secret:
             parts = urlsplit(url)
             path = parts.path + (f"?{parts.query}" if parts.query else "")
-            signed = sign_request(self.secret, self.terminal_id, call.method, path, call.body,
+            signed = sign_headers(self.secret, self.terminal_id, call.method, path, call.body, headers,
                                   now=self.clock() + self._sign_offset)
             headers.update(signed.as_dict())
         return headers
