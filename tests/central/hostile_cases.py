@@ -37,6 +37,7 @@ class Case:
     then: tuple[HostileAnswer, ...] = ()
     max_seconds: float = 4.0
     max_bytes_sent: int | None = None
+    group: str = ""
 
 
 def _ok_heartbeat() -> HostileAnswer:
@@ -64,8 +65,11 @@ NOW = b"1700000000"  # a plausible server time in the bodies whose point is else
 
 
 def cases() -> list[Case]:
+    """Every hostile answer, each tagged with its group (the rows of the fault table)."""
     c: list[Case] = []
+    start: dict[str, int] = {}
     # Slow drips: the whole call must end within the connect and read timeouts.
+    start["slow drip"] = len(c)
     c.append(Case("head dripped at 1 byte/s", HostileAnswer(body=_heartbeat_body(NOW), drip=1.0, drip_head=True)))
     c.append(Case("head dripped at 5 bytes/s", HostileAnswer(body=_heartbeat_body(NOW), drip=0.2, drip_head=True)))
     c.append(Case("body dripped at 1 byte/s", HostileAnswer(body=_heartbeat_body(NOW), drip=1.0)))
@@ -75,6 +79,7 @@ def cases() -> list[Case]:
     c.append(Case("head never ends", HostileAnswer(raw_head=b"HTTP/1.1 200 OK\r\n" + b"X-Pad: a\r\n" * 10000,
                                                    drip=0.001, drip_head=True)))
     # Oversized bodies: refused without reading them all.
+    start["oversized or compressed body"] = len(c)
     for name, answer in [
         ("200 MB body with Content-Length", HostileAnswer(body=repeated(b" ", BIG), content_length=BIG)),
         ("200 MB body, chunked", HostileAnswer(body=repeated(b" ", BIG), chunked=True)),
@@ -99,6 +104,7 @@ def cases() -> list[Case]:
     c.append(Case("negative Content-Length", HostileAnswer(body=_heartbeat_body(NOW), content_length=-1)))
     c.append(Case("Content-Length not a number", HostileAnswer(body=_heartbeat_body(NOW), content_length="ten")))
     # JSON that is hostile in shape.
+    start["hostile JSON"] = len(c)
     for name, body in [
         ("100 000 nested arrays", nested(100_000)),
         ("100 000 nested objects", b'{"a":' * 100_000 + b"1" + b"}" * 100_000),
@@ -132,6 +138,7 @@ def cases() -> list[Case]:
     c.append(Case("no Content-Type", HostileAnswer(headers=(), body=_heartbeat_body(NOW))))
     c.append(Case("HTML instead of JSON", HostileAnswer(headers=(("Content-Type", "text/html"),), body=b"<html>")))
     # Odd server clocks.
+    start["server time"] = len(c)
     for value in SERVER_TIME_HEADERS:
         c.append(Case(f"X-Server-Time: {value!r}",
                       HostileAnswer(headers=JSON + (("X-Server-Time", value),), body=_heartbeat_body(b"1700000000"))))
@@ -143,12 +150,14 @@ def cases() -> list[Case]:
     c.append(Case("Date garbage", HostileAnswer(headers=JSON + (("Date", "Mon, 99 Foo 99999 99:99:99 GMT"),),
                                                 body=_heartbeat_body(b"1700000000"))))
     # Retry-After in every form, on a call that is retried (catalogue, submission) and one that is not.
+    start["Retry-After"] = len(c)
     for value in RETRY_AFTER_VALUES:
         c.append(Case(f"503 Retry-After {value!r} on the catalogue", _retry_after(value), call="catalog"))
         c.append(Case(f"429 Retry-After {value!r} on a heartbeat", _retry_after(value, 429)))
     for value in ("99999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT", "-5", "nan"):
         c.append(Case(f"503 Retry-After {value!r} on a submission", _retry_after(value), call="submit"))
     # Error answers and broken protocol.
+    start["error answers and broken HTTP"] = len(c)
     for name, answer in [
         ("error description of 1 MB", HostileAnswer(status=400, body=b'{"error":"x","error_description":"'
                                                     + b"d" * MB + b'"}')),
@@ -168,7 +177,9 @@ def cases() -> list[Case]:
                                              b"Transfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n", body=b"{}")),
     ]:
         c.append(Case(name, answer))
-    return c
+    bounds = sorted(start.items(), key=lambda kv: kv[1]) + [("", len(c))]
+    return [dataclasses.replace(case, group=group) for (group, lo), (_, hi) in zip(bounds, bounds[1:])
+            for case in c[lo:hi]]
 
 
 CALLS: dict[str, Callable[[CentralClient], object]] = {
