@@ -14,13 +14,13 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
-from kiosk.central.errors import (CentralError, CentralRefused, CentralUnavailable, InvalidAnswer, LoginDenied,
-                                  LoginExpired, LoginPending, SlowDown)
+from kiosk.central.errors import (AnswerTooLarge, CentralError, CentralRefused, CentralUnavailable, InvalidAnswer,
+                                  LoginDenied, LoginExpired, LoginPending, SlowDown)
 from kiosk.central.models import (RATING_CODES, Catalog, CitizenProfile, DeviceAuthorization, HeartbeatAnswer,
                                   SubmissionResult, Token)
 from kiosk.central.signing import sign_headers
-from kiosk.central.wire import (ACCEPT_ENCODING, MAX_BODY_BYTES, AnswerTooLarge, DeadlineAdapter, deadline,
-                                header_time, parse_json, parse_retry_after, read_body)
+from kiosk.central.wire import (ACCEPT_ENCODING, MAX_BODY_BYTES, DeadlineAdapter, deadline, header_time, parse_json,
+                                parse_retry_after, read_body)
 from kiosk.version import __version__
 
 log = logging.getLogger(__name__)

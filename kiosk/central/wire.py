@@ -21,7 +21,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from kiosk.central.errors import CentralUnavailable, InvalidAnswer
+from kiosk.central.errors import AnswerTooLarge, CentralUnavailable, InvalidAnswer
 
 MAX_BODY_BYTES = 4 * 1024 * 1024          # the largest answer (after decompression) the terminal reads
 MAX_JSON_DEPTH = 64                       # the contract's deepest answer (the catalogue) is 6 levels deep
@@ -33,10 +33,6 @@ ACCEPT_ENCODING = "gzip, deflate"
 _READ_CHUNK = 64 * 1024
 
 _scope = threading.local()
-
-
-class AnswerTooLarge(InvalidAnswer):
-    """Central's answer is larger than the terminal reads (compressed or decompressed); it was not read."""
 
 
 # The deadline: every read of an answer's head and body is bounded by what is left of the attempt's time,

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from kiosk.central.errors import CentralRefused, CentralUnavailable, InvalidAnswer
-from kiosk.central.wire import (RETRY_AFTER_LIMIT, AnswerTooLarge, json_depth, parse_json, parse_retry_after)
+from kiosk.central.errors import AnswerTooLarge, CentralRefused, CentralUnavailable, InvalidAnswer
+from kiosk.central.wire import RETRY_AFTER_LIMIT, json_depth, parse_json, parse_retry_after
 
 from .hostile_cases import BIG, CONNECT_TIMEOUT, READ_LIMIT, READ_TIMEOUT, hostile_client
 from .hostile_server import JSON, MB, HostileAnswer, HostileServer, compression_bomb, nested, repeated
