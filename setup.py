@@ -18,7 +18,7 @@ setup(
     long_description=(here / "README.md").read_text(encoding="utf-8") if (here / "README.md").exists() else "",
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=find_packages(include=["kiosk", "kiosk.*"]),
+    packages=find_packages(include=["kiosk", "kiosk.*", "kiosk_devtools", "kiosk_devtools.*"]),
     include_package_data=True,
     data_files=[("share/kiosk/printers", sorted(glob("printers/*.toml")))],
     package_data={"kiosk": ["data/*", "central/server/data/*", "central/server/data/templates/*"]},
@@ -39,7 +39,18 @@ setup(
             "hypothesis>=6.100",
             "schemathesis>=3.30",
             "opencv-python-headless>=4.8",
+            "mypy>=1.10",
+            "import-linter>=2.0",
         ],
     },
-    entry_points={"console_scripts": ["kiosk=kiosk.cli:main"]},
+    entry_points={
+        "console_scripts": ["kiosk=kiosk.cli:main"],
+        # Optional parts the kiosk finds by name, never by import (see kiosk/plugins.py).
+        "kiosk.plugins": [
+            "embedded_central = kiosk.central.server.embedded:start_embedded_central",
+            "printer_link.virtual = kiosk_devtools.virtual_printer:VirtualLink",
+            "command.demo = kiosk_devtools.commands:run_demo",
+            "command.printer_virtual = kiosk_devtools.commands:run_virtual_printer",
+        ],
+    },
 )

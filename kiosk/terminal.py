@@ -1,6 +1,7 @@
-"""The terminal's Qt-free services, composed from config: central client, catalogue, outbox, printer.
+"""The terminal's Qt-free services, composed from config: local storage, central client, outbox, printer.
 
-Every method here may block (network, printer); the UI calls them from worker threads only."""
+Local storage is ready once constructed; `start()` connects central and the printer. Methods may block
+(network, printer): the UI calls them from worker threads only."""
 from __future__ import annotations
 
 import hashlib
@@ -11,18 +12,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.central.errors import CentralError, CentralRefused, CentralUnavailable, InvalidAnswer, LoginExpired
-from kiosk.central.models import RATING_CODES, CitizenProfile, SubmissionResult, Token
+from kiosk.central.errors import CentralError, CentralUnavailable, LoginExpired
+from kiosk.central.models import RATING_CODES, CatalogItem, Category, CitizenProfile, SubmissionResult, Token
 from kiosk.config import Config
 from kiosk.core.catalog import CatalogStore
 from kiosk.core.forms import cleaned_values
 from kiosk.core.offline import STATUS_LINE, entry_id_of, is_pending_upload, local_reference, offline_result
 from kiosk.core.outbox import Outbox, new_idempotency_key
+from kiosk.core.outbox_sender import OutboxSender, SendOutcome
 from kiosk.core.replay import InFlight, OutboxReplayer, ReplayReport
 from kiosk.core.session import Visit
-from kiosk.core.store import open_db
+from kiosk.shared.store import open_db
 
 log = logging.getLogger(__name__)
+
+# After a crash restart, a slip of the last two minutes is printed (its citizen may still be at the terminal,
+# and the screen says so); an older one is held for staff instead of falling into an empty tray.
+RESTART_WINDOW_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,7 @@ class CentralEndpoint:
 
 
 class Terminal:
-    """Owns the long-lived services of one terminal; `start()` brings them up, `stop()` down."""
+    """Owns the long-lived services of one terminal: storage from the start, central and printer after `start()`."""
 
     def __init__(self, config: Config, *, replay_interval: float = 30.0, client_options: dict | None = None,
                  printer_options: dict | None = None):
@@ -42,10 +48,13 @@ class Terminal:
         self.started_at = time.time()
         self.embedded = None
         self.client = None
-        self.db = None
-        self.catalog: CatalogStore | None = None
-        self.outbox: Outbox | None = None
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = open_db(self.data_dir / "kiosk.sqlite3")
+        self.catalog = CatalogStore(self.db)
+        self.outbox = Outbox(self.db)
+        self.sender = OutboxSender(self.outbox)
         self.replayer: OutboxReplayer | None = None
+        self.resumed_slips = 0     # slips printed at start-up that a restart had left unprinted
         self.printer = None
         self.central_reachable = False
         self.replay_interval = replay_interval
@@ -53,51 +62,51 @@ class Terminal:
         self.printer_options = dict(printer_options or {})
         self.in_flight = InFlight()
         self._last_submission: tuple[str, str] = ("", "")
+        self._slip_keys: dict[str, str] = {}     # application number → its queued slip's key, until printed
         self._lock = threading.Lock()
 
     # Life cycle
 
-    def open_storage(self) -> None:
-        """Open the local database and the cached catalogue (fast; done before the first paint)."""
-        if self.db is not None:
-            return
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = open_db(self.data_dir / "kiosk.sqlite3")
-        self.catalog = CatalogStore(self.db)
-        self.outbox = Outbox(self.db)
+    @property
+    def started(self) -> bool:
+        """True once `start()` connected central and the printer (and until `stop()`)."""
+        return self.client is not None and self.printer is not None
 
     def start(self) -> None:
-        """Open storage, reach central (starting the embedded one if configured), open the printer."""
+        """Reach central (starting the embedded one if configured), open the printer, start the replayer."""
         from kiosk.central.client import CentralClient
         from kiosk.printing.service import PrinterService
 
-        self.open_storage()
         endpoint = self._central_endpoint()
-        central = self.config.central
-        timeouts = dict(connect_timeout=central.connect_timeout, read_timeout=central.read_timeout,
-                        ca_bundle=central.ca_bundle)
-        self.client = CentralClient(endpoint.base_url, self.config.terminal.id, endpoint.secret,
-                                    **{**timeouts, **self.client_options})
+        self.client = CentralClient.from_config(self.config, endpoint.secret, endpoint.base_url,
+                                                **self.client_options)
         # The replayer has a client of its own: its backoff is cut short by stop(), and it never
         # shares a connection with a citizen's request.
         self.replayer = OutboxReplayer(self.outbox, None, in_flight=self.in_flight, interval=self.replay_interval,
-                                       on_reachability=self._track)
+                                       on_reachability=self._track, on_accepted=self._replay_accepted)
         replay_options = {"max_retries": 1, **self.client_options, "sleep": self.replayer.sleep}
-        self.replayer.client = CentralClient(endpoint.base_url, self.config.terminal.id, endpoint.secret,
-                                             **{**timeouts, **replay_options})
+        self.replayer.client = CentralClient.from_config(self.config, endpoint.secret, endpoint.base_url,
+                                                         **replay_options)
         self.printer = PrinterService.from_config(self.config, **self.printer_options)
         self.refresh_catalog()
+        self._replay_before_resuming()
+        self.resumed_slips = len(self.printer.resume_after_restart(RESTART_WINDOW_SECONDS))
+        if self.resumed_slips:
+            log.info("printed %d slip(s) left unprinted by a restart", self.resumed_slips)
         self.replayer.start()
-        unfinished = self.printer.resume_unfinished()
-        if unfinished:
-            log.info("resumed %d unfinished print job(s) after a restart", len(unfinished))
+
+    def _replay_before_resuming(self) -> None:
+        """One replay round first, so an answer central gave just before a crash gets its slip queued."""
+        try:
+            self.replayer.replay_once()
+        except CentralError as exc:
+            log.info("outbox replay at start-up: %s", type(exc).__name__)
 
     def _central_endpoint(self) -> CentralEndpoint:
         if self.config.is_embedded_central:
-            from kiosk.central.server.embedded import start_embedded_central
+            from kiosk.central.embedded import start_embedded_central
 
-            t = self.config.terminal
-            self.embedded = start_embedded_central(self.data_dir / "central", t.id, t.name, t.hall)
+            self.embedded = start_embedded_central(self.config)
             return CentralEndpoint(self.embedded.base_url, self.embedded.secret)
         from kiosk.central.signing import load_secret
 
@@ -120,11 +129,44 @@ class Terminal:
             self.embedded.stop()
             self.embedded = None
         self.replayer = None
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+        self.client = None
+        self.printer = None
+        self.db.close()
+
+    # The catalogue (from the local cache; refreshed from central)
+
+    def item(self, item_id: str) -> CatalogItem | None:
+        return self.catalog.catalog.item(item_id) if self.catalog.catalog else None
+
+    def items(self) -> list[CatalogItem]:
+        """Every item, most used first."""
+        return self.catalog.most_used(limit=0)
+
+    def most_used(self, limit: int) -> list[CatalogItem]:
+        return self.catalog.most_used(limit)
+
+    def categories(self) -> tuple[Category, ...]:
+        return self.catalog.catalog.categories if self.catalog.catalog else ()
+
+    def has_catalog(self) -> bool:
+        return bool(self.catalog.items())
+
+    def record_use(self, item_id: str) -> None:
+        self.catalog.record_use(item_id)
 
     # Central
+
+    def device_flow(self):
+        """A new RFC 8628 login for this terminal; None until central is connected."""
+        from kiosk.central.device_flow import DeviceFlow
+
+        return DeviceFlow(self.client) if self.client is not None else None
+
+    def login_with_code(self, code: str) -> Token:
+        """Log in with a code shown to the terminal's scanner (e.g. an e-social-security card)."""
+        token = self.client.login_with_code(code)
+        self._track(True)
+        return token
 
     def _track(self, ok: bool) -> None:
         self.central_reachable = ok
@@ -159,21 +201,15 @@ class Terminal:
             entry = self.outbox.add("submission", payload, key)
             if entry.state == "refused":
                 entry = self.outbox.reopen(key, payload)
-            try:
-                result = self._send_submission(visit.token, item, values, key, applicant)
-            except CentralRefused as exc:
-                self.outbox.settle(key, refused=exc.reason or "refused")
-                self._track(True)
-                raise
-            except (CentralUnavailable, InvalidAnswer, LoginExpired) as exc:
-                self.outbox.record_attempt(key, type(exc).__name__)
-                self._track(isinstance(exc, LoginExpired))
-                if isinstance(exc, CentralUnavailable) and item.offline_ok and applicant:
-                    return self._accept_offline(entry, item, applicant)
-                raise
-            self.outbox.settle(key, reference=result.application_number)
-        self._track(True)
-        return result
+            sent = self.sender.send(key, lambda: self._send_submission(visit.token, item, values, key, applicant),
+                                    lambda answer: answer.application_number,
+                                    before_settle=lambda answer: self._queue_slip(key, answer))
+        self._track(sent.outcome.central_reachable)
+        if sent.outcome is SendOutcome.SETTLED:
+            return sent.answer
+        if sent.outcome is SendOutcome.UNREACHABLE and item.offline_ok and applicant:
+            return self._accept_offline(entry, item, applicant)
+        raise sent.error
 
     def _key_for(self, visit: Visit, payload: dict) -> str:
         """The visit's key while the citizen sends the same request again; a fresh one once it changed."""
@@ -197,8 +233,10 @@ class Terminal:
     def _accept_offline(self, entry, item, applicant: dict[str, str]) -> SubmissionResult:
         reference = local_reference(self.config.terminal.id, entry.id)
         log.info("central unreachable: outbox entry %d accepted offline as %s", entry.id, reference)
-        return offline_result(item, applicant, reference, terminal_name=self.config.terminal.name,
-                              hall=self.config.terminal.hall, accepted_at=entry.created_at)
+        result = offline_result(item, applicant, reference, terminal_name=self.config.terminal.name,
+                                hall=self.config.terminal.hall, accepted_at=entry.created_at)
+        self._queue_slip(entry.idempotency_key, result)
+        return result
 
     def rate(self, visit: Visit, level: str) -> str:
         """Store the citizen's rating, then send it: "recorded" when central took it, "queued" when the
@@ -221,19 +259,15 @@ class Terminal:
             return "queued"
         with self.in_flight.claim(key, wait=True):
             self.outbox.add("rating", {"application_number": number, "level": level}, key)
-            try:
-                self.client.rate(visit.token, number, level, idempotency_key=key)
-            except CentralRefused as exc:
-                self.outbox.settle(key, refused=exc.reason or "refused")
-                raise
-            except (CentralUnavailable, InvalidAnswer, LoginExpired) as exc:
-                self.outbox.record_attempt(key, type(exc).__name__)
-                self._track(not isinstance(exc, CentralUnavailable))
-                self._wake_replayer()
-                return "queued"
-            self.outbox.settle(key, reference=number)
-        self._track(True)
-        return "recorded"
+            sent = self.sender.send(key, lambda: self.client.rate(visit.token, number, level, idempotency_key=key),
+                                    lambda _answer: number)
+        self._track(sent.outcome.central_reachable)
+        if sent.outcome is SendOutcome.SETTLED:
+            return "recorded"
+        if sent.outcome is SendOutcome.REFUSED:
+            raise sent.error
+        self._wake_replayer()
+        return "queued"
 
     def replay_outbox(self) -> ReplayReport:
         """One replay round now, on the caller's thread (the background thread does the same periodically)."""
@@ -260,17 +294,38 @@ class Terminal:
 
     # Printer
 
-    def print_result(self, result: SubmissionResult, *, reprint: bool = False):
-        from kiosk.receipt.model import receipt_from_document
+    def _queue_slip(self, key: str, result: SubmissionResult, held: bool = False) -> None:
+        """Store the application's slip in the spool under its outbox key (once, whoever asks again)."""
+        if result.document is not None:
+            self.printer.queue_slip(_receipt_of(result), key, held=held)
+            if not held:
+                with self._lock:
+                    self._slip_keys[result.application_number] = key
 
+    def _replay_accepted(self, entry, result: SubmissionResult) -> None:
+        """A replayed submission was accepted: its slip is printed when it is fresh, else held for staff."""
+        self._queue_slip(entry.idempotency_key, result,
+                         held=time.time() - entry.created_at > RESTART_WINDOW_SECONDS)
+
+    def print_result(self, result: SubmissionResult):
+        """Print the application's slip (queued when central's answer was stored; queued now if it was not)."""
         if result.document is None:
             raise ValueError(f"application {result.application_number} has no document to print")
-        if is_pending_upload(result):
-            receipt = receipt_from_document(result.document, reprint=reprint, status_line=STATUS_LINE)
-        else:
-            receipt = receipt_from_document(result.document, application_number=result.application_number,
-                                            reprint=reprint)
-        return self.printer.print_receipt(receipt)
+        with self._lock:
+            slip_key = self._slip_keys.pop(result.application_number, "")
+        job = self.printer.spool.find(slip_key) if slip_key else None
+        if job is None:
+            return self.printer.print_receipt(_receipt_of(result))
+        return self.printer.print_job(job.id)
+
+    def visit_ended(self) -> None:
+        """The citizen left: a slip of theirs that did not come out is held for staff, never printed later."""
+        with self._lock:
+            self._slip_keys.clear()
+        if self.started:
+            held = self.printer.hold_undelivered()
+            if held:
+                log.info("%d slip(s) not delivered: held for staff", held)
 
     def printer_status(self):
         return self.printer.status()
@@ -281,3 +336,12 @@ def _applicant(visit: Visit) -> dict[str, str] | None:
     if visit.profile is None:
         return None
     return {"name": visit.profile.name, "id_number": visit.profile.id_number}
+
+
+def _receipt_of(result: SubmissionResult):
+    """The slip for central's answer: a receipt with the application number, or a 待上传 one."""
+    from kiosk.receipt.model import receipt_from_document
+
+    if is_pending_upload(result):
+        return receipt_from_document(result.document, status_line=STATUS_LINE)
+    return receipt_from_document(result.document, application_number=result.application_number)

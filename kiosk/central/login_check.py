@@ -43,18 +43,16 @@ def run_login_check(config: Config, *, central_url: str | None = None, client_id
         if central_url:
             url, secret = central_url, _secret(secret_file)
         elif config.is_embedded_central:
-            from kiosk.central.server.embedded import start_embedded_central
+            from kiosk.central.embedded import start_embedded_central
 
-            t = config.terminal
-            embedded = start_embedded_central(config.data_dir / "central", t.id, t.name, t.hall)
+            embedded = start_embedded_central(config)
             url, secret = embedded.base_url, embedded.secret
             print(f"embedded central on {url}; open {url}/phone in a browser to play the phone", file=out)
         else:
             url = config.central.base_url
             secret = _secret(secret_file or str(config.resolve(config.central.credentials_file)))
         try:
-            client = CentralClient(url, client_id, secret, connect_timeout=config.central.connect_timeout,
-                                   read_timeout=config.central.read_timeout, ca_bundle=config.central.ca_bundle)
+            client = CentralClient.from_config(config, secret, url, client_id)
         except ValueError as exc:
             raise LoginCheckError(str(exc)) from None
         try:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
 from kiosk.central.models import COMMAND_KINDS, Command
-from kiosk.core.store import Transaction, db_lock
+from kiosk.shared.store import Transaction, db_lock
 from kiosk.ops.audit import AuditLog
 
 log = logging.getLogger(__name__)

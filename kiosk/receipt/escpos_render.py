@@ -13,7 +13,7 @@ from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 from PIL import Image
 
-from kiosk.printing.profiles import PrinterProfile
+from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.glyphs import draw_text
 from kiosk.receipt.layout import Cut, Gap, Layout, QrBlock, SealBlock, TextLine, layout_receipt, line_advance
 from kiosk.receipt.model import Receipt
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 ESC, GS, FS = b"\x1b", b"\x1d", b"\x1c"
 KANJI_ON = FS + b"&"
 CUT_COMMANDS = {"partial": GS + b"VB\x00", "full": GS + b"VA\x00"}
-ALIGN = {"left": 0, "center": 1, "right": 2}
 
 
 def escpos_capabilities(profile: PrinterProfile) -> BaseProfile:

@@ -11,7 +11,7 @@ import requests
 
 from kiosk.central.device_flow import DeviceFlow
 from kiosk.central.errors import CentralRefused, LoginExpired, LoginPending, SlowDown
-from kiosk.central.phone import PhoneError, PhoneSimulator
+from kiosk_devtools.phone import PhoneError, PhoneSimulator
 
 from .conftest import HALL, TERMINAL_NAME, FakeClock, citizen_token
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout
 
-from kiosk.core.masking import mask_value
+from kiosk.shared.masking import mask_value
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.widgets import button, card, label
@@ -65,7 +65,7 @@ class ConfirmScreen(Screen):
             shown = mask_value(f.mask, value) if f.mask and value else value
             lines.append(f"{f.label_en if en and f.label_en else f.label_zh}：{shown or '—'}")
         self.summary.setText("\n".join(lines))
-        self.error.setText(visit.error)
+        self.error.setText(tr(visit.error, reason=visit.error_detail) if visit.error else "")
         self.error.setVisible(bool(visit.error))
 
     def leave(self) -> None:
