@@ -50,8 +50,8 @@ class CentralClient:
     def __init__(self, base_url: str, terminal_id: str, secret: bytes, *, connect_timeout: float = 3.0,
                  read_timeout: float = 10.0, ca_bundle: str = "", max_retries: int = 3,
                  backoff_base: float = 0.5, backoff_cap: float = 8.0, retry_after_cap: float = 10.0,
-                 max_body: int = MAX_BODY_BYTES, clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
-                 rng: random.Random | None = None):
+                 max_body: int = MAX_BODY_BYTES, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"central base URL must be an http(s) URL, got {base_url!r}")
