@@ -334,9 +334,9 @@ class CentralClient:
             return "", "", {}
         if not isinstance(body, dict):
             return "", "", {}
-        error = body.get("error") if isinstance(body.get("error"), str) else ""
-        description = body.get("error_description") if isinstance(body.get("error_description"), str) else ""
-        return _printable(error, 64), _printable(description, 200), body
+        error, description = body.get("error"), body.get("error_description")
+        return (_printable(error, 64) if isinstance(error, str) else "",
+                _printable(description, 200) if isinstance(description, str) else "", body)
 
     @staticmethod
     def _json(resp: requests.Response) -> Any:

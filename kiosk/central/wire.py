@@ -63,7 +63,7 @@ class _DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         left = self._until - time.monotonic()
         if left <= 0:
             raise TimeoutError("central's answer took longer than the call's deadline")

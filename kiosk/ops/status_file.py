@@ -9,7 +9,7 @@ import os
 import time
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from kiosk.ops.atomic import write_atomic
 from kiosk.version import __version__
@@ -71,7 +71,7 @@ class TerminalStatus:
                 if f.default is not MISSING:
                     continue
                 raise StatusFileError(f"the status lacks '{f.name}'")
-            values[f.name] = _checked(f.name, obj[f.name], f.type)
+            values[f.name] = _checked(f.name, obj[f.name], str(f.type))
         return cls(**values)
 
 
@@ -86,9 +86,12 @@ def _checked(name: str, value: Any, type_text: str) -> Any:
     allowed = _TYPES[base]
     if isinstance(value, bool) and base != "bool" or not isinstance(value, allowed):
         raise StatusFileError(f"the status field '{name}' should be {base}, got {value!r}")
-    if base == "float" and not math.isfinite(value):
+    if base != "float":
+        return value
+    number = float(cast(float, value))
+    if not math.isfinite(number):
         raise StatusFileError(f"the status field '{name}' is not a finite number")
-    return float(value) if base == "float" else value
+    return number
 
 
 def _no_constant(name: str) -> Any:
