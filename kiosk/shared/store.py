@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Literal
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ class Transaction:
             raise StoreError(f"cannot start a transaction: {exc}") from exc
         return self.conn
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         try:
             if exc_type is None:
                 try:
