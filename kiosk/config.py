@@ -262,9 +262,9 @@ _PATH_KEYS = ("central.credentials_file", "central.ca_bundle", "printer.profiles
               "printer.file.path", "printer.virtual.out_dir", "data.dir")
 
 
-def _get(config: Config, dotted: str):
+def _get(config: Config, dotted: str) -> typing.Any:
     """The value at a dotted key, or None when a table on the way is absent."""
-    value = config
+    value: typing.Any = config
     for name in dotted.split("."):
         value = getattr(value, name, None)
         if value is None:
@@ -423,7 +423,7 @@ def _check_semantics(config: Config, problems: list[str], where: str) -> None:
 def _normalised(config: Config) -> Config:
     """The checked config with central.base_url trimmed of the API prefix and ca_bundle made absolute."""
     central = config.central
-    changes = {}
+    changes: dict[str, typing.Any] = {}
     if central.base_url != "embedded":
         changes["base_url"] = normalised_base_url(central.base_url)
     if central.ca_bundle:
