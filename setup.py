@@ -21,7 +21,8 @@ setup(
     packages=find_packages(include=["kiosk", "kiosk.*"]),
     include_package_data=True,
     data_files=[("share/kiosk/printers", sorted(glob("printers/*.toml")))],
-    package_data={"kiosk": ["data/*", "central/server/data/*", "central/server/data/templates/*"]},
+    package_data={"kiosk": ["data/*", "central/server/data/*", "central/server/data/templates/*",
+                            "locale/*/LC_MESSAGES/*"]},
     install_requires=[
         "PySide6>=6.8,<6.12",  # 6.12.0 leaks a reference to True on every signal emit (see kiosk/ui/qt_compat.py)
         "python-escpos>=3.1",
@@ -29,6 +30,7 @@ setup(
         "Pillow>=10.0",
         "requests>=2.31",
         "Flask>=3.0",
+        "Babel>=2.12",  # compiles the gettext catalogues (kiosk.locale); at run time only for a .po without its .mo
     ],
     extras_require={
         "usb": ["pyusb>=1.2"],

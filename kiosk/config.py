@@ -13,6 +13,8 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.i18n import LOCALES
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 DEFAULT_CONFIG_TEXT_PATH = PACKAGE_DIR / "data" / "default-config.toml"
@@ -162,7 +164,6 @@ def default_profiles_dir() -> Path:
     return REPO_DIR / "printers"
 
 
-_LOCALES = ("zh_CN", "en")
 _TOP_LEVEL = {"terminal": TerminalConfig, "central": CentralConfig, "printer": PrinterConfig, "ui": UiConfig, "data": DataConfig}
 
 
@@ -230,8 +231,8 @@ def _build(cls, table: dict, prefix: str, problems: list[str], where: str):
 
 def _check_semantics(config: Config, problems: list[str], where: str) -> None:
     """Checks that go beyond types: allowed values, ranges, existing files."""
-    if config.ui.locale not in _LOCALES:
-        problems.append(f"{where}: key 'ui.locale' must be one of {', '.join(_LOCALES)}, got {config.ui.locale!r}")
+    if config.ui.locale not in LOCALES:
+        problems.append(f"{where}: key 'ui.locale' must be one of {', '.join(LOCALES)}, got {config.ui.locale!r}")
     if config.ui.idle_timeout < 10:
         problems.append(f"{where}: key 'ui.idle_timeout' must be at least 10 seconds, got {config.ui.idle_timeout}")
     if config.ui.idle_warning < 5 or config.ui.idle_warning >= config.ui.idle_timeout:

@@ -8,14 +8,7 @@ from typing import Any
 
 from kiosk.central.errors import InvalidAnswer
 
-RATING_LEVELS = (
-    ("very_satisfied", "非常满意", "Very satisfied"),
-    ("satisfied", "满意", "Satisfied"),
-    ("basically_satisfied", "基本满意", "Basically satisfied"),
-    ("dissatisfied", "不满意", "Dissatisfied"),
-    ("very_dissatisfied", "非常不满意", "Very dissatisfied"),
-)
-RATING_CODES = tuple(code for code, _, _ in RATING_LEVELS)
+RATING_CODES = ("very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied")
 MASK_KINDS = ("id_number", "phone", "name")
 FIELD_TYPES = ("text", "digits", "id_number", "phone", "choice", "date", "year")
 

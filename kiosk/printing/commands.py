@@ -10,9 +10,8 @@ import threading
 from pathlib import Path
 
 from kiosk.config import ConfigError, default_profiles_dir, load_config
+from kiosk.i18n import LOCALES
 from kiosk.printing.profiles import ProfileError, list_profiles, load_profile
-
-LOCALES = ("zh_CN", "en")
 
 
 def register(subparsers) -> None:
