@@ -13,19 +13,12 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.errors import ConfigError  # noqa: F401  defined in kiosk.errors, kept importable from here
 from kiosk.i18n import LOCALES
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 DEFAULT_CONFIG_TEXT_PATH = PACKAGE_DIR / "data" / "default-config.toml"
-
-
-class ConfigError(Exception):
-    """One or more problems in a configuration file; `problems` lists them all."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from kiosk.core.outbox import Outbox, new_idempotency_key
 from kiosk.core.replay import InFlight, OutboxReplayer, ReplayReport
 from kiosk.core.session import Visit
 from kiosk.core.store import open_db
+from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class Terminal:
             if closer:
                 try:
                     closer()
-                except Exception:  # closing must never keep the terminal from stopping
+                except (KioskError, OSError):  # closing must never keep the terminal from stopping
                     log.exception("error while closing a service")
         if self.embedded is not None:
             self.embedded.stop()

@@ -3,6 +3,7 @@
 Every `from_json` raises `InvalidAnswer` naming the field that is missing or wrong."""
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,24 @@ class Token:
         return cls(access_token=_get(obj, "access_token", str, w),
                    expires_in=_get(obj, "expires_in", int, w, optional=True, default=600),
                    token_type="Bearer")
+
+
+class PollOutcome(enum.Enum):
+    """What one RFC 8628 token request came to (§3.5): a token, or one of the four expected answers."""
+    APPROVED = "approved"
+    PENDING = "authorization_pending"
+    SLOW_DOWN = "slow_down"          # the interval grows by 5 seconds from now on
+    DENIED = "access_denied"         # the citizen refused on the phone
+    EXPIRED = "expired_token"        # the device code ran out
+
+
+@dataclass(frozen=True)
+class TokenPoll:
+    """The answer to one token request; `token` only when APPROVED, `scanned` is the optional extension
+    saying the QR was scanned (with PENDING)."""
+    outcome: PollOutcome
+    token: Token | None = None
+    scanned: bool = False
 
 
 @dataclass(frozen=True)

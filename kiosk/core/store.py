@@ -7,9 +7,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-
-class StoreError(Exception):
-    """The local database could not be opened or written (disk full, corrupt, read-only)."""
+from kiosk.errors import StoreError  # noqa: F401  defined in kiosk.errors, kept importable from here
 
 
 def open_db(path: str | Path, schema: str = "") -> sqlite3.Connection:

@@ -105,7 +105,7 @@ class HeartbeatLoop:
         except CentralError as exc:
             self._failed(exc)
             return self.state
-        except Exception:  # a bug in a provider must not kill the heartbeat
+        except Exception:  # thread top: beat() is the heartbeat thread's loop body; a provider's bug must not end it
             log.exception("heartbeat: could not build or send the status")
             self._record(replace(self.state, last_error="internal error building the status",
                                  failures=self.state.failures + 1))
@@ -118,7 +118,7 @@ class HeartbeatLoop:
         if new and self.on_commands is not None:
             try:
                 self.on_commands(new)
-            except Exception:
+            except Exception:  # thread top, as above: the callback is the UI's, and the beat goes on
                 log.exception("heartbeat: the command callback failed")
         return self.state
 

@@ -47,7 +47,7 @@ class Voice:
             self._tried = True
             try:
                 self._engine = self.engine_lookup()
-            except Exception as exc:  # a broken speech backend must never stop the kiosk
+            except (RuntimeError, OSError, ImportError) as exc:  # a broken speech backend must never stop the kiosk
                 log.warning("text-to-speech engine unusable: %s", type(exc).__name__)
                 self._engine = None
         return self._engine
