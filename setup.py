@@ -20,7 +20,8 @@ setup(
     python_requires=">=3.11",
     # Folders of data files (kiosk/data, kiosk/locale/<lang>/LC_MESSAGES, the reference server's templates)
     # are namespace packages here, so that each is declared rather than an importable folder left out.
-    packages=find_namespace_packages(include=["kiosk", "kiosk.*"], exclude=["*.__pycache__"]),
+    packages=find_namespace_packages(include=["kiosk", "kiosk.*", "kiosk_devtools", "kiosk_devtools.*"],
+                                     exclude=["*.__pycache__"]),
     include_package_data=True,
     package_data={
         "kiosk.data": ["*.toml"],                                  # the default configuration
@@ -49,7 +50,18 @@ setup(
             "hypothesis>=6.100",
             "schemathesis>=3.30",
             "opencv-python-headless>=4.8",
+            "mypy>=1.10",
+            "import-linter>=2.0",
         ],
     },
-    entry_points={"console_scripts": ["kiosk=kiosk.cli:main"]},
+    entry_points={
+        "console_scripts": ["kiosk=kiosk.cli:main"],
+        # Optional parts the kiosk finds by name, never by import (see kiosk/plugins.py).
+        "kiosk.plugins": [
+            "embedded_central = kiosk.central.server.embedded:start_embedded_central",
+            "printer_link.virtual = kiosk_devtools.virtual_printer:VirtualLink",
+            "command.demo = kiosk_devtools.commands:run_demo",
+            "command.printer_virtual = kiosk_devtools.commands:run_virtual_printer",
+        ],
+    },
 )

@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kiosk.central.device_flow import DeviceFlow  # noqa: E402
-from kiosk.central.phone import PhoneSimulator  # noqa: E402
+from kiosk_devtools.phone import PhoneSimulator  # noqa: E402
 from kiosk.central.server.app import DEFAULT_DEVICE_INTERVAL  # noqa: E402
 from kiosk.central.server.citizens import SAMPLE_CITIZENS  # noqa: E402
 from kiosk.central.server.embedded import start_embedded_central  # noqa: E402

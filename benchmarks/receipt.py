@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from escpos.printer import Dummy  # noqa: E402
 
 from kiosk.config import default_profiles_dir  # noqa: E402
-from kiosk.printing.profiles import list_profiles  # noqa: E402
+from kiosk.receipt.profiles import list_profiles  # noqa: E402
 from kiosk.receipt.escpos_render import escpos_capabilities, render_escpos  # noqa: E402
 from kiosk.receipt.model import receipt_from_document  # noqa: E402
 from kiosk.receipt.preview import preview_mono  # noqa: E402

@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from kiosk.central.device_flow import DeviceFlow  # noqa: E402
 from kiosk.central.errors import CentralError  # noqa: E402
 from kiosk.central.models import RATING_CODES  # noqa: E402
-from kiosk.central.phone import PhoneSimulator  # noqa: E402
+from kiosk_devtools.phone import PhoneSimulator  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.core.offline import is_pending_upload  # noqa: E402
 from kiosk.core.session import Visit  # noqa: E402
@@ -147,7 +147,7 @@ def one_visit(rng: random.Random, terminal: Terminal, phone: PhoneSimulator, pro
         tally.logins_failed += 1
         proxy.clear()
         return
-    visit.item = terminal.catalog.catalog.item(rng.choice(ITEMS))
+    visit.item = terminal.item(rng.choice(ITEMS))
     visit.values = form_values(visit.item, visit.profile)
     if central_down:
         proxy.down()

@@ -33,7 +33,7 @@ class Services:
     def __init__(self, folder: Path, terminal_id: str, terminal_name: str, hall: str):
         # Imported here, in the services process only: the soak's process holds the terminal alone.
         from kiosk.central.server.embedded import start_embedded_central
-        from kiosk.printing.virtual import VirtualPrinterServer
+        from kiosk_devtools.virtual_printer import VirtualPrinterServer
         from tests.reliability.fault_proxy import FaultProxy
 
         self.central = start_embedded_central(folder / "central", terminal_id, terminal_name, hall)

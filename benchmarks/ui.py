@@ -56,7 +56,7 @@ class Bench:
         self.parts = build_kiosk(config)
         self.c, self.w = self.parts.controller, self.parts.window
         show(self.parts, fullscreen=False)
-        self.c.submit_grace_ms = 0
+        self.c.flow.submit_grace = 0.0
         self.clock = PaintClock()
         for screen in self.w.screens.values():
             screen.installEventFilter(self.clock.filter)
@@ -96,7 +96,7 @@ class Bench:
 
     def visit(self, card_code: str) -> None:
         from kiosk.core.session import Stage
-        from kiosk.ui.demo import HeadlessDemo
+        from kiosk_devtools.demo import HeadlessDemo
 
         c, w = self.c, self.w
         self.tap("home → catalogue", w.home.categories.buttons[0], Stage.CATALOG)
@@ -104,7 +104,7 @@ class Bench:
         self.pump(lambda: c.session.stage == Stage.CATALOG and c.visit.token is not None, 10, "login")
         self.tap("language switch", w.header.language_button)
         self.tap("language switch", w.header.language_button)
-        item = c.terminal.catalog.most_used(1)[0]
+        item = c.terminal.most_used(1)[0]
         self.tap("catalogue → item", w.catalog.tiles.tiles[item.id], Stage.ITEM)
         HeadlessDemo._fill_form(None, w.item)
         self.tap("item → confirm", w.item.next_button, Stage.CONFIRM)

@@ -5,6 +5,9 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 export QT_QPA_PLATFORM=offscreen
+# The layers (ui → ops → terminal → core → printing → receipt → central → shared), Qt only in the UI, and no
+# import of the developer tools or the reference central from the terminal: see .importlinter.
+.venv/bin/lint-imports --no-cache || { echo "run-tests: an import breaks the kiosk's layers (see above)" >&2; exit 1; }
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@" tests
 rc=$?
 if [ "$rc" -eq 5 ]; then

@@ -67,8 +67,10 @@ def qt_application():
     return app
 
 
-def build_kiosk(config: Config) -> KioskParts:
-    """Create the window (home painted at once) and the controller; services start when `start()` is called."""
+def build_kiosk(config: Config, *, clock=None) -> KioskParts:
+    """Create the window (home painted at once) and the controller; services start when `start()` is called.
+
+    `clock` (monotonic seconds) drives the visit's timers; tests pass one they can move on."""
     from PySide6.QtCore import Qt
 
     from kiosk.terminal import Terminal
@@ -83,7 +85,7 @@ def build_kiosk(config: Config) -> KioskParts:
     ctx = UiContext(locale=config.ui.locale, elderly=config.ui.elderly_mode)
     terminal = Terminal(config)
     window = KioskWindow(config, ctx)
-    controller = KioskController(terminal, window, ctx, app)
+    controller = KioskController(terminal, window, ctx, app, **({"clock": clock} if clock else {}))
     operations = Operations(controller)
     window.first_paint.connect(operations.first_paint)
     operations.restart_requested.connect(lambda: app.exit(RESTART_EXIT_CODE))
@@ -95,6 +97,7 @@ def build_kiosk(config: Config) -> KioskParts:
 
 def build_staff_screen(config: Config, window, controller, operations):
     """The PIN-protected staff screen over the window, opened by the window's hidden gesture."""
+    from kiosk.core.session import EndReason
     from kiosk.ops.pin import PinGate
     from kiosk.ops.staff_console import StaffConsole
     from kiosk.ui.staff.screen import StaffScreen
@@ -107,7 +110,7 @@ def build_staff_screen(config: Config, window, controller, operations):
 
     def open_staff() -> None:
         if controller.session.active:
-            controller.end_visit("staff")
+            controller.end_visit(EndReason.STAFF)
         staff.open()
 
     def staff_closed() -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
-from kiosk.config import ConfigError, embedded_defaults, load_config, with_data_dir
+from kiosk.console import load_or_report, secret_is_usable
 
 
 def register(subparsers) -> None:
@@ -36,31 +35,6 @@ def register(subparsers) -> None:
     set_pin.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
     set_pin.set_defaults(func=_config_set_pin)
     config.set_defaults(func=lambda args: (config.print_help(), 2)[1])
-
-
-def load_or_report(path: str | None):
-    """The config, or None after printing every problem to stderr."""
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        print("configuration problems:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        return None
-
-
-def secret_is_usable(config) -> bool:
-    """Check the terminal's secret file before anything starts; prints why the kiosk refuses to run if not."""
-    if config.is_embedded_central:
-        return True
-    from kiosk.central.signing import SecretFileError, load_secret
-
-    try:
-        load_secret(config.resolve(config.central.credentials_file))
-    except SecretFileError as exc:
-        print(f"the kiosk refuses to start: {exc}", file=sys.stderr)
-        return False
-    return True
 
 
 def _config_check(args) -> int:
@@ -96,20 +70,12 @@ def _run(args) -> int:
     return code
 
 
-def has_display() -> bool:
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or \
-        os.environ.get("QT_QPA_PLATFORM") not in (None, "", "offscreen", "minimal")
-
-
 def _demo(args) -> int:
-    data_dir = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
-    config = with_data_dir(embedded_defaults(), data_dir)
-    if args.headless or not has_display():
-        if not args.headless:
-            print("no display found: running the headless demo", file=sys.stderr)
-        from kiosk.ui.demo import run_headless_demo
+    from kiosk import plugins
 
-        return run_headless_demo(config, Path(args.out))
-    from kiosk.ui.demo import run_windowed_demo
-
-    return run_windowed_demo(config)
+    try:
+        run = plugins.load("command.demo", "kiosk demo")
+    except plugins.PluginMissing as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    return run(args)

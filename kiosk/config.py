@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk.errors import ConfigError  # noqa: F401  defined in kiosk.errors, kept importable from here
-from kiosk.i18n import LOCALES
+from kiosk.locale import available_locales
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
@@ -224,8 +224,9 @@ def _build(cls, table: dict, prefix: str, problems: list[str], where: str):
 
 def _check_semantics(config: Config, problems: list[str], where: str) -> None:
     """Checks that go beyond types: allowed values, ranges, existing files."""
-    if config.ui.locale not in LOCALES:
-        problems.append(f"{where}: key 'ui.locale' must be one of {', '.join(LOCALES)}, got {config.ui.locale!r}")
+    locales = available_locales()
+    if config.ui.locale not in locales:
+        problems.append(f"{where}: key 'ui.locale' must be one of {', '.join(locales)}, got {config.ui.locale!r}")
     if config.ui.idle_timeout < 10:
         problems.append(f"{where}: key 'ui.idle_timeout' must be at least 10 seconds, got {config.ui.idle_timeout}")
     if config.ui.idle_warning < 5 or config.ui.idle_warning >= config.ui.idle_timeout:

@@ -1,11 +1,11 @@
-"""The root of the kiosk's own exceptions, and its four families: configuration, local store, central, printer.
+"""The root of the kiosk's own errors and its four families: configuration, local store, central, printer.
 
-Callers that must survive any failure of the kiosk's own making catch KioskError; each module raises a child."""
+Every failure a caller is expected to handle derives from KioskError; modules raise (children of) these."""
 from __future__ import annotations
 
 
 class KioskError(Exception):
-    """Base of every error the kiosk raises on purpose; the message says what and where, in plain words."""
+    """An expected failure with a message fit for a technician's console or a log line."""
 
 
 class ConfigError(KioskError):

@@ -1,6 +1,7 @@
-"""The terminal's Qt-free services, composed from config: central client, catalogue, outbox, printer.
+"""The terminal's Qt-free services, composed from config: local storage, central client, outbox, printer.
 
-Every method here may block (network, printer); the UI calls them from worker threads only."""
+Local storage is ready once constructed; `start()` connects central and the printer. Methods may block
+(network, printer): the UI calls them from worker threads only."""
 from __future__ import annotations
 
 import hashlib
@@ -11,17 +12,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.central.errors import CentralError, CentralRefused, CentralUnavailable, InvalidAnswer, LoginExpired
-from kiosk.central.models import RATING_CODES, CitizenProfile, SubmissionResult, Token
+from kiosk.central.errors import CentralError, CentralUnavailable, LoginExpired
+from kiosk.central.models import RATING_CODES, CatalogItem, Category, CitizenProfile, SubmissionResult, Token
 from kiosk.config import Config
 from kiosk.core.catalog import CatalogStore
 from kiosk.core.forms import cleaned_values
 from kiosk.core.offline import STATUS_LINE, entry_id_of, is_pending_upload, local_reference, offline_result
 from kiosk.core.outbox import Outbox, new_idempotency_key
+from kiosk.core.outbox_sender import OutboxSender, SendOutcome
 from kiosk.core.replay import InFlight, OutboxReplayer, ReplayReport
 from kiosk.core.session import Visit
-from kiosk.core.store import open_db
 from kiosk.errors import KioskError
+from kiosk.shared.store import open_db
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ class CentralEndpoint:
 
 
 class Terminal:
-    """Owns the long-lived services of one terminal; `start()` brings them up, `stop()` down."""
+    """Owns the long-lived services of one terminal: storage from the start, central and printer after `start()`."""
 
     def __init__(self, config: Config, *, replay_interval: float = 30.0, client_options: dict | None = None,
                  printer_options: dict | None = None):
@@ -43,9 +45,11 @@ class Terminal:
         self.started_at = time.time()
         self.embedded = None
         self.client = None
-        self.db = None
-        self.catalog: CatalogStore | None = None
-        self.outbox: Outbox | None = None
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = open_db(self.data_dir / "kiosk.sqlite3")
+        self.catalog = CatalogStore(self.db)
+        self.outbox = Outbox(self.db)
+        self.sender = OutboxSender(self.outbox)
         self.replayer: OutboxReplayer | None = None
         self.printer = None
         self.central_reachable = False
@@ -58,21 +62,16 @@ class Terminal:
 
     # Life cycle
 
-    def open_storage(self) -> None:
-        """Open the local database and the cached catalogue (fast; done before the first paint)."""
-        if self.db is not None:
-            return
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = open_db(self.data_dir / "kiosk.sqlite3")
-        self.catalog = CatalogStore(self.db)
-        self.outbox = Outbox(self.db)
+    @property
+    def started(self) -> bool:
+        """True once `start()` connected central and the printer (and until `stop()`)."""
+        return self.client is not None and self.printer is not None
 
     def start(self) -> None:
-        """Open storage, reach central (starting the embedded one if configured), open the printer."""
+        """Reach central (starting the embedded one if configured), open the printer, start the replayer."""
         from kiosk.central.client import CentralClient
         from kiosk.printing.service import PrinterService
 
-        self.open_storage()
         endpoint = self._central_endpoint()
         central = self.config.central
         timeouts = dict(connect_timeout=central.connect_timeout, read_timeout=central.read_timeout,
@@ -95,10 +94,9 @@ class Terminal:
 
     def _central_endpoint(self) -> CentralEndpoint:
         if self.config.is_embedded_central:
-            from kiosk.central.server.embedded import start_embedded_central
+            from kiosk.central.embedded import start_embedded_central
 
-            t = self.config.terminal
-            self.embedded = start_embedded_central(self.data_dir / "central", t.id, t.name, t.hall)
+            self.embedded = start_embedded_central(self.config)
             return CentralEndpoint(self.embedded.base_url, self.embedded.secret)
         from kiosk.central.signing import load_secret
 
@@ -121,11 +119,44 @@ class Terminal:
             self.embedded.stop()
             self.embedded = None
         self.replayer = None
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+        self.client = None
+        self.printer = None
+        self.db.close()
+
+    # The catalogue (from the local cache; refreshed from central)
+
+    def item(self, item_id: str) -> CatalogItem | None:
+        return self.catalog.catalog.item(item_id) if self.catalog.catalog else None
+
+    def items(self) -> list[CatalogItem]:
+        """Every item, most used first."""
+        return self.catalog.most_used(limit=0)
+
+    def most_used(self, limit: int) -> list[CatalogItem]:
+        return self.catalog.most_used(limit)
+
+    def categories(self) -> tuple[Category, ...]:
+        return self.catalog.catalog.categories if self.catalog.catalog else ()
+
+    def has_catalog(self) -> bool:
+        return bool(self.catalog.items())
+
+    def record_use(self, item_id: str) -> None:
+        self.catalog.record_use(item_id)
 
     # Central
+
+    def device_flow(self):
+        """A new RFC 8628 login for this terminal; None until central is connected."""
+        from kiosk.central.device_flow import DeviceFlow
+
+        return DeviceFlow(self.client) if self.client is not None else None
+
+    def login_with_code(self, code: str) -> Token:
+        """Log in with a code shown to the terminal's scanner (e.g. an e-social-security card)."""
+        token = self.client.login_with_code(code)
+        self._track(True)
+        return token
 
     def _track(self, ok: bool) -> None:
         self.central_reachable = ok
@@ -160,21 +191,14 @@ class Terminal:
             entry = self.outbox.add("submission", payload, key)
             if entry.state == "refused":
                 entry = self.outbox.reopen(key, payload)
-            try:
-                result = self._send_submission(visit.token, item, values, key, applicant)
-            except CentralRefused as exc:
-                self.outbox.settle(key, refused=exc.reason or "refused")
-                self._track(True)
-                raise
-            except (CentralUnavailable, InvalidAnswer, LoginExpired) as exc:
-                self.outbox.record_attempt(key, type(exc).__name__)
-                self._track(isinstance(exc, LoginExpired))
-                if isinstance(exc, CentralUnavailable) and item.offline_ok and applicant:
-                    return self._accept_offline(entry, item, applicant)
-                raise
-            self.outbox.settle(key, reference=result.application_number)
-        self._track(True)
-        return result
+            sent = self.sender.send(key, lambda: self._send_submission(visit.token, item, values, key, applicant),
+                                    lambda answer: answer.application_number)
+        self._track(sent.outcome.central_reachable)
+        if sent.outcome is SendOutcome.SETTLED:
+            return sent.answer
+        if sent.outcome is SendOutcome.UNREACHABLE and item.offline_ok and applicant:
+            return self._accept_offline(entry, item, applicant)
+        raise sent.error
 
     def _key_for(self, visit: Visit, payload: dict) -> str:
         """The visit's key while the citizen sends the same request again; a fresh one once it changed."""
@@ -222,19 +246,15 @@ class Terminal:
             return "queued"
         with self.in_flight.claim(key, wait=True):
             self.outbox.add("rating", {"application_number": number, "level": level}, key)
-            try:
-                self.client.rate(visit.token, number, level, idempotency_key=key)
-            except CentralRefused as exc:
-                self.outbox.settle(key, refused=exc.reason or "refused")
-                raise
-            except (CentralUnavailable, InvalidAnswer, LoginExpired) as exc:
-                self.outbox.record_attempt(key, type(exc).__name__)
-                self._track(not isinstance(exc, CentralUnavailable))
-                self._wake_replayer()
-                return "queued"
-            self.outbox.settle(key, reference=number)
-        self._track(True)
-        return "recorded"
+            sent = self.sender.send(key, lambda: self.client.rate(visit.token, number, level, idempotency_key=key),
+                                    lambda _answer: number)
+        self._track(sent.outcome.central_reachable)
+        if sent.outcome is SendOutcome.SETTLED:
+            return "recorded"
+        if sent.outcome is SendOutcome.REFUSED:
+            raise sent.error
+        self._wake_replayer()
+        return "queued"
 
     def replay_outbox(self) -> ReplayReport:
         """One replay round now, on the caller's thread (the background thread does the same periodically)."""

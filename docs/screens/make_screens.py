@@ -82,8 +82,8 @@ class ScreenCamera:
         self.set_variant(base[1], base[2], base[3])
 
     def run(self) -> list[Path]:
-        from kiosk.central.phone import PhoneSimulator
-        from kiosk.core.session import Stage
+        from kiosk_devtools.phone import PhoneSimulator
+        from kiosk.core.session import EndReason, Stage
         from kiosk.printing.connections import virtual_out_dir
 
         c, w = self.c, self.w
@@ -106,7 +106,7 @@ class ScreenCamera:
         self.pump(0.1)
         self.snap("catalog-search")
         w.catalog.search.clear()
-        item = c.terminal.catalog.most_used(1)[0]
+        item = c.terminal.most_used(1)[0]
         w.catalog.tiles.tiles[item.id].click()
         self.wait("item", lambda: c.session.stage == Stage.ITEM)
         self.snap("item")
@@ -116,17 +116,17 @@ class ScreenCamera:
         w.idle_warning.show_seconds(c.idle.warning)
         self.snap("idle-warning")
         w.idle_warning.hide()
-        from kiosk.ui.demo import HeadlessDemo
+        from kiosk_devtools.demo import HeadlessDemo
 
         HeadlessDemo._fill_form(None, w.item)
         w.item.next_button.click()
         self.wait("confirm", lambda: c.session.stage == Stage.CONFIRM)
         self.snap("confirm")
-        c.submit_grace_ms = 60_000
+        c.flow.submit_grace = 60.0
         w.confirm.submit_button.click()
         self.snap("submitting")
-        c.cancel_submit()
-        c.submit_grace_ms = 0
+        c.flow.cancel_submit()
+        c.flow.submit_grace = 0.0
         c.stage_changed.connect(lambda stage: self.snap("printing") if stage == Stage.PRINTING else None)
         w.confirm.submit_button.click()
         self.wait("rating", lambda: c.session.stage == Stage.RATING)
@@ -152,8 +152,8 @@ class ScreenCamera:
         w.confirm.submit_button.click()
         self.wait("print failure", lambda: w.printing.problem_card.isVisible())
         self.snap("print-failed")
-        c.end_visit("citizen")
-        c.check_printer()
+        c.end_visit(EndReason.CITIZEN)
+        c.flow.check_printer()
         self.wait("printer read", lambda: not c.printer_ready)
         self.snap("home-printer-out")
         fault.write_text("none\n", encoding="utf-8")

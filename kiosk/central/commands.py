@@ -58,7 +58,7 @@ def _serve(args) -> int:
     from werkzeug.serving import make_server
 
     from kiosk.central.server.app import DEFAULT_DEVICE_INTERVAL, close_app, create_app
-    from kiosk.core.store import StoreError
+    from kiosk.shared.store import StoreError
 
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be from 0 to 65535, got {args.port}", 2)
@@ -88,7 +88,7 @@ def _serve(args) -> int:
 def _add_terminal(args) -> int:
     from kiosk.central.server.storage import CentralStore
     from kiosk.central.signing import SecretFileError, create_secret_file, load_secret
-    from kiosk.core.store import StoreError
+    from kiosk.shared.store import StoreError
 
     for name in ("id", "name", "hall"):
         if not getattr(args, name).strip():

@@ -43,10 +43,9 @@ def run_login_check(config: Config, *, central_url: str | None = None, client_id
         if central_url:
             url, secret = central_url, _secret(secret_file)
         elif config.is_embedded_central:
-            from kiosk.central.server.embedded import start_embedded_central
+            from kiosk.central.embedded import start_embedded_central
 
-            t = config.terminal
-            embedded = start_embedded_central(config.data_dir / "central", t.id, t.name, t.hall)
+            embedded = start_embedded_central(config)
             url, secret = embedded.base_url, embedded.secret
             print(f"embedded central on {url}; open {url}/phone in a browser to play the phone", file=out)
         else:

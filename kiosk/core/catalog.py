@@ -11,7 +11,7 @@ import time
 
 from kiosk.central.errors import CentralError, InvalidAnswer
 from kiosk.central.models import Catalog, CatalogItem
-from kiosk.core.store import Transaction
+from kiosk.shared.store import Transaction
 
 log = logging.getLogger(__name__)
 

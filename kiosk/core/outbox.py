@@ -10,7 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from kiosk.core.store import StoreError, Transaction, db_lock
+from kiosk.shared.store import StoreError, Transaction, db_lock
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,9 @@ import threading
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from kiosk.central.errors import CentralError, CentralRefused, CentralUnavailable, InvalidAnswer
+from kiosk.central.errors import CentralError
 from kiosk.core.outbox import Outbox, OutboxEntry
+from kiosk.core.outbox_sender import OutboxSender, SendOutcome
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class OutboxReplayer:
     def __init__(self, outbox: Outbox, client, *, in_flight: InFlight | None = None, interval: float = 30.0,
                  on_reachability: Callable[[bool], None] | None = None):
         self.outbox = outbox
+        self.sender = OutboxSender(outbox)
         self.client = client
         self.in_flight = in_flight or InFlight()
         self.interval = interval
@@ -68,7 +70,7 @@ class OutboxReplayer:
     # One round
 
     def replay_once(self) -> ReplayReport:
-        """Send every pending entry once, oldest first; stops at the first sign central is unreachable."""
+        """Send every pending entry once, oldest first; stops when central does not take requests now."""
         with self._round:
             sent = refused = 0
             reachable: bool | None = None
@@ -81,23 +83,16 @@ class OutboxReplayer:
                     current = self.outbox.get(entry.idempotency_key)
                     if current is None or current.settled:
                         continue
-                    try:
-                        outcome = self._replay(current)
-                    except CentralUnavailable as exc:
-                        self.outbox.record_attempt(current.idempotency_key, type(exc).__name__)
-                        reachable = False
-                        break
-                    except InvalidAnswer as exc:
-                        # Central may have acted; the same key fetches its stored answer next time.
-                        self.outbox.record_attempt(current.idempotency_key, f"InvalidAnswer: {exc}"[:200])
-                        reachable = True
-                        break
-                if outcome == "sent":
+                    outcome = self._replay(current)
+                if outcome is None:
+                    continue        # a rating waiting for its submission
+                reachable = outcome.central_reachable
+                if outcome is SendOutcome.SETTLED:
                     sent += 1
-                    reachable = True
-                elif outcome == "refused":
+                elif outcome is SendOutcome.REFUSED:
                     refused += 1
-                    reachable = True
+                else:
+                    break           # unreachable, not authorised or uncertain: the rest waits too
             self.rounds += 1
         if reachable is not None and self.on_reachability is not None:
             self.on_reachability(reachable)
@@ -106,53 +101,46 @@ class OutboxReplayer:
             log.info("outbox replay: %d sent, %d refused, %d waiting", sent, refused, report.left)
         return report
 
-    def _replay(self, entry: OutboxEntry) -> str:
-        """'sent', 'refused' or 'waiting' (a rating whose submission is not settled yet)."""
+    def _replay(self, entry: OutboxEntry) -> SendOutcome | None:
+        """The outcome of sending `entry` once; None for a rating whose submission is not settled yet."""
         if entry.kind == "submission":
             return self._replay_submission(entry)
         return self._replay_rating(entry)
 
-    def _replay_submission(self, entry: OutboxEntry) -> str:
+    def _replay_submission(self, entry: OutboxEntry) -> SendOutcome:
         p = entry.payload
         applicant = p.get("applicant")
         if not isinstance(applicant, dict) or not applicant.get("id_number"):
             log.warning("outbox entry %d cannot be replayed: no applicant stored", entry.id)
             self.outbox.settle(entry.idempotency_key, refused="cannot_replay: no applicant")
-            return "refused"
-        try:
-            result = self.client.submit(None, p["item_id"], p["values"], entry.idempotency_key,
-                                        applicant={"name": applicant.get("name", ""),
-                                                   "id_number": applicant["id_number"]})
-        except CentralRefused as exc:
-            self._refused(entry, exc)
-            return "refused"
-        self.outbox.settle(entry.idempotency_key, reference=result.application_number)
-        log.info("outbox entry %d uploaded as application %s", entry.id, result.application_number)
-        return "sent"
+            return SendOutcome.REFUSED
+        result = self.sender.send(
+            entry.idempotency_key,
+            lambda: self.client.submit(None, p["item_id"], p["values"], entry.idempotency_key,
+                                       applicant={"name": applicant.get("name", ""),
+                                                  "id_number": applicant["id_number"]}),
+            lambda answer: answer.application_number)
+        if result.outcome is SendOutcome.SETTLED:
+            log.info("outbox entry %d uploaded as application %s", entry.id, outbox_reference(self.outbox, entry))
+        elif result.outcome is SendOutcome.REFUSED:
+            log.warning("outbox entry %d (submission) refused by central", entry.id)
+        return result.outcome
 
-    def _replay_rating(self, entry: OutboxEntry) -> str:
+    def _replay_rating(self, entry: OutboxEntry) -> SendOutcome | None:
         p = entry.payload
         number = p.get("application_number") or ""
         if not number:
             submission = self.outbox.get(p.get("submission_key", ""))
             if submission is None or submission.state == "refused":
                 self.outbox.settle(entry.idempotency_key, refused="submission_refused")
-                return "refused"
+                return SendOutcome.REFUSED
             if not submission.settled:
-                return "waiting"
+                return None
             number = submission.reference
-        try:
-            self.client.rate(None, number, p["level"], idempotency_key=entry.idempotency_key)
-        except CentralRefused as exc:
-            self._refused(entry, exc)
-            return "refused"
-        self.outbox.settle(entry.idempotency_key, reference=number)
-        return "sent"
-
-    def _refused(self, entry: OutboxEntry, exc: CentralRefused) -> None:
-        reason = exc.reason or f"HTTP {exc.status}"
-        log.warning("outbox entry %d (%s) refused by central: %s", entry.id, entry.kind, reason)
-        self.outbox.settle(entry.idempotency_key, refused=reason)
+        return self.sender.send(entry.idempotency_key,
+                                lambda: self.client.rate(None, number, p["level"],
+                                                         idempotency_key=entry.idempotency_key),
+                                lambda _answer: number).outcome
 
     # The background thread
 
@@ -190,3 +178,9 @@ class OutboxReplayer:
                 log.exception("outbox replay round failed")
             self._wake.wait(self.interval)
             self._wake.clear()
+
+
+def outbox_reference(outbox: Outbox, entry: OutboxEntry) -> str:
+    """The reference (application number) central gave `entry`, as the outbox now holds it."""
+    current = outbox.get(entry.idempotency_key)
+    return current.reference if current is not None else ""

@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from kiosk.core.masking import mask_id_number, mask_phone
-from kiosk.core.store import Transaction, db_lock
+from kiosk.shared.masking import mask_id_number, mask_phone
+from kiosk.shared.store import Transaction, db_lock
 
 log = logging.getLogger(__name__)
 

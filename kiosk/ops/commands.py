@@ -46,7 +46,7 @@ def register(subparsers) -> None:
 
 
 def _status(args) -> int:
-    from kiosk.commands import load_or_report
+    from kiosk.console import load_or_report
 
     config = load_or_report(args.config)
     if config is None:
@@ -147,9 +147,9 @@ def render_status(reading: StatusReading, now: float | None = None) -> str:
 
 def _outbox(args) -> int:
     """List the outbox (no personal data: kind, age, attempts, last error); optionally replay it."""
-    from kiosk.commands import load_or_report
+    from kiosk.console import load_or_report
     from kiosk.core.outbox import Outbox
-    from kiosk.core.store import StoreError, open_db
+    from kiosk.shared.store import StoreError, open_db
 
     config = load_or_report(args.config)
     if config is None:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from kiosk.core.store import Transaction
+from kiosk.shared.store import Transaction
 from kiosk.ops.audit import AuditLog
 
 PIN_MIN_DIGITS = 4

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
 from kiosk.central.models import COMMAND_KINDS, Command
-from kiosk.core.store import Transaction, db_lock
 from kiosk.errors import KioskError
 from kiosk.ops.audit import AuditLog
+from kiosk.shared.store import Transaction, db_lock
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from kiosk.core.store import Transaction, db_lock
+from kiosk.shared.store import Transaction, db_lock
 from kiosk.ops.audit import AuditLog
 
 MAX_MESSAGE_CHARS = 200
@@ -27,7 +27,7 @@ INSERT OR IGNORE INTO service_state (id) VALUES (1);
 
 
 @dataclass(frozen=True)
-class ServiceMode:
+class ServiceSetting:
     """`message` is shown while out of service; `notice` (from show_message) on the home screen."""
     out_of_service: bool
     message: str
@@ -46,13 +46,13 @@ class ServiceState:
         self.audit = audit if audit is not None else AuditLog(conn, clock=clock)
         conn.executescript(SCHEMA)
 
-    def current(self) -> ServiceMode:
+    def current(self) -> ServiceSetting:
         with db_lock(self.conn):
             row = self.conn.execute("SELECT * FROM service_state WHERE id = 1").fetchone()
-        return ServiceMode(out_of_service=bool(row["out_of_service"]), message=row["message"], notice=row["notice"],
+        return ServiceSetting(out_of_service=bool(row["out_of_service"]), message=row["message"], notice=row["notice"],
                            changed_at=row["changed_at"], changed_by=row["changed_by"])
 
-    def _set(self, actor: str, action: str, detail: str, **values) -> ServiceMode:
+    def _set(self, actor: str, action: str, detail: str, **values) -> ServiceSetting:
         if actor not in ("staff", "central", "system"):
             raise ValueError(f"actor must be staff, central or system, got {actor!r}")
         assignments = ", ".join(f"{column} = ?" for column in values)
@@ -62,14 +62,14 @@ class ServiceState:
         self.audit.record(actor, action, detail)
         return self.current()
 
-    def set_out_of_service(self, message: str, actor: str) -> ServiceMode:
+    def set_out_of_service(self, message: str, actor: str) -> ServiceSetting:
         """Stop accepting citizens and show `message` (with the hall's contact) instead of the home screen."""
         return self._set(actor, "service.out", "", out_of_service=1, message=_checked(message))
 
-    def set_in_service(self, actor: str) -> ServiceMode:
+    def set_in_service(self, actor: str) -> ServiceSetting:
         return self._set(actor, "service.in", "", out_of_service=0, message="")
 
-    def show_notice(self, notice: str, actor: str) -> ServiceMode:
+    def show_notice(self, notice: str, actor: str) -> ServiceSetting:
         """A notice for citizens on the home screen (an empty one removes it)."""
         return self._set(actor, "service.notice", "", notice=_checked(notice))
 

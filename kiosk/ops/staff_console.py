@@ -10,7 +10,7 @@ from typing import Callable
 
 from kiosk.ops.audit import AuditLog
 from kiosk.ops.logs import last_lines
-from kiosk.ops.service_state import ServiceMode, ServiceState
+from kiosk.ops.service_state import ServiceSetting, ServiceState
 
 
 @dataclass(frozen=True)
@@ -91,13 +91,13 @@ class StaffConsole:
 
     # Service mode, restart, logs
 
-    def service_mode(self) -> ServiceMode:
+    def service_mode(self) -> ServiceSetting:
         return self.service.current()
 
-    def set_out_of_service(self, message: str) -> ServiceMode:
+    def set_out_of_service(self, message: str) -> ServiceSetting:
         return self.service.set_out_of_service(message, "staff")
 
-    def set_in_service(self) -> ServiceMode:
+    def set_in_service(self) -> ServiceSetting:
         return self.service.set_in_service("staff")
 
     def note_restart(self) -> None:

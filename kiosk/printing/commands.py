@@ -4,14 +4,12 @@ Registered into the top-level parser by kiosk.cli; every error is one clear line
 from __future__ import annotations
 
 import json
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from kiosk.config import ConfigError, default_profiles_dir, load_config
 from kiosk.i18n import LOCALES
-from kiosk.printing.profiles import ProfileError, list_profiles, load_profile
+from kiosk.receipt.profiles import ProfileError, list_profiles, load_profile
 
 
 def register(subparsers) -> None:
@@ -108,7 +106,7 @@ def _status(args) -> int:
 
 
 def _test(args) -> int:
-    from kiosk.core.store import StoreError
+    from kiosk.shared.store import StoreError
     from kiosk.printing.connections import LinkError
     from kiosk.printing.service import PrinterService
     from kiosk.receipt.sample import test_page
@@ -195,29 +193,10 @@ def _detect(args) -> int:
 
 
 def _virtual(args) -> int:
-    from kiosk.printing.virtual import VirtualFaultError, VirtualPrinterServer, check_fault
+    from kiosk import plugins
 
     try:
-        fault = check_fault(args.fault)
-    except VirtualFaultError as exc:
+        run = plugins.load("command.printer_virtual", "kiosk printer virtual")
+    except plugins.PluginMissing as exc:
         return _fail(str(exc), 2)
-    server = VirtualPrinterServer(args.host, args.port, args.out, width_dots=args.width,
-                                  control_port=args.control_port)
-    try:
-        server.start()
-    except OSError as exc:
-        return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
-    server.set_fault(fault)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    control = f", control port {server.control_port}" if server.control_port else ""
-    print(f"virtual printer on {args.host}:{server.port}{control}, {args.width} dots, jobs in {args.out} "
-          f"(fault file: {Path(args.out) / 'fault'}); Ctrl-C stops", flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
+    return run(args)

@@ -16,7 +16,6 @@ from escpos.exceptions import Error as EscposError
 from kiosk.config import Config
 from kiosk.errors import PrinterError
 from kiosk.printing.status import DLE_EOT
-from kiosk.printing.virtual import StoredJob, VirtualPaper
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ class PrinterLink(Protocol):
     def open(self) -> None: ...
     def write(self, data: bytes) -> None: ...
     def query(self, n: int) -> bytes | None: ...
-    def end_job(self) -> StoredJob | None: ...
+    def end_job(self) -> Path | None: ...
     def close(self) -> None: ...
     def describe(self) -> str: ...
 
@@ -105,7 +104,7 @@ class EscposLink:
             raise LinkError(f"the {self.describe()} closed the connection")
         return bytes(reply) if reply else None
 
-    def end_job(self) -> StoredJob | None:
+    def end_job(self) -> Path | None:
         return None
 
     def close(self) -> None:
@@ -175,50 +174,13 @@ class FileLink:
         except OSError:
             return None
 
-    def end_job(self) -> StoredJob | None:
+    def end_job(self) -> Path | None:
         return None
 
     def close(self) -> None:
         if self.fd is not None:
             os.close(self.fd)
         self.fd = None
-
-
-class VirtualLink:
-    """The in-process virtual printer: each job's bytes and PNG go into a folder; faults via its `fault` file."""
-
-    kind = "virtual"
-    can_read_status = True
-
-    def __init__(self, out_dir: Path, width_dots: int):
-        self.paper = VirtualPaper(out_dir, width_dots)
-        self._job = bytearray()
-
-    def describe(self) -> str:
-        return f"virtual printer writing to {self.paper.out_dir}"
-
-    def open(self) -> None:
-        pass
-
-    def write(self, data: bytes) -> None:
-        fault = self.paper.fault
-        if fault == "drop" and len(self._job) + len(data) > self.paper.drop_after:
-            keep = max(0, self.paper.drop_after - len(self._job))
-            self.paper.store_job(bytes(self._job) + data[:keep], torn=True)
-            self._job.clear()
-            self.paper.set_fault("none")
-            raise LinkError(f"the {self.describe()} dropped the connection in the middle of the job")
-        self._job += data
-
-    def query(self, n: int) -> bytes | None:
-        return self.paper.status_reply(n)
-
-    def end_job(self) -> StoredJob | None:
-        data, self._job = bytes(self._job), bytearray()
-        return self.paper.store_job(data)
-
-    def close(self) -> None:
-        self._job.clear()
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -248,7 +210,9 @@ def open_link(config: Config, width_dots: int, escpos_profile=None) -> PrinterLi
     if settings is None:
         raise LinkError(f"printer.connection is {kind!r} but [printer.{kind}] is missing in {config.source}")
     if kind == "virtual":
-        return VirtualLink(virtual_out_dir(config), width_dots)
+        from kiosk import plugins
+        return plugins.load("printer_link.virtual", "printer.connection = \"virtual\"")(
+            virtual_out_dir(config), width_dots)
     if kind == "file":
         return FileLink(config.resolve(settings.path))
     if kind == "network":

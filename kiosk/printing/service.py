@@ -10,9 +10,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kiosk.config import Config
-from kiosk.core.store import StoreError
+from kiosk.shared.store import StoreError
 from kiosk.printing.connections import LinkError, PrinterLink, open_link
-from kiosk.printing.profiles import PrinterProfile, load_profile
+from kiosk.receipt.profiles import PrinterProfile, load_profile
 from kiosk.printing.spool import PrintSpool, SpoolJob
 from kiosk.printing.status import STATUS_QUERIES, PrinterState, PrinterStatus, parse_status
 from kiosk.receipt.escpos_render import render_escpos
@@ -166,7 +166,7 @@ class PrinterService:
         log.info("printing job %d: %d bytes%s", job.id, len(data), " (reprint)" if receipt.reprint else "")
         try:
             self.link.write(data)
-            stored = self.link.end_job()
+            preview = self.link.end_job()
         except LinkError as exc:
             self.link.close()
             after = self._read_status()
@@ -174,7 +174,6 @@ class PrinterService:
                 self._with_paper(PrinterStatus(PrinterState.ERROR, "connection", str(exc)))
             self.spool.mark_queued(job.id, status)
             return PrintOutcome(False, job.id, status, reprint=receipt.reprint)
-        preview = stored.png_path if stored is not None else None
         if not self.reads_status:
             self.spool.mark_done(job.id, before)
             return PrintOutcome(True, job.id, before, preview, receipt.reprint)

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.core.store import Transaction, open_db
+from kiosk.shared.store import Transaction, open_db
 from kiosk.printing.status import PrinterState, PrinterStatus
 from kiosk.receipt.model import Receipt
 

@@ -13,7 +13,7 @@ from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 from PIL import Image
 
-from kiosk.printing.profiles import PrinterProfile
+from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.glyphs import draw_text
 from kiosk.receipt.layout import Cut, Gap, Layout, QrBlock, SealBlock, TextLine, layout_receipt, line_advance
 from kiosk.receipt.model import Receipt

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from kiosk.i18n import tr
-from kiosk.printing.profiles import PrinterProfile
+from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.glyphs import CELL_HEIGHT, HALF_WIDTH, char_columns, clean_text, display_width
 from kiosk.receipt.model import Receipt
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.central.models import Document
-from kiosk.core.masking import mask_value
+from kiosk.shared.masking import mask_value
 
 
 class ReceiptError(ValueError):

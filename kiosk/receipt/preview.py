@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from kiosk.printing.profiles import PrinterProfile
+from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.escpos_render import line_x, native_encodable, raster_x
 from kiosk.receipt.glyphs import draw_text
 from kiosk.receipt.layout import Cut, Gap, Layout, QrBlock, SealBlock, TextLine, layout_receipt

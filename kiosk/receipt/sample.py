@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from kiosk.central.models import Document, DocumentField
-from kiosk.printing.profiles import PrinterProfile
+from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.model import Receipt, ReceiptField
 
 CHINESE_SAMPLE = "政务服务一网通办：全角标点，。；：？！（）《》“”、……￥128.00 龑䶮"

@@ -9,7 +9,7 @@ import sqlite3
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.central.models import Command
-from kiosk.core.session import Stage
+from kiosk.core.session import Event, Stage
 from kiosk.errors import StoreError
 from kiosk.ops import sdnotify
 from kiosk.ops.audit import AuditLog
@@ -34,7 +34,6 @@ class Operations(QObject):
         super().__init__()
         self.controller = controller
         terminal = controller.terminal
-        terminal.open_storage()
         self.audit = AuditLog(terminal.db)
         self.queue = CommandQueue(terminal.db, audit=self.audit)
         self.service = ServiceState(terminal.db, audit=self.audit)
@@ -93,7 +92,7 @@ class Operations(QObject):
 
     def write_status(self) -> None:
         terminal = self.controller.terminal
-        if terminal.printer is not None:
+        if terminal.started:
             try:
                 self.spool_depth = len(terminal.printer.pending_jobs())
             except (StoreError, sqlite3.Error) as exc:  # the status file is written whatever the spool does
@@ -103,18 +102,19 @@ class Operations(QObject):
         try:
             self.last_status = self.recorder.write(
                 printer_state=self.printer_state, printer_detail=self.printer_detail, spool_depth=self.spool_depth,
-                outbox_depth=terminal.outbox.depth() if terminal.outbox else 0,
+                outbox_depth=terminal.outbox.depth(),
                 central_reachable=terminal.central_reachable if self.controller.services_up else None,
                 clock_offset=heartbeat.clock_offset if heartbeat else None,
                 last_heartbeat=heartbeat.last_heartbeat if heartbeat else None,
                 session_active=self.controller.session.active,
-                out_of_service=mode.out_of_service, out_of_service_message=mode.message)
+                out_of_service=not self.controller.service_mode.in_service,
+                out_of_service_message=mode.message or self.controller.service_mode.value)
         except OSError as exc:
             log.error("cannot write the status file: %s", exc)
 
     # Remote commands
 
-    def _on_stage(self, old: Stage, new: Stage, event: str) -> None:
+    def _on_stage(self, old: Stage, new: Stage, event: Event) -> None:
         if new == Stage.HOME:
             QTimer.singleShot(0, self.apply_commands)
 

@@ -12,7 +12,7 @@ from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
 from kiosk.central.login_check import run_login_check
-from kiosk.central.phone import PhoneSimulator
+from kiosk_devtools.phone import PhoneSimulator
 from kiosk.central.server.storage import CentralStore
 from kiosk.central.signing import load_secret
 from kiosk.cli import main

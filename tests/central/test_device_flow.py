@@ -13,7 +13,7 @@ from kiosk.central.device_flow import DeviceFlow
 from kiosk.central.device_flow import LoginState
 from kiosk.central.errors import CentralRefused, LoginExpired
 from kiosk.central.models import PollOutcome
-from kiosk.central.phone import PhoneError, PhoneSimulator
+from kiosk_devtools.phone import PhoneError, PhoneSimulator
 
 from .conftest import HALL, TERMINAL_NAME, FakeClock, citizen_token
 

@@ -7,10 +7,10 @@ import pytest
 import kiosk
 from kiosk.central import errors as central_errors
 from kiosk.config import ConfigError, load_config
-from kiosk.core.store import StoreError, open_db
+from kiosk.shared.store import StoreError, open_db
 from kiosk.errors import CentralError, KioskError, PrinterError
 from kiosk.printing.connections import LinkError
-from kiosk.printing.profiles import ProfileError, load_profile
+from kiosk.receipt.profiles import ProfileError, load_profile
 
 
 def test_the_four_families_share_one_root_and_keep_their_old_import_places():

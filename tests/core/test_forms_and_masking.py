@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from kiosk.core.forms import check_form, cleaned_values, id_number_is_valid
-from kiosk.core.masking import mask_id_number, mask_name, mask_phone, mask_value
+from kiosk.shared.masking import mask_id_number, mask_name, mask_phone, mask_value
 
 from tests.core.samples import sample_item
 

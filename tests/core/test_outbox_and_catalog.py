@@ -8,7 +8,7 @@ from kiosk.central.errors import CentralUnavailable
 from kiosk.central.models import Catalog
 from kiosk.core.catalog import CatalogStore, catalog_to_json, unavailable_reason
 from kiosk.core.outbox import Outbox
-from kiosk.core.store import open_db
+from kiosk.shared.store import open_db
 
 from tests.core.samples import ITEM_JSON, sample_item
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import REPO_DIR
-from kiosk.core.store import open_db
+from kiosk.shared.store import open_db
 
 
 class FakeClock:

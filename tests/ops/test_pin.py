@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.core.store import open_db
+from kiosk.shared.store import open_db
 from kiosk.ops.audit import AuditLog
 from kiosk.ops.pin import (LOCK_SECONDS, MAX_FAILURES, PinError, PinGate, PinHashError, PinNotSet, check_pin,
                            hash_pin, parse_pin_hash, verify_pin)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from kiosk.central.models import Command
-from kiosk.core.store import open_db
 from kiosk.errors import StoreError
+from kiosk.shared.store import open_db
 from kiosk.ops.audit import AuditLog
 from kiosk.ops.remote_commands import KEEP_ACKNOWLEDGED_SECONDS, ApplyResult, CommandQueue, apply_due
 

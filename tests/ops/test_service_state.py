@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.core.store import open_db
+from kiosk.shared.store import open_db
 from kiosk.ops.audit import AuditLog
 from kiosk.ops.service_state import MAX_MESSAGE_CHARS, ServiceState
 

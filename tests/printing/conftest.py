@@ -11,7 +11,7 @@ import pytest
 from kiosk.central.models import Document
 from kiosk.config import load_config
 from kiosk.printing.service import PrinterService
-from kiosk.printing.virtual import VirtualPrinterServer
+from kiosk_devtools.virtual_printer import VirtualPrinterServer
 from kiosk.receipt.model import receipt_from_document
 
 SAMPLE = Path(__file__).parents[1] / "receipt" / "sample_document.json"

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from kiosk.cli import main
-from kiosk.printing.escpos_decode import decode_escpos
+from kiosk_devtools.escpos_decode import decode_escpos
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "tests" / "receipt" / "sample_document.json"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.printing.escpos_decode import decode_partial
+from kiosk_devtools.escpos_decode import decode_partial
 from kiosk.printing.service import PrinterService
 
 REPO = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.config import default_profiles_dir
-from kiosk.printing.profiles import ProfileError, list_profiles, load_profile, read_profile_file
+from kiosk.receipt.profiles import ProfileError, list_profiles, load_profile, read_profile_file
 
 GOOD = """name = "{name}"
 description = "test"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PIL import Image, ImageChops
 
 from kiosk.config import embedded_defaults
-from kiosk.printing.escpos_decode import decode_escpos
+from kiosk_devtools.escpos_decode import decode_escpos
 from kiosk.printing.service import PrinterService
 from kiosk.printing.status import PrinterState
 from kiosk.receipt.preview import preview_mono

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from kiosk.printing.escpos_decode import decode_escpos
+from kiosk_devtools.escpos_decode import decode_escpos
 from kiosk.printing.status import PrinterState
-from kiosk.printing.virtual import VirtualPaper
+from kiosk_devtools.virtual_printer import VirtualPaper
 from kiosk.receipt.escpos_render import render_escpos
 
 FAULT_STATES = [
@@ -149,7 +149,7 @@ def test_finished_connections_leave_no_thread_behind(printer, network_service, r
 
 def test_paper_remembers_the_last_jobs_and_keeps_every_one_on_disk(tmp_path, receipt):
     from kiosk.config import default_profiles_dir
-    from kiosk.printing.profiles import load_profile
+    from kiosk.receipt.profiles import load_profile
 
     data = render_escpos(receipt, load_profile("xprinter-xp-80c", default_profiles_dir()))
     paper = VirtualPaper(tmp_path / "paper", 576, keep_jobs=2)

@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.central.models import Document
 from kiosk.config import default_profiles_dir
-from kiosk.printing.profiles import load_profile
+from kiosk.receipt.profiles import load_profile
 from kiosk.receipt.model import receipt_from_document
 
 HERE = Path(__file__).parent

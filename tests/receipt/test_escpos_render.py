@@ -5,7 +5,7 @@ import dataclasses
 
 from PIL import Image, ImageChops
 
-from kiosk.printing.escpos_decode import decode_escpos
+from kiosk_devtools.escpos_decode import decode_escpos
 from kiosk.receipt.escpos_render import KANJI_ON, render_escpos
 from kiosk.receipt.layout import layout_receipt, wrap
 from kiosk.receipt.model import ReceiptField

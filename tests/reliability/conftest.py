@@ -14,7 +14,7 @@ from kiosk.central.server.citizens import SAMPLE_CITIZENS
 from tests.reliability.visits import OFFLINE_ITEM, ONLINE_ITEM  # noqa: F401
 from kiosk.central.server.embedded import SECRET_NAME, start_embedded_central
 from kiosk.config import load_config
-from kiosk.printing.virtual import VirtualPrinterServer
+from kiosk_devtools.virtual_printer import VirtualPrinterServer
 from kiosk.terminal import Terminal
 from tests.reliability.fault_proxy import FaultProxy
 from tests.reliability.visits import form_values, logged_in_visit  # noqa: F401 (used by the tests)

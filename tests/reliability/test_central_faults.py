@@ -11,7 +11,7 @@ from kiosk.central.server.embedded import SECRET_NAME, start_embedded_central
 from kiosk.config import load_config
 from kiosk.core.catalog import unavailable_reason
 from kiosk.core.offline import PENDING_UPLOAD, STATUS_LINE
-from kiosk.printing.escpos_decode import decode_partial
+from kiosk_devtools.escpos_decode import decode_partial
 from tests.reliability.conftest import (CITIZEN, OFFLINE_ITEM, ONLINE_ITEM, TERMINAL_ID, logged_in_visit,
                                         write_config)
 from tests.reliability.fault_proxy import Fault
@@ -33,8 +33,8 @@ def test_central_down_at_login_keeps_the_cached_catalogue_and_offers_only_offlin
     assert terminal.catalog.catalog is not None
     with pytest.raises(CentralUnavailable):
         terminal.client.start_login()
-    online = terminal.catalog.catalog.item(ONLINE_ITEM)
-    offline = terminal.catalog.catalog.item(OFFLINE_ITEM)
+    online = terminal.item(ONLINE_ITEM)
+    offline = terminal.item(OFFLINE_ITEM)
     assert unavailable_reason(online, printer_ready=True, central_reachable=False) == "catalog.reason_central"
     assert unavailable_reason(offline, printer_ready=True, central_reachable=False) == ""
     assert terminal.outbox.depth() == 0 and witness.applications() == []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.printing.escpos_decode import decode_partial
+from kiosk_devtools.escpos_decode import decode_partial
 from tests.reliability.fault_proxy import Fault
 from tests.reliability.visits import OFFLINE_ITEM, ONLINE_ITEM
 

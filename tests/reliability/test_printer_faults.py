@@ -7,7 +7,7 @@ import threading
 
 from kiosk.config import load_config
 from kiosk.central.server.embedded import SECRET_NAME
-from kiosk.printing.escpos_decode import decode_partial
+from kiosk_devtools.escpos_decode import decode_partial
 from kiosk.printing.status import PrinterState
 from tests.reliability.conftest import ONLINE_ITEM, logged_in_visit, write_config
 

@@ -14,9 +14,9 @@ from kiosk.central.models import (Catalog, CitizenProfile, DeviceAuthorization, 
                                   SubmissionResult, Token)
 from kiosk.central.server.documents import SAMPLE_CATALOG_PATH
 from kiosk.config import Config, ConfigError, default_profiles_dir, parse_config
-from kiosk.core.session import TRANSITIONS, InvalidTransition, Session, Stage
-from kiosk.printing.escpos_decode import decode_partial
-from kiosk.printing.profiles import load_profile
+from kiosk.core.session import TRANSITIONS, EndReason, Event, InvalidTransition, Session, Stage
+from kiosk_devtools.escpos_decode import decode_partial
+from kiosk.receipt.profiles import load_profile
 from kiosk.receipt.glyphs import display_width
 from kiosk.receipt.layout import TextLine, layout_receipt
 from kiosk.receipt.escpos_render import render_escpos
@@ -130,7 +130,7 @@ def test_any_unicode_text_lays_out_within_the_width_and_never_prints_a_question_
 
 # --- the visit state machine ----------------------------------------------------------------------
 
-EVENTS = sorted(TRANSITIONS) + ["end_visit", "set_login", "set_item", "fill", "result"]
+EVENTS = sorted(TRANSITIONS, key=lambda e: e.value) + ["end_visit", "set_login", "set_item", "fill", "result"]
 
 
 @FAST
@@ -145,7 +145,7 @@ def test_no_sequence_of_events_reaches_an_invalid_stage_or_leaves_citizen_data_b
         before = session.stage
         try:
             if event == "end_visit":
-                session.end_visit("test")
+                session.end_visit(EndReason.IDLE)
             elif event == "set_login":         # refused, storing nothing, outside the login screen
                 held = (session.visit.token, session.visit.profile)
                 try:
@@ -166,7 +166,7 @@ def test_no_sequence_of_events_reaches_an_invalid_stage_or_leaves_citizen_data_b
         except InvalidTransition:
             assert session.stage == before                     # a refused event changes nothing
         assert isinstance(session.stage, Stage)
-        if event == "end_visit" or (event == "finish" and before == Stage.DONE):
+        if event == "end_visit" or (event == Event.FINISH and before == Stage.DONE):
             assert session.stage in (Stage.HOME, Stage.OUT_OF_SERVICE)
             assert session.visit.is_empty and not session.visit.values
         if session.stage in (Stage.HOME, Stage.OUT_OF_SERVICE):

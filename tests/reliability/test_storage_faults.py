@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.config import ConfigError, load_config
 from kiosk.core.outbox import Outbox
-from kiosk.core.store import StoreError, open_db
+from kiosk.shared.store import StoreError, open_db
 from tests.reliability.conftest import ONLINE_ITEM, logged_in_visit
 
 REPO = Path(__file__).resolve().parents[2]

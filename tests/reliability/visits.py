@@ -39,7 +39,7 @@ def logged_in_visit(terminal: Terminal, item_id: str, citizen=SAMPLE_CITIZENS[0]
     """A visit as far as the confirm screen: logged in (card code), item chosen, form filled."""
     token = terminal.client.login_with_code(citizen.card_code)
     profile = terminal.fetch_profile(token)
-    item = terminal.catalog.catalog.item(item_id)
+    item = terminal.item(item_id)
     if item is None:
         raise LookupError(f"the catalogue has no item {item_id!r}")
     return Visit(token=token, profile=profile, item=item, values=form_values(item, profile))

@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from kiosk.core.outbox import Outbox
-from kiosk.core.store import open_db
+from kiosk.shared.store import open_db
 
 REPO = Path(__file__).resolve().parents[2]
 

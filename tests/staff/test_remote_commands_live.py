@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from kiosk.central.models import Command
-from kiosk.core.session import Stage
+from kiosk.core.session import EndReason, Stage
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,7 +22,7 @@ def test_a_command_arriving_during_a_visit_waits_for_its_end(kiosk_parts, qtbot)
     operations.apply_commands()
     assert controller.session.stage == Stage.LOGIN
     assert operations.queue.acks() == []
-    controller.end_visit("citizen")
+    controller.end_visit(EndReason.CITIZEN)
     qtbot.waitUntil(lambda: controller.session.stage == Stage.OUT_OF_SERVICE, timeout=5000)
     assert operations.queue.acks() == ["C-1"]
     assert "系统升级" in kiosk_parts.window.out_of_service.reason.text()

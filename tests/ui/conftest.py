@@ -43,11 +43,25 @@ def kiosk_config(data_dir, **ui):
     return dataclasses.replace(config, ui=dataclasses.replace(config.ui, **ui_settings))
 
 
+class SteppedClock:
+    """Monotonic time that a test can move forward (a code's lifetime, a grace period) without waiting."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
 class Kiosk:
     """One started kiosk and the citizen-like actions the tests need."""
 
-    def __init__(self, parts):
+    def __init__(self, parts, clock: SteppedClock | None = None):
         self.parts = parts
+        self.clock = clock
         self.c = parts.controller
         self.w = parts.window
 
@@ -81,13 +95,13 @@ class Kiosk:
     def open_first_item(self) -> None:
         from kiosk.core.session import Stage
 
-        item = self.c.terminal.catalog.most_used(1)[0]
+        item = self.c.terminal.most_used(1)[0]
         self.w.catalog.tiles.tiles[item.id].click()
         wait_until(lambda: self.stage == Stage.ITEM, what="item screen")
 
     def fill_and_review(self) -> None:
         from kiosk.core.session import Stage
-        from kiosk.ui.demo import HeadlessDemo
+        from kiosk_devtools.demo import HeadlessDemo
 
         HeadlessDemo._fill_form(None, self.w.item)
         self.w.item.next_button.click()
@@ -98,11 +112,12 @@ class Kiosk:
 def kiosk(qapp, tmp_path):
     from kiosk.app import build_kiosk, show, shutdown
 
-    parts = build_kiosk(kiosk_config(tmp_path / "data"))
+    clock = SteppedClock()
+    parts = build_kiosk(kiosk_config(tmp_path / "data"), clock=clock)
     show(parts, fullscreen=False)
-    parts.controller.submit_grace_ms = 300
+    parts.controller.flow.submit_grace = 0.3
     parts.controller.start()
-    k = Kiosk(parts)
+    k = Kiosk(parts, clock)
     wait_until(lambda: parts.controller.services_up and parts.controller.printer_ready
                and bool(parts.window.home.tiles.tiles), what="services up")
     try:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QWidget
 
-from kiosk.core.session import Stage
+from kiosk.core.session import EndReason, Stage
 from kiosk.ui.theme import contrast_ratio
 from tests.ui.conftest import settle, wait_until
 
@@ -136,7 +136,7 @@ def test_every_screen_meets_text_size_touch_target_and_contrast_rules(kiosk, loc
     w.home.login_button.click()
     wait_until(lambda: kiosk.stage == Stage.LOGIN and bool(w.login.qr.data))
     found.update(check_all_variants(kiosk))                                  # login
-    c.end_visit("citizen")
+    c.end_visit(EndReason.CITIZEN)
     kiosk.log_in()
     if locale == "en":
         c.toggle_language()
@@ -145,10 +145,10 @@ def test_every_screen_meets_text_size_touch_target_and_contrast_rules(kiosk, loc
     found.update(check_all_variants(kiosk))                                  # item
     kiosk.fill_and_review()
     found.update(check_all_variants(kiosk))                                  # confirm
-    c.submit_grace_ms = 60_000
+    c.flow.submit_grace = 60.0
     w.confirm.submit_button.click()
     found.update(check_all_variants(kiosk))                                  # submitting
-    c._send_at = 0
+    kiosk.clock.advance(60.0)
     wait_until(lambda: kiosk.stage == Stage.RATING)
     found.update(check_all_variants(kiosk))                                  # rating
     w.rating.skip_button.click()

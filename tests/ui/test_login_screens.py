@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 
-from kiosk.central.phone import PhoneSimulator
+from kiosk_devtools.phone import PhoneSimulator
+from kiosk.core.login_code import DENIED_PAUSE_SECONDS
 from kiosk.core.session import Stage
-from kiosk.ui import login_driver
 from tests.ui.conftest import settle, wait_until
 
 
@@ -57,8 +57,7 @@ def test_scanning_the_home_code_moves_to_login_and_approval_opens_the_catalogue(
     assert kiosk.c.visit.token is not None
 
 
-def test_denial_on_the_phone_is_said_clearly_and_a_new_code_follows(kiosk, monkeypatch):
-    monkeypatch.setattr(login_driver, "DENIED_PAUSE_MS", 300)
+def test_denial_on_the_phone_is_said_clearly_and_a_new_code_follows(kiosk):
     w = kiosk.w
     w.home.login_button.click()
     wait_until(lambda: kiosk.c.authorization is not None and bool(w.login.qr.data))
@@ -66,6 +65,7 @@ def test_denial_on_the_phone_is_said_clearly_and_a_new_code_follows(kiosk, monke
     phone(kiosk).deny(first)
     wait_until(lambda: w.login._status_key == "login.denied", what="denial shown")
     assert "取消了登录" in w.login.status.text()
+    kiosk.clock.advance(DENIED_PAUSE_SECONDS)                                 # the message was read
     wait_until(lambda: kiosk.c.authorization is not None and kiosk.c.authorization.user_code != first,
                what="a fresh code")
     wait_until(lambda: w.login.qr.data and kiosk.c.authorization.user_code in w.login.user_code.text())
@@ -78,7 +78,7 @@ def test_an_expired_code_is_replaced_and_the_countdown_runs(kiosk):
     wait_until(lambda: kiosk.c.authorization is not None)
     first = kiosk.c.authorization.user_code
     wait_until(lambda: "秒后更新" in w.login.countdown.text(), what="countdown")
-    kiosk.c.login_driver.auth_started -= kiosk.c.authorization.expires_in     # the code's lifetime has passed
+    kiosk.clock.advance(kiosk.c.authorization.expires_in)                    # the code's lifetime has passed
     wait_until(lambda: kiosk.c.authorization is not None and kiosk.c.authorization.user_code != first,
                what="a new code after expiry")
     assert w.login._status_key in ("login.expired", "")

@@ -17,7 +17,7 @@ def test_submitting_can_be_cancelled_before_anything_is_sent(kiosk):
     kiosk.log_in()
     kiosk.open_first_item()
     kiosk.fill_and_review()
-    c.submit_grace_ms = 5000
+    c.flow.submit_grace = 5.0
     depth = c.terminal.outbox.depth()
     w.confirm.submit_button.click()
     assert kiosk.stage == Stage.SUBMITTING and w.submitting.cancel_button.isVisible()
@@ -34,7 +34,7 @@ def test_once_sent_the_cancel_button_is_gone(kiosk):
     kiosk.log_in()
     kiosk.open_first_item()
     kiosk.fill_and_review()
-    c.submit_grace_ms = 100
+    c.flow.submit_grace = 0.1
     seen = []
     c.stage_changed.connect(lambda s: seen.append(s))
     w.confirm.submit_button.click()
@@ -67,14 +67,14 @@ def test_a_printer_fault_is_explained_with_the_number_and_a_qr_to_keep_the_docum
 def test_items_that_need_the_printer_are_disabled_with_the_reason_in_words(kiosk):
     c, w = kiosk.c, kiosk.w
     (virtual_out_dir(c.config) / "fault").write_text("paper_out\n", encoding="utf-8")
-    c.check_printer()
+    c.flow.check_printer()
     wait_until(lambda: not c.printer_ready, what="printer status read")
     tiles = w.home.tiles.tiles
     assert tiles and all(not t.isEnabled() for t in tiles.values())
     tile = next(iter(tiles.values()))
     assert "缺纸" in tile.reason_label.text() and tile.reason_label.isVisibleTo(tile)
     (virtual_out_dir(c.config) / "fault").write_text("none\n", encoding="utf-8")
-    c.check_printer()
+    c.flow.check_printer()
     wait_until(lambda: c.printer_ready and all(t.isEnabled() for t in w.home.tiles.tiles.values()))
 
 

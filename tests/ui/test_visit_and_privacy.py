@@ -7,9 +7,9 @@ import gc
 
 from PySide6.QtWidgets import QWidget
 
-from kiosk.core.masking import mask_id_number, mask_name, mask_phone
+from kiosk.shared.masking import mask_id_number, mask_name, mask_phone
 from kiosk.core.session import Stage
-from kiosk.ui.demo import personal_data_left, widget_texts
+from kiosk_devtools.demo import personal_data_left, widget_texts
 from tests.ui.conftest import CITIZEN, wait_until
 
 NEEDLES = {"name": CITIZEN.name, "id_number": CITIZEN.id_number, "phone": CITIZEN.phone,

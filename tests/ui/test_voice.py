@@ -27,7 +27,7 @@ class RecordingEngine:
 
 def test_each_screen_speaks_its_prompt_and_the_repeat_button_says_it_again(kiosk):
     engine = RecordingEngine()
-    kiosk.c.voice = Voice(enabled=True, engine_lookup=lambda: engine)
+    kiosk.c.view.voice = Voice(enabled=True, engine_lookup=lambda: engine)
     kiosk.w.header.voice_button.click()
     assert engine.said == ["您好，请点击扫码登录，或选择要办理的事项。"]
     kiosk.log_in()
@@ -47,13 +47,13 @@ def test_without_an_engine_prompts_are_skipped_quietly(kiosk):
         asked.append(True)
         return None
 
-    kiosk.c.voice = Voice(enabled=True, engine_lookup=no_engine)
+    kiosk.c.view.voice = Voice(enabled=True, engine_lookup=no_engine)
     kiosk.w.header.voice_button.click()
     kiosk.log_in()
     assert asked == [True], "the lookup happens once"
     assert kiosk.stage == Stage.CATALOG
-    assert kiosk.c.voice.last_spoken == "请选择要办理的事项。"
-    assert kiosk.c.voice.available is False
+    assert kiosk.c.view.voice.last_spoken == "请选择要办理的事项。"
+    assert kiosk.c.view.voice.available is False
 
 
 def test_a_failing_engine_lookup_is_the_same_as_none():

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 from kiosk.central.models import Catalog
 from kiosk.core.forms import check_form, normalise
-from kiosk.core.masking import mask_value
+from kiosk.shared.masking import mask_value
 
 SAMPLE_CATALOG_PATH = Path(__file__).resolve().parent / "data" / "sample-catalog.json"
 CHINA_TZ = _dt.timezone(_dt.timedelta(hours=8))

@@ -13,7 +13,7 @@ from kiosk.central.models import COMMAND_KINDS
 from kiosk.central.server.api import queue_command, verification_facts
 from kiosk.central.server.auth import ApiError, central, json_response
 from kiosk.central.server.documents import CHINA_TZ
-from kiosk.core.masking import mask_id_number
+from kiosk.shared.masking import mask_id_number
 
 log = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)

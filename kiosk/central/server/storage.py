@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.central.server.citizens import SAMPLE_CITIZENS
-from kiosk.core.store import Transaction, db_lock, open_db
+from kiosk.shared.store import Transaction, db_lock, open_db
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS terminals (

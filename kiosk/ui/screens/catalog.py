@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QScrollArea
 
 from kiosk.central.models import CatalogItem, Category
-from kiosk.core.masking import mask_name
+from kiosk.shared.masking import mask_name
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.screens.tiles import CategoryButtons, ItemTiles

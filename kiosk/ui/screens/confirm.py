@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout
 
-from kiosk.core.masking import mask_value
+from kiosk.shared.masking import mask_value
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.widgets import button, card, label
@@ -66,7 +66,7 @@ class ConfirmScreen(Screen):
             lines.append(tr("common.label_value", label=f.label_en if en and f.label_en else f.label_zh,
                             value=shown or "—"))
         self.summary.setText("\n".join(lines))
-        self.error.setText(visit.error)
+        self.error.setText(tr(visit.error, reason=visit.error_detail) if visit.error else "")
         self.error.setVisible(bool(visit.error))
 
     def leave(self) -> None:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QScrollArea, QV
 
 from kiosk.central.models import CatalogItem, FormField
 from kiosk.core.forms import FieldProblem
-from kiosk.core.masking import mask_value
+from kiosk.shared.masking import mask_value
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.widgets import clear_layout, NumericKeypad, button, card, label

@@ -68,10 +68,13 @@ class LoginScreen(Screen):
         self._code = ""
         self.refresh(None)
 
-    def show_status(self, key: str, seconds_left: int | None = None) -> None:
+    def show_status(self, key: str) -> None:
         self._status_key = key
-        if seconds_left is not None:
-            self._seconds_left = seconds_left
+        self.refresh(None)
+
+    def set_seconds_left(self, seconds_left: int) -> None:
+        """The shown code's countdown (the code itself is unchanged)."""
+        self._seconds_left = seconds_left
         self.refresh(None)
 
     def arrange(self, portrait: bool) -> None:

@@ -64,7 +64,7 @@ class HeadlessDemo:
 
     def run(self) -> list[Path]:
         from kiosk.app import build_kiosk, setup_logging, show, shutdown
-        from kiosk.central.phone import PhoneSimulator
+        from kiosk_devtools.phone import PhoneSimulator
         from kiosk.core.session import Stage
 
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -97,7 +97,7 @@ class HeadlessDemo:
             self.wait_until("search by pinyin initials", lambda: len(w.catalog.tiles.tiles) >= 1)
             self.snap("catalog-search")
             w.catalog.search.clear()
-            item = c.terminal.catalog.most_used(1)[0]
+            item = c.terminal.most_used(1)[0]
             self.click("choose an item", w.catalog.tiles.tiles.get(item.id))
             self.wait_until("the item's guide and form open", lambda: c.session.stage == Stage.ITEM)
             self.snap("item")
@@ -110,7 +110,7 @@ class HeadlessDemo:
             self.snap("confirm")
             self.click("tap 确认提交", w.confirm.submit_button)
             self.wait_until("submission and printing finish", lambda: c.session.stage == Stage.RATING)
-            if c.last_print is None or not c.last_print.ok:
+            if c.flow.last_print is None or not c.flow.last_print.ok:
                 raise DemoStepFailed("the slip was not printed")
             self.snap("rating")
             self.click("rate 非常满意", w.rating.level_buttons["very_satisfied"])
@@ -130,7 +130,7 @@ class HeadlessDemo:
             self.snap("home-elderly-en")
             w.header.elderly_button.click()
             w.header.language_button.click()
-            preview = c.last_print.preview_path
+            preview = c.flow.last_print.preview_path
             if preview is None or not Path(preview).is_file():
                 raise DemoStepFailed("the printer left no receipt preview")
             receipt = self.out_dir / "receipt.png"
@@ -174,7 +174,7 @@ def widget_texts(root) -> list[str]:
 
 def personal_data_left(window, profile) -> list[str]:
     """Which of the citizen's values (plain or masked) are still held by any widget of the window."""
-    from kiosk.core.masking import mask_id_number, mask_phone
+    from kiosk.shared.masking import mask_id_number, mask_phone
 
     if profile is None:
         return []
@@ -206,7 +206,7 @@ def run_windowed_demo(config: Config) -> int:
     from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
     from kiosk.app import build_kiosk, setup_logging, show, shutdown
-    from kiosk.central.phone import PhoneSimulator
+    from kiosk_devtools.phone import PhoneSimulator
 
     config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, fullscreen=False, show_cursor=True))
     setup_logging(config.data_dir)

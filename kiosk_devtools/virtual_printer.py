@@ -12,7 +12,8 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.printing.escpos_decode import decode_partial, mark_cuts, split_commands
+from kiosk_devtools.escpos_decode import decode_partial, mark_cuts, split_commands
+from kiosk.printing.connections import LinkError
 from kiosk.printing.status import PrinterState, status_replies_for
 
 log = logging.getLogger(__name__)
@@ -348,3 +349,41 @@ class VirtualPrinterServer:
                     answer = f"error {exc}"
                 f.write(answer + "\n")
                 f.flush()
+
+
+class VirtualLink:
+    """The in-process virtual printer: each job's bytes and PNG go into a folder; faults via its `fault` file."""
+
+    kind = "virtual"
+    can_read_status = True
+
+    def __init__(self, out_dir: Path, width_dots: int):
+        self.paper = VirtualPaper(out_dir, width_dots)
+        self._job = bytearray()
+
+    def describe(self) -> str:
+        return f"virtual printer writing to {self.paper.out_dir}"
+
+    def open(self) -> None:
+        pass
+
+    def write(self, data: bytes) -> None:
+        fault = self.paper.fault
+        if fault == "drop" and len(self._job) + len(data) > self.paper.drop_after:
+            keep = max(0, self.paper.drop_after - len(self._job))
+            self.paper.store_job(bytes(self._job) + data[:keep], torn=True)
+            self._job.clear()
+            self.paper.set_fault("none")
+            raise LinkError(f"the {self.describe()} dropped the connection in the middle of the job")
+        self._job += data
+
+    def query(self, n: int) -> bytes | None:
+        return self.paper.status_reply(n)
+
+    def end_job(self) -> Path | None:
+        data, self._job = bytes(self._job), bytearray()
+        stored = self.paper.store_job(data)
+        return stored.png_path if stored is not None else None
+
+    def close(self) -> None:
+        self._job.clear()
