@@ -1,6 +1,6 @@
 """Adding or changing a string in every catalogue at once, and taking in an old-style (zh, en) STRINGS table.
 
-`python -m kiosk.locale.add KEY "中文" "English"`; `--from-table FILE` merges a STRINGS dict from a branch's i18n.py."""
+`python -m kiosk.locale.add KEY "中文" "English"`; `--from-table FILE [--base FILE]` merges a branch's STRINGS."""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +12,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 
 from kiosk.locale import LOCALE_DIR, REFERENCE_LOCALE, available_locales, mo_path
-from kiosk.locale.build import CatalogError, compile_locale, note, placeholders, read_catalog, write_catalog
+from kiosk.locale.build import CatalogError, compile_locale, note, placeholders, read_catalog, text_of, write_catalog
 
 KEY = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 
@@ -40,9 +40,10 @@ def put(catalogs: dict[str, Catalog], key: str, texts: dict[str, str], replace: 
     changed = False
     for locale, catalog in catalogs.items():
         old = catalog.get(key)
-        text = texts.get(locale, old.string if old is not None else "")
-        if old is not None and old.string and old.string != text and not replace:
-            raise CatalogError(f"{key} already reads {old.string!r} in {locale}, not {text!r}; "
+        old_text = text_of(catalog, key)
+        text = texts.get(locale, old_text or "")
+        if old_text and old_text != text and not replace:
+            raise CatalogError(f"{key} already reads {old_text!r} in {locale}, not {text!r}; "
                                f"pass --replace to change it")
         notes = [] if locale == REFERENCE_LOCALE else [note(REFERENCE_LOCALE, texts[REFERENCE_LOCALE])]
         if locale not in (REFERENCE_LOCALE, "en") and "en" in texts:
@@ -70,9 +71,10 @@ def table_from_python(path: Path) -> dict[str, tuple[str, str]]:
         raise CatalogError(f"{path}: cannot read a Python file: {exc}") from None
     for node in tree.body:
         target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
-        if isinstance(target, ast.Name) and target.id == "STRINGS" and getattr(node, "value", None) is not None:
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and target.id == "STRINGS" and value is not None:
             try:
-                table = ast.literal_eval(node.value)
+                table = ast.literal_eval(value)
             except ValueError as exc:
                 raise CatalogError(f"{path}: STRINGS is not a plain literal: {exc}") from None
             bad = [k for k, v in table.items() if not (isinstance(v, tuple) and len(v) == 2)]
@@ -82,14 +84,29 @@ def table_from_python(path: Path) -> dict[str, tuple[str, str]]:
     raise CatalogError(f"{path}: no STRINGS = {{...}} table found")
 
 
-def merge_table(locale_dir: Path, table: dict[str, tuple[str, str]], replace: bool = False) -> list[str]:
-    """Put every (zh, en) pair of `table` in the catalogues; returns the keys added or changed."""
+def merge_table(locale_dir: Path, table: dict[str, tuple[str, str]], replace: bool = False,
+                base: dict[str, tuple[str, str]] | None = None) -> tuple[list[str], list[str]]:
+    """Put the (zh, en) pairs of a branch's `table` in the catalogues; returns (keys written, conflicts).
+
+    With `base` (the table the branch started from) this is a three-way merge: a pair the branch left as it
+    was is skipped, a pair only the branch changed is taken. A key whose text differs on both sides (or, with
+    no base, differs at all) is a conflict: reported, left as the catalogue has it, unless `replace`."""
     catalogs = load_all(locale_dir)
-    changed = [key for key, (zh, en) in table.items()
-               if put(catalogs, key, {REFERENCE_LOCALE: zh, "en": en}, replace)]
-    if changed:
+    reference, english = catalogs[REFERENCE_LOCALE], catalogs.get("en")
+    written, conflicts = [], []
+    for key, pair in table.items():
+        if base is not None and base.get(key) == pair:
+            continue
+        current = text_of(reference, key)
+        ours = None if current is None else (current, text_of(english, key) or "")
+        if ours is not None and ours != pair and not replace and (base is None or base.get(key) != ours):
+            conflicts.append(key)
+            continue
+        if put(catalogs, key, {REFERENCE_LOCALE: pair[0], "en": pair[1]}, replace=True):
+            written.append(key)
+    if written:
         save_all(locale_dir, catalogs)
-    return changed
+    return written, conflicts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,14 +118,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="the text in another language (repeatable)")
     parser.add_argument("--from-table", type=Path, metavar="FILE",
                         help="take every (zh, en) pair of the STRINGS table in FILE (an old kiosk/i18n.py)")
+    parser.add_argument("--base", type=Path, metavar="FILE",
+                        help="with --from-table: the i18n.py the branch started from (git merge-base), so that "
+                             "only the branch's own changes are taken")
     parser.add_argument("--replace", action="store_true", help="change a key that already has another text")
     parser.add_argument("--locale-dir", type=Path, default=LOCALE_DIR)
     args = parser.parse_args(argv)
     try:
         if args.from_table:
-            changed = merge_table(args.locale_dir, table_from_python(args.from_table), args.replace)
+            base = table_from_python(args.base) if args.base else None
+            changed, conflicts = merge_table(args.locale_dir, table_from_python(args.from_table), args.replace, base)
             print(f"{len(changed)} strings added or changed" + (": " + ", ".join(changed) if changed else ""))
-            return 0
+            for key in conflicts:
+                print(f"conflict: {key} reads differently here and in {args.from_table}; kept this side's text "
+                      f"(decide, then use --replace or add it by hand)", file=sys.stderr)
+            return 1 if conflicts else 0
         if not (args.key and args.zh and args.en):
             parser.error("give KEY, the Chinese text and the English text (or --from-table FILE)")
         texts = {REFERENCE_LOCALE: args.zh, "en": args.en}

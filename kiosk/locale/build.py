@@ -38,6 +38,12 @@ def note(locale: str, text: str) -> str:
     return f"{locale}: " + " ".join(text.split("\n"))
 
 
+def text_of(catalog: Catalog | None, key: str) -> str | None:
+    """The text `catalog` has for `key`; None when it has no such entry (or there is no catalogue)."""
+    message = catalog.get(key) if catalog is not None else None
+    return None if message is None else str(message.string or "")
+
+
 def new_catalog(locale: str) -> Catalog:
     return Catalog(locale=locale, domain=DOMAIN, header_comment=HEADER, project="kiosk",
                    charset="utf-8", fuzzy=False)
@@ -108,10 +114,11 @@ def init_locale(locale_dir: Path, locale: str) -> Path:
     for message in reference:
         if not message.id:
             continue
-        notes = [note(REFERENCE_LOCALE, message.string)]
-        if english is not None and english.get(message.id) is not None:
-            notes.append(note("en", english.get(message.id).string))
-        catalog.add(message.id, "", auto_comments=notes)
+        notes = [note(REFERENCE_LOCALE, str(message.string))]
+        english_text = text_of(english, str(message.id))
+        if english_text is not None:
+            notes.append(note("en", english_text))
+        catalog.add(str(message.id), "", auto_comments=notes)
     return write_catalog(locale_dir, locale, catalog)
 
 
