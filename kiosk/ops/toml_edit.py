@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from typing import Any
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
@@ -72,7 +73,7 @@ def set_string_key(text: str, table: str, key: str, value: str) -> str:
 
 def _find_table(document: tomlkit.TOMLDocument, path: list[str]) -> Table | None:
     """The [table] at `path`, None when absent; an inline table or a non-table there is refused."""
-    node = document
+    node: Any = document
     for depth, part in enumerate(path):
         if part not in node:
             return None
