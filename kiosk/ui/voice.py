@@ -62,7 +62,7 @@ class Voice:
             return False
         from PySide6.QtCore import QLocale
 
-        engine.setLocale(QLocale(QLocale.Chinese, QLocale.China) if locale == "zh_CN" else QLocale(QLocale.English))
+        engine.setLocale(QLocale(locale))   # the catalogue's name (zh_CN, en, …) is a QLocale name too
         engine.stop()
         engine.say(text)
         return True
