@@ -27,6 +27,10 @@ from kiosk.shared.store import open_db
 
 log = logging.getLogger(__name__)
 
+# After a crash restart, a slip of the last two minutes is printed (its citizen may still be at the terminal,
+# and the screen says so); an older one is held for staff instead of falling into an empty tray.
+RESTART_WINDOW_SECONDS = 120.0
+
 
 @dataclass(frozen=True)
 class CentralEndpoint:
@@ -51,6 +55,7 @@ class Terminal:
         self.outbox = Outbox(self.db)
         self.sender = OutboxSender(self.outbox)
         self.replayer: OutboxReplayer | None = None
+        self.resumed_slips = 0     # slips printed at start-up that a restart had left unprinted
         self.printer = None
         self.central_reachable = False
         self.replay_interval = replay_interval
@@ -58,6 +63,7 @@ class Terminal:
         self.printer_options = dict(printer_options or {})
         self.in_flight = InFlight()
         self._last_submission: tuple[str, str] = ("", "")
+        self._slip_keys: dict[str, str] = {}     # application number → its queued slip's key, until printed
         self._lock = threading.Lock()
 
     # Life cycle
@@ -73,24 +79,29 @@ class Terminal:
         from kiosk.printing.service import PrinterService
 
         endpoint = self._central_endpoint()
-        central = self.config.central
-        timeouts = dict(connect_timeout=central.connect_timeout, read_timeout=central.read_timeout,
-                        ca_bundle=central.ca_bundle)
-        self.client = CentralClient(endpoint.base_url, self.config.terminal.id, endpoint.secret,
-                                    **{**timeouts, **self.client_options})
+        self.client = CentralClient.from_config(self.config, endpoint.secret, endpoint.base_url,
+                                                **self.client_options)
         # The replayer has a client of its own: its backoff is cut short by stop(), and it never
         # shares a connection with a citizen's request.
         self.replayer = OutboxReplayer(self.outbox, None, in_flight=self.in_flight, interval=self.replay_interval,
-                                       on_reachability=self._track)
+                                       on_reachability=self._track, on_accepted=self._replay_accepted)
         replay_options = {"max_retries": 1, **self.client_options, "sleep": self.replayer.sleep}
-        self.replayer.client = CentralClient(endpoint.base_url, self.config.terminal.id, endpoint.secret,
-                                             **{**timeouts, **replay_options})
+        self.replayer.client = CentralClient.from_config(self.config, endpoint.secret, endpoint.base_url,
+                                                         **replay_options)
         self.printer = PrinterService.from_config(self.config, **self.printer_options)
         self.refresh_catalog()
+        self._replay_before_resuming()
+        self.resumed_slips = len(self.printer.resume_after_restart(RESTART_WINDOW_SECONDS))
+        if self.resumed_slips:
+            log.info("printed %d slip(s) left unprinted by a restart", self.resumed_slips)
         self.replayer.start()
-        unfinished = self.printer.resume_unfinished()
-        if unfinished:
-            log.info("resumed %d unfinished print job(s) after a restart", len(unfinished))
+
+    def _replay_before_resuming(self) -> None:
+        """One replay round first, so an answer central gave just before a crash gets its slip queued."""
+        try:
+            self.replayer.replay_once()
+        except CentralError as exc:
+            log.info("outbox replay at start-up: %s", type(exc).__name__)
 
     def _central_endpoint(self) -> CentralEndpoint:
         if self.config.is_embedded_central:
@@ -192,7 +203,8 @@ class Terminal:
             if entry.state == "refused":
                 entry = self.outbox.reopen(key, payload)
             sent = self.sender.send(key, lambda: self._send_submission(visit.token, item, values, key, applicant),
-                                    lambda answer: answer.application_number)
+                                    lambda answer: answer.application_number,
+                                    before_settle=lambda answer: self._queue_slip(key, answer))
         self._track(sent.outcome.central_reachable)
         if sent.outcome is SendOutcome.SETTLED:
             return sent.answer
@@ -222,8 +234,10 @@ class Terminal:
     def _accept_offline(self, entry, item, applicant: dict[str, str]) -> SubmissionResult:
         reference = local_reference(self.config.terminal.id, entry.id)
         log.info("central unreachable: outbox entry %d accepted offline as %s", entry.id, reference)
-        return offline_result(item, applicant, reference, terminal_name=self.config.terminal.name,
-                              hall=self.config.terminal.hall, accepted_at=entry.created_at)
+        result = offline_result(item, applicant, reference, terminal_name=self.config.terminal.name,
+                                hall=self.config.terminal.hall, accepted_at=entry.created_at)
+        self._queue_slip(entry.idempotency_key, result)
+        return result
 
     def rate(self, visit: Visit, level: str) -> str:
         """Store the citizen's rating, then send it: "recorded" when central took it, "queued" when the
@@ -281,17 +295,38 @@ class Terminal:
 
     # Printer
 
-    def print_result(self, result: SubmissionResult, *, reprint: bool = False):
-        from kiosk.receipt.model import receipt_from_document
+    def _queue_slip(self, key: str, result: SubmissionResult, held: bool = False) -> None:
+        """Store the application's slip in the spool under its outbox key (once, whoever asks again)."""
+        if result.document is not None:
+            self.printer.queue_slip(_receipt_of(result), key, held=held)
+            if not held:
+                with self._lock:
+                    self._slip_keys[result.application_number] = key
 
+    def _replay_accepted(self, entry, result: SubmissionResult) -> None:
+        """A replayed submission was accepted: its slip is printed when it is fresh, else held for staff."""
+        self._queue_slip(entry.idempotency_key, result,
+                         held=time.time() - entry.created_at > RESTART_WINDOW_SECONDS)
+
+    def print_result(self, result: SubmissionResult):
+        """Print the application's slip (queued when central's answer was stored; queued now if it was not)."""
         if result.document is None:
             raise ValueError(f"application {result.application_number} has no document to print")
-        if is_pending_upload(result):
-            receipt = receipt_from_document(result.document, reprint=reprint, status_line=STATUS_LINE)
-        else:
-            receipt = receipt_from_document(result.document, application_number=result.application_number,
-                                            reprint=reprint)
-        return self.printer.print_receipt(receipt)
+        with self._lock:
+            slip_key = self._slip_keys.pop(result.application_number, "")
+        job = self.printer.spool.find(slip_key) if slip_key else None
+        if job is None:
+            return self.printer.print_receipt(_receipt_of(result))
+        return self.printer.print_job(job.id)
+
+    def visit_ended(self) -> None:
+        """The citizen left: a slip of theirs that did not come out is held for staff, never printed later."""
+        with self._lock:
+            self._slip_keys.clear()
+        if self.started:
+            held = self.printer.hold_undelivered()
+            if held:
+                log.info("%d slip(s) not delivered: held for staff", held)
 
     def printer_status(self):
         return self.printer.status()
@@ -302,3 +337,12 @@ def _applicant(visit: Visit) -> dict[str, str] | None:
     if visit.profile is None:
         return None
     return {"name": visit.profile.name, "id_number": visit.profile.id_number}
+
+
+def _receipt_of(result: SubmissionResult):
+    """The slip for central's answer: a receipt with the application number, or a 待上传 one."""
+    from kiosk.receipt.model import receipt_from_document
+
+    if is_pending_upload(result):
+        return receipt_from_document(result.document, status_line=STATUS_LINE)
+    return receipt_from_document(result.document, application_number=result.application_number)

@@ -60,9 +60,12 @@ class OutboxSender:
     def __init__(self, outbox: Outbox):
         self.outbox = outbox
 
-    def send(self, key: str, call: Callable[[], T], reference_of: Callable[[T], str]) -> SendResult[T]:
+    def send(self, key: str, call: Callable[[], T], reference_of: Callable[[T], str],
+             before_settle: Callable[[T], None] | None = None) -> SendResult[T]:
         """Run `call` for the stored entry `key`; settle or keep the entry by central's answer.
 
+        `before_settle(answer)` is work that must be stored before the entry is settled (queuing the
+        application's slip): a crash in between leaves the entry pending, and its replay does it again.
         Raises StoreError when the outcome cannot be written; never a CentralError (it is in the result)."""
         try:
             answer = call()
@@ -80,6 +83,8 @@ class OutboxSender:
             return self._kept(key, SendOutcome.UNCERTAIN, exc, f"InvalidAnswer: {exc}")
         except CentralError as exc:   # any other central error: keep it, say which
             return self._kept(key, SendOutcome.UNCERTAIN, exc, type(exc).__name__)
+        if before_settle is not None:
+            before_settle(answer)
         self.outbox.settle(key, reference=reference_of(answer))
         return SendResult(SendOutcome.SETTLED, answer=answer)
 

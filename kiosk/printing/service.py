@@ -8,6 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from kiosk.config import Config
 from kiosk.shared.store import StoreError
@@ -37,7 +38,9 @@ class PrinterService:
     """Prints receipts through the spool on the configured printer; one job at a time."""
 
     def __init__(self, profile: PrinterProfile, link: PrinterLink, spool: PrintSpool | None, *,
-                 confirm_timeout: float = 15.0, poll_interval: float = 0.25):
+                 confirm_timeout: float = 15.0, poll_interval: float = 0.25,
+                 clock: Callable[[], float] = time.monotonic):
+        """`clock` (monotonic seconds) times the hourly forgetting of old slips."""
         self.profile = profile
         self.link = link
         self.spool = spool
@@ -45,7 +48,8 @@ class PrinterService:
         self.poll_interval = poll_interval
         self._lock = threading.RLock()
         self._last_logged: tuple | None = None
-        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+        self.clock = clock
+        self._next_purge = clock() + PURGE_EVERY_SECONDS
 
     @classmethod
     def status_reader(cls, config: Config, **kwargs) -> "PrinterService":
@@ -106,28 +110,69 @@ class PrinterService:
             self.link.close()
 
     # --- printing --------------------------------------------------------------------------------
-    def print_receipt(self, receipt: Receipt) -> PrintOutcome:
+    def print_receipt(self, receipt: Receipt, *, kind: str = "slip") -> PrintOutcome:
         """Store the slip in the spool, send it, and wait for the printer to report ready again."""
-        job_id = self.spool.add(receipt)
-        return self._run(self.spool.get(job_id))
+        return self.print_job(self.spool.add(receipt, kind=kind))
+
+    def queue_slip(self, receipt: Receipt, slip_key: str, *, held: bool = False) -> int:
+        """Store an application's slip (once per `slip_key`) without printing it yet; its job id.
+
+        `held` for a slip whose citizen is gone (an answer that arrived after its visit): staff deliver it."""
+        return self.spool.add(receipt, slip_key=slip_key, held=held)
+
+    def print_job(self, job_id: int) -> PrintOutcome:
+        """Print a stored job now; one already printed is not printed again."""
+        job = self.spool.get(job_id)
+        if job is None:
+            raise KeyError(f"no print job {job_id} in the spool")
+        if job.finished:
+            return PrintOutcome(True, job.id, job.last_status, reprint=job.reprint_of is not None)
+        return self._run(job)
 
     def reprint(self, job_id: int) -> PrintOutcome:
-        """Print an earlier slip again (staff screen); the copy carries 重印."""
+        """Print an earlier slip again (staff screen); the copy carries 重印 and delivers a held original."""
         original = self.spool.get(job_id)
         if original is None:
             raise KeyError(f"no print job {job_id} in the spool")
-        new_id = self.spool.add(original.receipt.as_reprint(), reprint_of=job_id)
-        return self._run(self.spool.get(new_id))
+        new_id = self.spool.add(original.receipt.as_reprint(), reprint_of=job_id, kind=original.kind)
+        outcome = self._run(self.spool.get(new_id))
+        if outcome.ok and not original.finished:
+            self.spool.close_held(job_id, delivered_by=new_id)
+        return outcome
+
+    def resume_after_restart(self, window_seconds: float) -> list[PrintOutcome]:
+        """After a restart: print the slips of the last `window_seconds` (their citizen may still be there),
+        hold older ones for staff, drop unfinished test pages. Stops at the first the printer refuses."""
+        cutoff = time.time() - window_seconds
+        for job in self.spool.unfinished():
+            if job.kind == "test":
+                self.spool.drop(job.id, "an unfinished test page is not printed after a restart")
+            elif not job.held and job.created_at < cutoff:
+                self.spool.hold(job.id)
+        return self.resume_unfinished()
 
     def resume_unfinished(self) -> list[PrintOutcome]:
-        """Print every job not yet confirmed, oldest first; stops at the first the printer refuses."""
+        """Print every waiting job that is not held for staff, oldest first; stops at the first refused."""
         outcomes = []
         for job in self.spool.unfinished():
+            if job.held:
+                continue
             outcome = self._run(job)
             outcomes.append(outcome)
             if not outcome.ok:
                 break
         return outcomes
+
+    def hold_undelivered(self) -> int:
+        """The visit ended: every slip still waiting is held for staff; how many."""
+        waiting = [job for job in self.spool.unfinished() if job.kind == "slip" and not job.held]
+        for job in waiting:
+            self.spool.hold(job.id)
+        return len(waiting)
+
+    def held_jobs(self) -> list[SpoolJob]:
+        """Slips not delivered (their citizen left before they printed), for the staff screen."""
+        return self.spool.held()
 
     def pending_jobs(self) -> list[SpoolJob]:
         return self.spool.unfinished()
@@ -137,7 +182,7 @@ class PrinterService:
 
     def purge_done(self) -> int:
         """Forget confirmed slips older than KEEP_DONE_SECONDS (they hold masked personal data)."""
-        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+        self._next_purge = self.clock() + PURGE_EVERY_SECONDS
         purged = self.spool.purge_done(KEEP_DONE_SECONDS)
         if purged:
             log.info("spool: %d confirmed slip(s) older than a day forgotten", purged)
@@ -149,7 +194,7 @@ class PrinterService:
                 return self._send(job)
             finally:
                 self._release()
-                if time.monotonic() >= self._next_purge:
+                if self.clock() >= self._next_purge:
                     try:
                         self.purge_done()
                     except StoreError as exc:   # a full disk must not turn a printed slip into an error

@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 ESC, GS, FS = b"\x1b", b"\x1d", b"\x1c"
 KANJI_ON = FS + b"&"
 CUT_COMMANDS = {"partial": GS + b"VB\x00", "full": GS + b"VA\x00"}
-ALIGN = {"left": 0, "center": 1, "right": 2}
 
 
 def escpos_capabilities(profile: PrinterProfile) -> BaseProfile:

@@ -73,10 +73,6 @@ def clean_text(text: str) -> str:
     return "".join(out)
 
 
-def text_width_dots(text: str, scale: int = 1) -> int:
-    return display_width(text) * HALF_WIDTH * scale
-
-
 @lru_cache(maxsize=8192)
 def glyph(ch: str, scale: int = 1, bold: bool = False) -> Image.Image:
     """The 1-bit mask (255 = ink) of one character in its cell, `scale` times the normal size."""
