@@ -30,3 +30,8 @@ class LoginExpired(CentralError):
 
 class InvalidAnswer(CentralError):
     """Central answered something that does not match the contract (malformed JSON, missing field)."""
+
+
+class AnswerTooLarge(InvalidAnswer):
+    """Central's answer is larger than the terminal reads (compressed or decompressed); it was not read."""
+

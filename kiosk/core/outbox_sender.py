@@ -48,6 +48,12 @@ class SendResult(Generic[T]):
     answer: T | None = None
     error: CentralError | None = None
 
+    def accepted(self) -> T:
+        """Central's answer when it took the request; the error that stopped it otherwise (raised)."""
+        if self.outcome is SendOutcome.SETTLED and self.answer is not None:
+            return self.answer
+        raise self.error if self.error is not None else RuntimeError(f"no answer: {self.outcome.value}")
+
 
 def refuses_the_request(exc: CentralRefused) -> bool:
     """True when central's refusal is final for this request (a correction, not a retry, is needed)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from kiosk.central.errors import CentralError
-from kiosk.core.outbox import Outbox, OutboxEntry
+from kiosk.core.outbox import EntryState, Outbox, OutboxEntry
 from kiosk.core.outbox_sender import OutboxSender, SendOutcome
 
 log = logging.getLogger(__name__)
@@ -118,13 +118,14 @@ class OutboxReplayer:
             log.warning("outbox entry %d cannot be replayed: no applicant stored", entry.id)
             self.outbox.settle(entry.idempotency_key, refused="cannot_replay: no applicant")
             return SendOutcome.REFUSED
+        on_accepted = self.on_accepted
         result = self.sender.send(
             entry.idempotency_key,
             lambda: self.client.submit(None, p["item_id"], p["values"], entry.idempotency_key,
                                        applicant={"name": applicant.get("name", ""),
                                                   "id_number": applicant["id_number"]}),
             lambda answer: answer.application_number,
-            before_settle=(lambda answer: self.on_accepted(entry, answer)) if self.on_accepted else None)
+            before_settle=(lambda answer: on_accepted(entry, answer)) if on_accepted else None)
         if result.outcome is SendOutcome.SETTLED:
             log.info("outbox entry %d uploaded as application %s", entry.id, outbox_reference(self.outbox, entry))
         elif result.outcome is SendOutcome.REFUSED:
@@ -136,7 +137,7 @@ class OutboxReplayer:
         number = p.get("application_number") or ""
         if not number:
             submission = self.outbox.get(p.get("submission_key", ""))
-            if submission is None or submission.state == "refused":
+            if submission is None or submission.state is EntryState.REFUSED:
                 self.outbox.settle(entry.idempotency_key, refused="submission_refused")
                 return SendOutcome.REFUSED
             if not submission.settled:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kiosk.config import ConfigError, default_profiles_dir, load_config
 from kiosk.i18n import LOCALES
+from kiosk.printing.spool import JobKind
 from kiosk.receipt.profiles import ProfileError, list_profiles, load_profile
 
 
@@ -119,7 +120,8 @@ def _test(args) -> int:
     except (ProfileError, LinkError, StoreError) as exc:
         return _fail(str(exc))
     try:
-        outcome = service.print_receipt(test_page(service.profile, config.terminal.id, config.terminal.hall))
+        outcome = service.print_receipt(test_page(service.profile, config.terminal.id, config.terminal.hall),
+                                        kind=JobKind.TEST)
     finally:
         service.close()
     locale = config.ui.locale

@@ -5,6 +5,7 @@ printed again, it carries 重印. A citizen's slip that did not come out while t
 staff (never printed into an empty tray later); a staff reprint closes it."""
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import time
@@ -41,7 +42,20 @@ LATER_COLUMNS = {
     "held_at": "REAL",                           # set aside for staff: its visit ended before it printed
     "closed_by": "INTEGER",                      # the staff reprint that delivered a held slip
 }
-KINDS = ("slip", "test")
+
+
+class JobKind(enum.StrEnum):
+    SLIP = "slip"      # a citizen's document or receipt
+    TEST = "test"      # a technician's test page
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"      # stored, not (completely) sent
+    SENDING = "sending"    # bytes are going out: from here on it may be on paper
+    DONE = "done"          # the printer confirmed it (or staff delivered it by a reprint)
+
+
+KINDS = tuple(JobKind)
 
 
 @dataclass(frozen=True)
@@ -52,20 +66,20 @@ class SpoolJob:
     updated_at: float
     title: str
     receipt: Receipt
-    state: str
+    state: JobState
     attempts: int
     may_be_printed: bool
     reprint_of: int | None
     last_status: PrinterStatus
     printed_at: float | None
-    kind: str = "slip"
+    kind: JobKind = JobKind.SLIP
     slip_key: str | None = None
     held_at: float | None = None
     closed_by: int | None = None
 
     @property
     def finished(self) -> bool:
-        return self.state == "done"
+        return self.state is JobState.DONE
 
     @property
     def held(self) -> bool:
@@ -114,7 +128,7 @@ class PrintSpool:
                 "slip_key, held_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
                 (now, now, receipt.title, json.dumps(receipt.to_json(), ensure_ascii=False), reprint_of, kind,
                  slip_key, now if held else None))
-            job_id = int(cur.lastrowid)
+            job_id = int(cur.lastrowid or 0)
         log.info("spool: job %d stored%s", job_id, " and held for staff" if held else "")
         return job_id
 
@@ -170,11 +184,11 @@ class PrintSpool:
     def _job(self, row) -> SpoolJob:
         return SpoolJob(
             id=row["id"], created_at=row["created_at"], updated_at=row["updated_at"], title=row["title"],
-            receipt=Receipt.from_json(json.loads(row["receipt"])), state=row["state"], attempts=row["attempts"],
+            receipt=Receipt.from_json(json.loads(row["receipt"])), state=JobState(row["state"]), attempts=row["attempts"],
             may_be_printed=bool(row["may_be_printed"]), reprint_of=row["reprint_of"],
             last_status=PrinterStatus.from_json(json.loads(row["last_status"] or "{}"))
             if row["last_status"] != "{}" else PrinterStatus(PrinterState.UNKNOWN, detail="not tried yet"),
-            printed_at=row["printed_at"], kind=row["kind"], slip_key=row["slip_key"], held_at=row["held_at"],
+            printed_at=row["printed_at"], kind=JobKind(row["kind"]), slip_key=row["slip_key"], held_at=row["held_at"],
             closed_by=row["closed_by"])
 
     def get(self, job_id: int) -> SpoolJob | None:

@@ -96,7 +96,11 @@ class _Writer:
         self.profile = profile
         self.printer = Dummy()
         self.printer.profile = escpos_capabilities(profile)
-        self.align = self.scale = self.bold = self.spacing = None
+        # What the printer is set to now (None: not set yet in this job).
+        self.align: str | None = None
+        self.scale: int | None = None
+        self.bold: bool | None = None
+        self.spacing: int | None = None
 
     def mode(self, align: str = "left", scale: int = 1, bold: bool = False) -> None:
         p = self.printer

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Literal
 
 from kiosk.errors import StoreError  # noqa: F401  defined in kiosk.errors, kept importable from here
 
@@ -56,7 +57,7 @@ class Transaction:
             raise StoreError(f"cannot start a transaction: {exc}") from exc
         return self.conn
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         try:
             if exc_type is None:
                 try:
