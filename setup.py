@@ -5,7 +5,7 @@ serial printer support and the test tools."""
 from glob import glob
 from pathlib import Path
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 here = Path(__file__).parent
 version = {}
@@ -18,10 +18,19 @@ setup(
     long_description=(here / "README.md").read_text(encoding="utf-8") if (here / "README.md").exists() else "",
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=find_packages(include=["kiosk", "kiosk.*", "kiosk_devtools", "kiosk_devtools.*"]),
+    # Folders of data files (kiosk/data, kiosk/locale/<lang>/LC_MESSAGES, the reference server's templates)
+    # are namespace packages here, so that each is declared rather than an importable folder left out.
+    packages=find_namespace_packages(include=["kiosk", "kiosk.*", "kiosk_devtools", "kiosk_devtools.*"],
+                                     exclude=["*.__pycache__"]),
     include_package_data=True,
-    data_files=[("share/kiosk/printers", sorted(glob("printers/*.toml")))],
-    package_data={"kiosk": ["data/*", "central/server/data/*", "central/server/data/templates/*"]},
+    package_data={
+        "kiosk.data": ["*.toml"],                                  # the default configuration
+        "kiosk.central.server.data": ["*.json"],                   # the reference server's sample catalogue
+        "kiosk.central.server.data.templates": ["*.html"],
+        **{f"kiosk.locale.{lang}.LC_MESSAGES": ["kiosk.po", "kiosk.mo"]  # every language in kiosk/locale
+           for lang in sorted(p.parent.name for p in here.glob("kiosk/locale/*/LC_MESSAGES"))},
+    },
+    data_files=[("share/kiosk/printers", sorted(glob("printers/*.toml")))],   # printer profiles
     install_requires=[
         "PySide6>=6.8,<6.12",  # 6.12.0 leaks a reference to True on every signal emit (see kiosk/ui/qt_compat.py)
         "python-escpos>=3.1",
@@ -29,6 +38,8 @@ setup(
         "Pillow>=10.0",
         "requests>=2.31",
         "Flask>=3.0",
+        "tomlkit>=0.12",  # kiosk config set-pin edits config.toml keeping its comments and layout
+        "Babel>=2.12",  # compiles the gettext catalogues (kiosk.locale); at run time only for a .po without its .mo
     ],
     extras_require={
         "usb": ["pyusb>=1.2"],

@@ -17,17 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kiosk.errors import ConfigError  # noqa: F401  defined in kiosk.errors, kept importable from here
+from kiosk.locale import available_locales
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 DEFAULT_CONFIG_TEXT_PATH = PACKAGE_DIR / "data" / "default-config.toml"
-
-
-class ConfigError(Exception):
-    """One or more problems in a configuration file; `problems` lists them all."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
@@ -166,7 +161,6 @@ def default_profiles_dir() -> Path:
     return REPO_DIR / "printers"
 
 
-_LOCALES = ("zh_CN", "en")
 _TOP_LEVEL = {"terminal": TerminalConfig, "central": CentralConfig, "printer": PrinterConfig, "ui": UiConfig, "data": DataConfig}
 
 
@@ -412,8 +406,9 @@ def _check_printer(config: Config, problems: list[str], where: str) -> None:
 
 def _check_semantics(config: Config, problems: list[str], where: str) -> None:
     """Checks that go beyond types: allowed values, ranges, well-formed text, URLs and paths."""
-    if config.ui.locale not in _LOCALES:
-        problems.append(f"{where}: key 'ui.locale' must be one of {', '.join(_LOCALES)}, got {_show(config.ui.locale)}")
+    locales = available_locales()
+    if config.ui.locale not in locales:
+        problems.append(f"{where}: key 'ui.locale' must be one of {', '.join(locales)}, got {_show(config.ui.locale)}")
     _check_text(config, problems, where)
     _check_numbers(config, problems, where)
     _check_central(config, problems, where)

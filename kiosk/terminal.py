@@ -55,7 +55,7 @@ class Connection:
         for part in (self.printer, self.client, self.replayer.client, self.embedded):
             try:
                 _close(part)
-            except Exception:  # closing must never keep the terminal from stopping
+            except (KioskError, OSError):  # closing must never keep the terminal from stopping
                 log.exception("error while closing %s", type(part).__name__)
 
 

@@ -15,9 +15,9 @@ from urllib.parse import quote, urlencode, urlsplit
 import requests
 
 from kiosk.central.errors import (AnswerTooLarge, CentralError, CentralRefused, CentralUnavailable, InvalidAnswer,
-                                  LoginDenied, LoginExpired, LoginPending, SlowDown)
+                                  LoginExpired)
 from kiosk.central.models import (RATING_CODES, Catalog, CitizenProfile, DeviceAuthorization, HeartbeatAnswer,
-                                  SubmissionResult, Token)
+                                  PollOutcome, SubmissionResult, Token, TokenPoll)
 from kiosk.central.signing import sign_headers
 from kiosk.central.wire import (ACCEPT_ENCODING, MAX_BODY_BYTES, DeadlineAdapter, deadline, header_time, parse_json,
                                 parse_retry_after, read_body)
@@ -104,24 +104,22 @@ class CentralClient:
         resp = self._send(self._form("/oauth/device_authorization", {"client_id": self.terminal_id}))
         return DeviceAuthorization.from_json(self._json(resp))
 
-    def poll_login(self, device_code: str) -> Token:
-        """One token request (RFC 8628 §3.4); raises LoginPending, SlowDown, LoginDenied or LoginExpired."""
+    def poll_login(self, device_code: str) -> TokenPoll:
+        """One token request (RFC 8628 §3.4): the token or pending, slow down, denied or expired as a value.
+
+        Raises only for what is not a device-flow answer (unreachable, refused client, malformed reply)."""
         call = self._form("/oauth/token", {"grant_type": DEVICE_GRANT, "device_code": device_code,
                                            "client_id": self.terminal_id})
         resp = self._send(call, raise_for_status=False)
         if resp.status_code == 200:
-            return Token.from_json(self._json(resp))
+            return TokenPoll(PollOutcome.APPROVED, token=Token.from_json(self._json(resp)))
         if not 400 <= resp.status_code < 500:
             raise InvalidAnswer(f"token endpoint answered HTTP {resp.status_code}")
         error, description, body = self._error_of(resp)
-        if error == "authorization_pending":
-            raise LoginPending(scanned=body.get("scanned") is True)
-        if error == "slow_down":
-            raise SlowDown("central asked to poll more slowly")
-        if error == "access_denied":
-            raise LoginDenied("the citizen refused the login")
-        if error == "expired_token":
-            raise LoginExpired("the login code expired")
+        if error == PollOutcome.PENDING.value:
+            return TokenPoll(PollOutcome.PENDING, scanned=body.get("scanned") is True)
+        if error in (PollOutcome.SLOW_DOWN.value, PollOutcome.DENIED.value, PollOutcome.EXPIRED.value):
+            return TokenPoll(PollOutcome(error))
         raise CentralRefused(description or f"token request refused ({error or resp.status_code})",
                              reason=error, status=resp.status_code)
 

@@ -3,24 +3,32 @@
 Qt-free: the UI drives it from a worker thread, `kiosk login-check` from a plain loop."""
 from __future__ import annotations
 
+import enum
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, assert_never
 
-from kiosk.central.errors import LoginDenied, LoginExpired, LoginPending, SlowDown
-from kiosk.central.models import DeviceAuthorization, Token
+from kiosk.central.models import DeviceAuthorization, PollOutcome, Token
 
 log = logging.getLogger(__name__)
 
-LOGIN_STATES = ("pending", "scanned", "approved", "denied", "expired")
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: slow_down adds 5 seconds, for this and all later requests
+
+
+class LoginState(enum.StrEnum):
+    """Where a login stands (a str, so it compares equal to "pending" and friends)."""
+    PENDING = "pending"
+    SCANNED = "scanned"
+    APPROVED = "approved"
+    DENIED = "denied"
+    EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
 class LoginProgress:
     """Where a login stands after one poll; `token` is set only when approved."""
-    state: str
+    state: LoginState
     token: Token | None = None
     seconds_left: float = 0.0
     interval: float = 0.0
@@ -44,10 +52,13 @@ class DeviceFlow:
 
     def start(self) -> DeviceAuthorization:
         """Ask central for a new code; whatever code was active before is forgotten."""
-        auth = self.client.start_login()
+        return self.follow(self.client.start_login())
+
+    def follow(self, auth: DeviceAuthorization, interval: float | None = None) -> DeviceAuthorization:
+        """Poll for `auth` from now on (a code obtained elsewhere); `interval` overrides central's."""
         now = self.clock()
         self.authorization = auth
-        self.interval = float(auth.interval)
+        self.interval = float(auth.interval if interval is None else interval)
         self._expires_at = now + auth.expires_in
         self._next_poll = now + self.interval
         self._scanned = False
@@ -78,29 +89,35 @@ class DeviceFlow:
         if wait > 0:
             self.sleep(wait)
         if self.clock() >= self._expires_at:
-            return self._finish("expired")
+            return self._finish(LoginState.EXPIRED)
         try:
-            token = self.client.poll_login(auth.device_code)
-        except LoginPending as pending:
-            self._scanned = self._scanned or pending.scanned
-            return self._progress("scanned" if self._scanned else "pending")
-        except SlowDown:
-            self.interval += SLOW_DOWN_STEP
-            log.info("central asked to slow down; polling every %.0f s from now on", self.interval)
-            return self._progress("scanned" if self._scanned else "pending")
-        except LoginDenied:
-            return self._finish("denied")
-        except LoginExpired:
-            return self._finish("expired")
+            answer = self.client.poll_login(auth.device_code)
         finally:
             self._next_poll = self.clock() + self.interval
-        progress = LoginProgress("approved", token=token, seconds_left=self.seconds_left(), interval=self.interval)
-        self.authorization = None
-        return progress
+        waiting = LoginState.SCANNED if self._scanned or answer.scanned else LoginState.PENDING
+        match answer.outcome:
+            case PollOutcome.APPROVED:
+                progress = LoginProgress(LoginState.APPROVED, token=answer.token, seconds_left=self.seconds_left(),
+                                         interval=self.interval)
+                self.authorization = None
+                return progress
+            case PollOutcome.PENDING:
+                self._scanned = waiting is LoginState.SCANNED
+                return self._progress(waiting)
+            case PollOutcome.SLOW_DOWN:
+                self.interval += SLOW_DOWN_STEP
+                self._next_poll = self.clock() + self.interval
+                log.info("central asked to slow down; polling every %.0f s from now on", self.interval)
+                return self._progress(LoginState.SCANNED if self._scanned else LoginState.PENDING)
+            case PollOutcome.DENIED:
+                return self._finish(LoginState.DENIED)
+            case PollOutcome.EXPIRED:
+                return self._finish(LoginState.EXPIRED)
+        assert_never(answer.outcome)
 
-    def _progress(self, state: str) -> LoginProgress:
+    def _progress(self, state: LoginState) -> LoginProgress:
         return LoginProgress(state, seconds_left=self.seconds_left(), interval=self.interval)
 
-    def _finish(self, state: str) -> LoginProgress:
+    def _finish(self, state: LoginState) -> LoginProgress:
         self.authorization = None
         return LoginProgress(state, seconds_left=0.0, interval=self.interval)

@@ -1,11 +1,10 @@
-"""The one exception hierarchy callers of the central API catch.
+"""The one exception hierarchy callers of the central API catch, under kiosk.errors.CentralError.
 
-The UI never meets a raw requests exception: the client turns everything into one of these."""
+The UI never meets a raw requests exception: the client turns everything into one of these. The RFC 8628
+poll outcomes (pending, slow down, denied, expired) are values (kiosk.central.models.TokenPoll), not errors."""
 from __future__ import annotations
 
-
-class CentralError(Exception):
-    """Base of every error from talking to central."""
+from kiosk.errors import CentralError  # the family's root, kept importable from here
 
 
 class CentralUnavailable(CentralError):
@@ -36,18 +35,3 @@ class InvalidAnswer(CentralError):
 class AnswerTooLarge(InvalidAnswer):
     """Central's answer is larger than the terminal reads (compressed or decompressed); it was not read."""
 
-
-class LoginPending(CentralError):
-    """RFC 8628 authorization_pending; `scanned` is the optional extension saying the QR was scanned."""
-
-    def __init__(self, scanned: bool = False):
-        super().__init__("authorization pending")
-        self.scanned = scanned
-
-
-class SlowDown(CentralError):
-    """RFC 8628 slow_down: the polling interval must grow by 5 seconds from now on."""
-
-
-class LoginDenied(CentralError):
-    """RFC 8628 access_denied: the citizen refused the login on the phone."""

@@ -10,14 +10,14 @@ from typing import Callable, TextIO
 import qrcode
 
 from kiosk.central.client import CentralClient
-from kiosk.central.device_flow import DeviceFlow
+from kiosk.central.device_flow import DeviceFlow, LoginState
 from kiosk.central.errors import CentralRefused, CentralUnavailable, InvalidAnswer
 from kiosk.central.signing import SecretFileError, load_secret
 from kiosk.config import Config
 
 MESSAGES = {
-    "pending": "waiting for the phone to scan the code ...",
-    "scanned": "scanned; waiting for the citizen to confirm on the phone (已扫码，请在手机上确认)",
+    LoginState.PENDING: "waiting for the phone to scan the code ...",
+    LoginState.SCANNED: "scanned; waiting for the citizen to confirm on the phone (已扫码，请在手机上确认)",
 }
 
 
@@ -109,13 +109,13 @@ def _check(client: CentralClient, url: str, out: TextIO, sleep: Callable[[float]
                 print(MESSAGES[progress.state], file=out, flush=True)
             last_state = progress.state
             continue
-        if progress.state == "approved":
+        if progress.state is LoginState.APPROVED:
             lifetime = progress.token.expires_in
             print(f"approved: received a {progress.token.token_type} token valid for {lifetime} s "
                   f"({lifetime / 60:.0f} min)", file=out)
             _revoke_quietly(client, progress.token)
             return 0
-        if progress.state == "denied":
+        if progress.state is LoginState.DENIED:
             print("denied: the login was refused on the phone (access_denied)", file=out)
             return 1
         print("expired: nobody confirmed the code in time (expired_token)", file=out)

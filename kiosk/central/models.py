@@ -3,20 +3,14 @@
 Every `from_json` raises `InvalidAnswer` naming the field that is missing or wrong."""
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.central.errors import InvalidAnswer
 from kiosk.central.wire import plausible_time
 
-RATING_LEVELS = (
-    ("very_satisfied", "非常满意", "Very satisfied"),
-    ("satisfied", "满意", "Satisfied"),
-    ("basically_satisfied", "基本满意", "Basically satisfied"),
-    ("dissatisfied", "不满意", "Dissatisfied"),
-    ("very_dissatisfied", "非常不满意", "Very dissatisfied"),
-)
-RATING_CODES = tuple(code for code, _, _ in RATING_LEVELS)
+RATING_CODES = ("very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied")
 MASK_KINDS = ("id_number", "phone", "name")
 FIELD_TYPES = ("text", "digits", "id_number", "phone", "choice", "date", "year")
 
@@ -92,6 +86,24 @@ class Token:
         return cls(access_token=_get(obj, "access_token", str, w),
                    expires_in=_get(obj, "expires_in", int, w, optional=True, default=600),
                    token_type="Bearer")
+
+
+class PollOutcome(enum.Enum):
+    """What one RFC 8628 token request came to (§3.5): a token, or one of the four expected answers."""
+    APPROVED = "approved"
+    PENDING = "authorization_pending"
+    SLOW_DOWN = "slow_down"          # the interval grows by 5 seconds from now on
+    DENIED = "access_denied"         # the citizen refused on the phone
+    EXPIRED = "expired_token"        # the device code ran out
+
+
+@dataclass(frozen=True)
+class TokenPoll:
+    """The answer to one token request; `token` only when APPROVED, `scanned` is the optional extension
+    saying the QR was scanned (with PENDING)."""
+    outcome: PollOutcome
+    token: Token | None = None
+    scanned: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
+from kiosk.central.device_flow import LoginState
 from kiosk.central.errors import CentralUnavailable
 from kiosk.central.models import DeviceAuthorization, Token
 
@@ -163,17 +164,17 @@ class LoginCode:
             return
         self.polling = False
         state = progress.state
-        if state == "scanned":
+        if state is LoginState.SCANNED:
             self.listener.login_status("login.scanned")
             self.listener.login_scanned()
-        elif state == "denied":
+        elif state is LoginState.DENIED:
             self.authorization = None
             self.listener.login_code_shown(None)
             self.listener.login_status("login.denied")
             self.renew_at = self.clock() + DENIED_PAUSE_SECONDS
-        elif state == "expired":
+        elif state is LoginState.EXPIRED:
             self._fresh_code("login.expired")
-        elif state == "approved":
+        elif state is LoginState.APPROVED:
             self._approved(generation, progress.token)
 
     def _approved(self, generation: int, token: Token) -> None:

@@ -7,9 +7,10 @@ import datetime as _dt
 import re
 
 from kiosk.central.models import CatalogItem, Document, DocumentField, SubmissionResult
+from kiosk.i18n import tr
 
 PENDING_UPLOAD = "pending_upload"
-STATUS_LINE = "已受理，待上传"
+STATUS_LINE = tr("receipt.pending_upload")   # the slip is in the terminal's default language
 LOCAL_PREFIX = "LOCAL"
 _CHINA_TZ = _dt.timezone(_dt.timedelta(hours=8))
 _LOCAL_RE = re.compile(r"^LOCAL-(?P<terminal>.+)-(?P<entry>\d{6,})$")
@@ -41,17 +42,16 @@ def offline_result(item: CatalogItem, applicant: dict[str, str], reference: str,
     It carries no seal and no verification QR: nothing has been issued yet; central does that on upload."""
     stamp = _dt.datetime.fromtimestamp(accepted_at, _CHINA_TZ)
     fields = (
-        DocumentField("本地受理编号", reference),
-        DocumentField("办理事项", item.name_zh),
-        DocumentField("申请人", applicant.get("name", ""), "name"),
-        DocumentField("公民身份号码", applicant.get("id_number", ""), "id_number"),
-        DocumentField("受理终端", terminal_name),
-        DocumentField("受理时间", f"{stamp:%Y-%m-%d %H:%M}"),
+        DocumentField(tr("receipt.offline.reference"), reference),
+        DocumentField(tr("receipt.offline.item"), item.name_zh),
+        DocumentField(tr("receipt.offline.applicant"), applicant.get("name", ""), "name"),
+        DocumentField(tr("receipt.offline.id_number"), applicant.get("id_number", ""), "id_number"),
+        DocumentField(tr("receipt.offline.terminal"), terminal_name),
+        DocumentField(tr("receipt.offline.accepted_at"), f"{stamp:%Y-%m-%d %H:%M}"),
     )
     document = Document(
-        title=f"{item.name_zh}受理回执", number="", fields=fields, issuer=hall, seal_text="",
-        issued_at=f"{stamp:%Y年%m月%d日}", verification_code="", verification_url="", seal_label="",
-        notes=("网络中断期间由本终端受理，网络恢复后自动上传至业务部门。",
-               "上传后的办件编号与办理结果可凭本地受理编号向大厅工作人员查询。"))
+        title=tr("receipt.offline.title", item=item.name_zh), number="", fields=fields, issuer=hall, seal_text="",
+        issued_at=tr("receipt.offline.issued_at", date=stamp), verification_code="", verification_url="",
+        seal_label="", notes=(tr("receipt.offline.note_network"), tr("receipt.offline.note_query")))
     return SubmissionResult(application_number=reference, status=PENDING_UPLOAD, document=document,
                             message=STATUS_LINE)

@@ -180,7 +180,7 @@ class OutboxReplayer:
                     self.replay_once()
             except CentralError as exc:
                 log.warning("outbox replay failed: %s", type(exc).__name__)
-            except Exception:  # the thread must outlive any one bad round (e.g. the disk is full)
+            except Exception:  # thread top: the thread must outlive any one bad round (e.g. the disk is full)
                 log.exception("outbox replay round failed")
             self._wake.wait(self.interval)
             self._wake.clear()

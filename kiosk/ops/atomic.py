@@ -33,7 +33,7 @@ def write_atomic(path: str | Path, data: bytes, mode: int | None = None, durable
             if durable:
                 os.fsync(handle.fileno())
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException:   # clean up whatever went wrong (even Ctrl-C), then re-raise it: nothing is swallowed
         try:
             os.unlink(tmp_name)
         except FileNotFoundError:

@@ -109,7 +109,7 @@ class HeartbeatLoop:
         except CentralError as exc:
             self._failed(exc)
             return self.state
-        except Exception:  # a bug in a provider must not kill the heartbeat
+        except Exception:  # thread top: beat() is the heartbeat thread's loop body; a provider's bug must not end it
             log.exception("heartbeat: could not build or send the status")
             self._record(replace(self.state, last_error="internal error building the status",
                                  failures=self.state.failures + 1))
@@ -122,7 +122,7 @@ class HeartbeatLoop:
         if new and self.on_commands is not None:
             try:
                 self.on_commands(new)
-            except Exception:
+            except Exception:  # thread top, as above: the callback is the UI's, and the beat goes on
                 log.exception("heartbeat: the command callback failed")
         return self.state
 
@@ -182,7 +182,7 @@ class HeartbeatLoop:
             try:
                 self.beat()
                 delay = self.wait_after_beat()
-            except Exception:  # the thread outlives any one failure (a full disk, a bug): log it and go on
+            except Exception:  # thread top: the thread outlives any one failure (a full disk, a bug); log, go on
                 log.exception("heartbeat: the round failed; trying again in one interval")
                 self._not_before = 0.0
                 delay = self.interval

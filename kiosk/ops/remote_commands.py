@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
 from kiosk.central.models import COMMAND_KINDS, Command
-from kiosk.shared.store import Transaction, db_lock
+from kiosk.errors import KioskError
 from kiosk.ops.audit import AuditLog
+from kiosk.shared.store import Transaction, db_lock
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +135,9 @@ def apply_due(queue: CommandQueue, session_active: bool,
             return ApplyResult(applied=tuple(applied) + (command,), restart=True)
         try:
             handlers[command.kind](command)
-        except Exception:
-            log.exception("remote command %s (%s) failed; it will be tried again", command.id, command.kind)
+        except (KioskError, OSError) as exc:   # a handler's expected failures; a bug propagates to the caller
+            log.warning("remote command %s (%s) failed (%s); it will be tried again", command.id, command.kind,
+                        type(exc).__name__)
             if queue.audit:
                 queue.audit.record("central", f"command.failed.{command.kind}", f"id {command.id}")
             return ApplyResult(applied=tuple(applied), failed=command)

@@ -1,102 +1,87 @@
-"""Setting one string key in one table of a TOML file's text, keeping every other line and comment as it was.
+"""Setting one string key in one table of a TOML file's text with tomlkit, keeping every other line and comment.
 
 The edit is proven by parsing before and after: only that key may change, or nothing is returned."""
 from __future__ import annotations
 
-import json
 import re
 import tomllib
+from typing import Any
 
-_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
-_ARRAY_HEADER = re.compile(r"^\s*\[\[")
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+from tomlkit.items import InlineTable, String, Table
+
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_LONE_LF = re.compile(r"(?<!\r)\n")
 
 
 class TomlEditError(ValueError):
-    """The key cannot be placed safely by a line edit (odd layout); the file should be edited by hand."""
-
-
-def _table_name(line: str) -> str | None:
-    """The name of the table a header line opens ("ui", "printer.usb"), or None for any other line."""
-    if _ARRAY_HEADER.match(line):
-        return "[["  # an array of tables: never the one we want, but it ends the previous table
-    match = _HEADER.match(line.rstrip("\r\n"))
-    if not match:
-        return None
-    return ".".join(part.strip().strip('"').strip("'") for part in match.group(1).split("."))
-
-
-def toml_string(value: str) -> str:
-    """`value` as a TOML basic string (JSON escaping is valid TOML for the characters it produces)."""
-    return json.dumps(value, ensure_ascii=False)
+    """The key cannot be placed safely (odd layout); the file should be edited by hand."""
 
 
 def set_string_key(text: str, table: str, key: str, value: str) -> str:
-    """`text` with `key = "value"` in `[table]` (replaced in place, or added after the table's last key,
-    or a new table at the end). Raises TomlEditError when the result would differ in anything else."""
+    """`text` with `key = "value"` in `[table]` (replaced in place keeping its comment, or added after the
+    table's last key, or a new table at the end). Raises TomlEditError when the result would differ in
+    anything else."""
     if not _BARE_KEY.match(key) or not all(_BARE_KEY.match(part) for part in table.split(".")):
         raise TomlEditError(f"only bare table and key names are supported, got [{table}] {key}")
     try:
         before = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        document = tomlkit.parse(text)
+    except (tomllib.TOMLDecodeError, TOMLKitError) as exc:
         raise TomlEditError(f"the file is not valid TOML: {exc}") from None
     newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += newline
-    assignment = re.compile(rf"^(\s*){re.escape(key)}\s*=\s*"
-                            r"(\"(?:[^\"\\\r\n]|\\.)*\"|'[^'\r\n]*')(\s*(#.*)?)$")
-    key_line = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\"|'{re.escape(key)}')\s*=")
-    current: str | None = ""
-    start = end = None  # the [table] header line index and the index just past its last line
-    last_content = None
-    for index, line in enumerate(lines):
-        name = _table_name(line)
-        if name is not None:
-            if current == table and start is not None and end is None:
-                end = index
-            current = name
-            if name == table:
-                if start is not None:
-                    raise TomlEditError(f"table [{table}] appears twice")
-                start, last_content = index, index
-            continue
-        if current == table and start is not None and end is None:
-            stripped = line.strip()
-            if stripped and not stripped.startswith("#"):
-                last_content = index
-    if start is not None and end is None:
-        end = len(lines)
-    new_line = f"{key} = {toml_string(value)}{newline}"
-    if start is None:
-        if _nest_get(before, table.split(".")) is not None:
-            raise TomlEditError(f"table [{table}] is defined in a way a line edit cannot extend")
-        tail = [] if not lines or not lines[-1].strip() else [newline]
-        lines += tail + [f"[{table}]{newline}", new_line]
+    section = _find_table(document, table.split("."))
+    new = tomlkit.string(value)
+    new.trivia.trail = newline
+    if section is None:
+        parent = document
+        for part in table.split(".")[:-1]:
+            parent = parent.setdefault(part, tomlkit.table(is_super_table=True))
+        added = tomlkit.table()
+        added.add(key, new)
+        added.add(tomlkit.nl())   # a blank line before whatever table follows it
+        parent.add(table.split(".")[-1], added)
+    elif key in section:
+        old = section.value.item(key)
+        if not isinstance(old, String) or old.type.is_multiline():
+            raise TomlEditError(f"the existing value of '{table}.{key}' is not a one-line string")
+        section[key] = new   # tomlkit keeps the old line's indent and trailing comment
     else:
-        matches = [i for i in range(start + 1, end) if key_line.match(lines[i])]
-        if len(matches) > 1:
-            raise TomlEditError(f"key '{table}.{key}' appears more than once")
-        if matches:
-            i = matches[0]
-            found = assignment.match(lines[i].rstrip("\r\n"))
-            if not found:
-                raise TomlEditError(f"the existing value of '{table}.{key}' is not a one-line string")
-            lines[i] = f"{found.group(1)}{key} = {toml_string(value)}{found.group(3)}{newline}"
+        keys = [k for k, _ in section.value.body if k is not None]
+        if keys:   # after the last key, not after blank lines and comments that lead into the next table
+            section.value._insert_after(keys[-1], key, new)
         else:
-            lines.insert(last_content + 1, new_line)
-    result = "".join(lines)
+            section.add(key, new)
+    result = tomlkit.dumps(document)
+    if newline == "\r\n":
+        result = _LONE_LF.sub("\r\n", result)
+    if section is None and result.endswith(newline * 2):
+        result = result[:-len(newline)]   # the new table was the last one: no blank line at the end
     try:
         after = tomllib.loads(result)
     except tomllib.TOMLDecodeError as exc:
         raise TomlEditError(f"the edited file would not be valid TOML: {exc}") from None
     expected = dict(before)
-    section = dict(_nest_get(before, table.split(".")) or {})
-    section[key] = value
-    _nest_set(expected, table.split("."), section)
+    current = dict(_nest_get(before, table.split(".")) or {})
+    current[key] = value
+    _nest_set(expected, table.split("."), current)
     if after != expected:
-        raise TomlEditError(f"setting '{table}.{key}' by a line edit would change other values")
+        raise TomlEditError(f"setting '{table}.{key}' would change other values")
     return result
+
+
+def _find_table(document: tomlkit.TOMLDocument, path: list[str]) -> Table | None:
+    """The [table] at `path`, None when absent; an inline table or a non-table there is refused."""
+    node: Any = document
+    for depth, part in enumerate(path):
+        if part not in node:
+            return None
+        node = node[part]
+        if isinstance(node, InlineTable) or not isinstance(node, Table):
+            raise TomlEditError(f"[{'.'.join(path[:depth + 1])}] is not a plain table (an inline table or a "
+                                f"value); edit the file by hand")
+    return node
 
 
 def _nest_get(tree: dict, path: list[str]):

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from kiosk.argtypes import positive_int, tcp_port
 from kiosk.config import ConfigError, default_profiles_dir, load_config
+from kiosk.i18n import LOCALES
 from kiosk.printing.spool import JobKind
 from kiosk.receipt.profiles import ProfileError, list_profiles, load_profile
-
-LOCALES = ("zh_CN", "en")
 
 
 def dots_width(text: str) -> int:

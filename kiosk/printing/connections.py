@@ -11,13 +11,21 @@ import stat
 from pathlib import Path
 from typing import Protocol
 
+from escpos.exceptions import Error as EscposError
+
 from kiosk.config import Config
+from kiosk.errors import PrinterError
 from kiosk.printing.status import DLE_EOT
 
 log = logging.getLogger(__name__)
 
+# What a python-escpos link raises when the device is absent or the wire fails: its own errors
+# (DeviceNotFoundError, USBNotFoundError …), OSError (sockets, pyserial, pyusb's USBError), and the ValueError /
+# NotImplementedError pyusb raises for an endpoint or a backend it cannot use.
+LINK_FAILURES = (EscposError, OSError, ValueError, NotImplementedError)
 
-class LinkError(Exception):
+
+class LinkError(PrinterError):
     """The printer cannot be reached or the connection broke; the message says which link and why."""
 
 
@@ -53,7 +61,7 @@ class EscposLink:
             return
         try:
             self.printer.open()
-        except Exception as exc:  # python-escpos raises DeviceNotFoundError, USBNotFoundError, OSError …
+        except LINK_FAILURES as exc:
             raise LinkError(f"cannot open the {self.describe()}: {_first_line(exc)}") from None
         self._open = True
 
@@ -61,7 +69,7 @@ class EscposLink:
         self.open()
         try:
             self.printer._raw(data)
-        except Exception as exc:
+        except LINK_FAILURES as exc:
             self.close()
             raise LinkError(f"the {self.describe()} stopped taking data: {_first_line(exc)}") from None
 
@@ -87,7 +95,7 @@ class EscposLink:
             self._drain()
             self.printer._raw(DLE_EOT + bytes([n]))
             reply = self.printer._read()
-        except Exception as exc:
+        except LINK_FAILURES as exc:
             if _is_timeout(exc):
                 log.debug("%s: no reply to DLE EOT %d", self.kind, n)
                 return None
@@ -105,8 +113,8 @@ class EscposLink:
         if self._open:
             try:
                 self.printer.close()
-            except Exception:
-                pass
+            except LINK_FAILURES:
+                pass   # the link is being dropped anyway; the next open() reports what is wrong
         self._open = False
 
 

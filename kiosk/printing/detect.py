@@ -25,13 +25,13 @@ def _usb_devices() -> list[dict]:
             for cfg in dev:
                 for intf in cfg:
                     classes.add(intf.bInterfaceClass)
-        except Exception:
-            pass
+        except (usb.core.USBError, ValueError, NotImplementedError):
+            pass   # no readable configuration: listed, but not recognised as a printer
         names = []
         for attr in ("manufacturer", "product"):
             try:
                 names.append(getattr(dev, attr) or "")
-            except Exception:   # reading strings needs permission on the device
+            except (usb.core.USBError, ValueError, NotImplementedError):   # reading names needs permission
                 names.append("")
         found.append({"vendor": dev.idVendor, "product": dev.idProduct, "printer": PRINTER_CLASS in classes,
                       "name": " ".join(n for n in names if n).strip() or "(name not readable)"})

@@ -1,10 +1,12 @@
 """The printer's state as a small typed model, read from the DLE EOT 1-4 real-time status replies.
 
-No reply at all is UNKNOWN, never "out of paper"; texts for people come in zh_CN and en."""
+No reply at all is UNKNOWN, never "out of paper"; texts for people come from the catalogues (printer.*)."""
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+
+from kiosk.i18n import DEFAULT_LOCALE, tr
 
 DLE_EOT = b"\x10\x04"
 STATUS_QUERIES = (1, 2, 3, 4)   # printer, offline cause, error cause, roll paper sensor
@@ -22,72 +24,6 @@ class PrinterState(enum.Enum):
 
 ERROR_KINDS = ("cutter", "unrecoverable", "recoverable", "mechanical", "connection")
 
-_DESCRIBE = {
-    "zh_CN": {
-        PrinterState.READY: "打印机就绪",
-        PrinterState.PAPER_LOW: "打印纸即将用完",
-        PrinterState.PAPER_OUT: "缺纸",
-        PrinterState.COVER_OPEN: "打印机上盖未关好",
-        PrinterState.OFFLINE: "打印机脱机",
-        PrinterState.ERROR: "打印机故障",
-        PrinterState.UNKNOWN: "无法读取打印机状态",
-    },
-    "en": {
-        PrinterState.READY: "Printer ready",
-        PrinterState.PAPER_LOW: "Paper roll nearly used up",
-        PrinterState.PAPER_OUT: "Out of paper",
-        PrinterState.COVER_OPEN: "Printer cover open",
-        PrinterState.OFFLINE: "Printer offline",
-        PrinterState.ERROR: "Printer error",
-        PrinterState.UNKNOWN: "Printer status unknown",
-    },
-}
-_ERROR_DESCRIBE = {
-    "zh_CN": {"cutter": "切刀故障", "unrecoverable": "打印机硬件故障，无法自行恢复",
-              "recoverable": "打印机暂时故障（如打印头过热）", "mechanical": "打印机机械故障",
-              "connection": "打印机连接中断"},
-    "en": {"cutter": "Cutter error", "unrecoverable": "Unrecoverable printer error",
-           "recoverable": "Temporary printer error (e.g. print head too hot)", "mechanical": "Printer mechanism error",
-           "connection": "Printer connection lost"},
-}
-_ADVICE = {
-    "zh_CN": {
-        PrinterState.READY: "无需处理。",
-        PrinterState.PAPER_LOW: "请尽快更换{paper}热敏纸卷。",
-        PrinterState.PAPER_OUT: "请打开上盖，装入{paper}热敏纸（光面朝向打印头），合上上盖。",
-        PrinterState.COVER_OPEN: "请将打印机上盖按下合紧，直到听到“咔嗒”声。",
-        PrinterState.OFFLINE: "请检查打印机电源和指示灯；如指示灯闪烁，按一下 FEED 键或关机后重新开机。",
-        PrinterState.UNKNOWN: "请检查打印机是否开机，以及数据线（USB、串口或网线）是否插好。",
-    },
-    "en": {
-        PrinterState.READY: "Nothing to do.",
-        PrinterState.PAPER_LOW: "Replace the {paper}thermal paper roll soon.",
-        PrinterState.PAPER_OUT: "Open the cover, load {paper}thermal paper (shiny side to the print head), close the cover.",
-        PrinterState.COVER_OPEN: "Press the printer cover down until it clicks shut.",
-        PrinterState.OFFLINE: "Check the printer's power and lights; if a light blinks, press FEED once or switch "
-                              "the printer off and on.",
-        PrinterState.UNKNOWN: "Check that the printer is switched on and its cable (USB, serial or network) is "
-                              "plugged in.",
-    },
-}
-_ERROR_ADVICE = {
-    "zh_CN": {"cutter": "请关闭打印机电源，打开上盖清除切刀处卡纸，合上后重新开机。",
-              "unrecoverable": "请关闭打印机电源并联系技术人员维修。",
-              "recoverable": "请稍候，打印机冷却后会自动恢复。",
-              "mechanical": "请打开上盖检查是否卡纸，合上后重新开机。",
-              "connection": "请检查数据线或网线，然后重试。"},
-    "en": {"cutter": "Switch the printer off, open the cover, clear the paper jammed at the cutter, close it and "
-                     "switch on again.",
-           "unrecoverable": "Switch the printer off and call a technician.",
-           "recoverable": "Wait a moment: the printer recovers by itself once it has cooled down.",
-           "mechanical": "Open the cover, clear any jammed paper, close it and switch on again.",
-           "connection": "Check the data or network cable, then try again."},
-}
-
-
-def _locale(locale: str) -> str:
-    return "en" if locale.lower().startswith("en") else "zh_CN"
-
 
 @dataclass(frozen=True)
 class PrinterStatus:
@@ -102,20 +38,18 @@ class PrinterStatus:
         """True when a slip can be printed now (paper low still prints)."""
         return self.state in (PrinterState.READY, PrinterState.PAPER_LOW)
 
-    def describe(self, locale: str = "zh_CN") -> str:
-        loc = _locale(locale)
-        if self.state is PrinterState.ERROR and self.error_kind in _ERROR_DESCRIBE[loc]:
-            return _ERROR_DESCRIBE[loc][self.error_kind]
-        return _DESCRIBE[loc][self.state]
+    def describe(self, locale: str = DEFAULT_LOCALE) -> str:
+        if self.state is PrinterState.ERROR and self.error_kind in ERROR_KINDS:
+            return tr(f"printer.error.{self.error_kind}", locale)
+        return tr(f"printer.state.{self.state.value}", locale)
 
-    def advice(self, locale: str = "zh_CN") -> str:
-        loc = _locale(locale)
+    def advice(self, locale: str = DEFAULT_LOCALE) -> str:
         if self.state is PrinterState.ERROR:
-            return _ERROR_ADVICE[loc].get(self.error_kind, _ERROR_ADVICE[loc]["unrecoverable"])
-        paper = ""
-        if self.paper_width_mm:
-            paper = f" {self.paper_width_mm:g} mm " if loc == "zh_CN" else f"{self.paper_width_mm:g} mm "
-        return _ADVICE[loc][self.state].format(paper=paper)
+            kind = self.error_kind if self.error_kind in ERROR_KINDS else "unrecoverable"
+            return tr(f"printer.advice.error.{kind}", locale)
+        if self.paper_width_mm and self.state in (PrinterState.PAPER_LOW, PrinterState.PAPER_OUT):
+            return tr(f"printer.advice.{self.state.value}.width", locale, width=self.paper_width_mm)
+        return tr(f"printer.advice.{self.state.value}", locale)
 
     def to_json(self) -> dict:
         return {"state": self.state.value, "error_kind": self.error_kind, "detail": self.detail}

@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kiosk.i18n import tr
 from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.glyphs import CELL_HEIGHT, HALF_WIDTH, char_columns, clean_text, display_width
 from kiosk.receipt.model import Receipt
 
 LINE_GAP = 8             # dots between two text lines at normal size
-REPRINT_BANNER = "重印"
-REPRINT_NOTE = "本凭条为重印件，与首次打印件具有同等效力"
 
 # Characters that must not begin a line (they close something) or end one (they open something).
 _CLOSING = set("，。、：；！？）》」』”’】〕…·%,.;:!?)]}")
@@ -181,8 +180,8 @@ def layout_receipt(receipt: Receipt, profile: PrinterProfile) -> Layout:
         items.append(TextLine("-" * cols))
 
     if receipt.reprint:
-        text(f"【{REPRINT_BANNER}】", "center", 2, True)
-        text(REPRINT_NOTE, "center")
+        text(tr("receipt.reprint_banner"), "center", 2, True)
+        text(tr("receipt.reprint_note"), "center")
         items.append(Gap(8))
     text(receipt.title, "center", 2, True)
     if receipt.status_line:
@@ -190,9 +189,9 @@ def layout_receipt(receipt: Receipt, profile: PrinterProfile) -> Layout:
     items.append(Gap(8))
     numbers = []
     if receipt.application_number:
-        numbers.append(("办件编号", receipt.application_number))
+        numbers.append((tr("receipt.application_number"), receipt.application_number))
     if receipt.document_number:
-        numbers.append(("文书编号", receipt.document_number))
+        numbers.append((tr("receipt.document_number"), receipt.document_number))
     for label, value in numbers:
         items.extend(TextLine(line) for line in field_lines(label, value, cols))
     rule()
@@ -214,12 +213,12 @@ def layout_receipt(receipt: Receipt, profile: PrinterProfile) -> Layout:
         items.append(Gap(24))
         items.append(QrBlock(receipt.verification_url, profile.qr_module_dots, profile.native_qr))
         items.append(Gap(16))
-        text(f"验证码：{receipt.verification_code}", "center", 1, True)
-        text("扫描二维码或登录以下网址核验", "center")
+        text(tr("receipt.verification_code", code=receipt.verification_code), "center", 1, True)
+        text(tr("receipt.verify_hint"), "center")
         for line in wrap(receipt.verification_url, cols):
             items.append(TextLine(line, "center"))
     if receipt.reprint:
-        text(f"（{REPRINT_BANNER}）", "center", 1, True)
+        text(tr("receipt.reprint_footer"), "center", 1, True)
     items.append(Gap(profile.mm_to_dots(4)))
     items.append(Cut(profile.cut_mode if profile.cutter else "tear"))
     if not profile.cutter:

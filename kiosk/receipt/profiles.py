@@ -9,11 +9,13 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from kiosk.errors import PrinterError
+
 NATIVE_CHARSETS = ("gb18030", "gbk")
 CUT_MODES = ("partial", "full")
 
 
-class ProfileError(Exception):
+class ProfileError(PrinterError):
     """A printer profile is missing or wrong; the message names the file and the key."""
 
 

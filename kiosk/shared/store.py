@@ -11,15 +11,13 @@ import time
 from pathlib import Path
 from typing import Literal
 
+from kiosk.errors import StoreError  # noqa: F401  defined in kiosk.errors, kept importable from here
+
 log = logging.getLogger(__name__)
 
 FILE_MODE = 0o600       # the databases hold citizens' requests until they are settled: the kiosk's user only
 DIR_MODE = 0o700
 _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
-
-
-class StoreError(Exception):
-    """The local database could not be opened or written (disk full, corrupt, read-only)."""
 
 
 class DatabaseDamaged(StoreError):

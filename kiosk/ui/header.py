@@ -11,9 +11,6 @@ from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QVBoxLayout
 from kiosk.ui.screens.base import UiContext
 from kiosk.ui.widgets import button, label
 
-WEEKDAYS_ZH = "一二三四五六日"
-
-
 class Header(QFrame):
     language_toggled = Signal()
     elderly_toggled = Signal()
@@ -69,10 +66,7 @@ class Header(QFrame):
 
     def tick(self) -> None:
         now = self.clock()
-        if self.ctx.en:
-            self.time.setText(now.strftime("%Y-%m-%d %a %H:%M"))
-        else:
-            self.time.setText(f"{now:%Y年%m月%d日} 星期{WEEKDAYS_ZH[now.weekday()]} {now:%H:%M}")
+        self.time.setText(self.ctx.tr("header.clock", now=now, weekday=self.ctx.tr(f"header.weekday.{now.weekday()}")))
 
     def set_portrait(self, portrait: bool) -> None:
         """Portrait: names and clock on one line, the buttons on the next."""

@@ -4,11 +4,13 @@ Qt glue over kiosk.ops: timers run on the GUI thread (a hung UI stops them), com
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.central.models import Command
 from kiosk.core.session import Event, Stage
+from kiosk.errors import StoreError
 from kiosk.ops import sdnotify
 from kiosk.ops.audit import AuditLog
 from kiosk.ops.heartbeat import HeartbeatLoop, status_for_central
@@ -93,8 +95,8 @@ class Operations(QObject):
         if terminal.started:
             try:
                 self.spool_depth = len(terminal.printer.pending_jobs())
-            except Exception:  # the status file must keep being written whatever the spool does
-                log.exception("spool depth unavailable")
+            except (StoreError, sqlite3.Error) as exc:  # the status file is written whatever the spool does
+                log.error("spool depth unavailable: %s", exc)
         mode = self.service.current()
         heartbeat = self.heartbeat.state if self.heartbeat else None
         try:

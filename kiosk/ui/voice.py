@@ -49,7 +49,7 @@ class Voice:
             self._tried = True
             try:
                 self._engine = self.engine_lookup()
-            except Exception as exc:  # a broken speech backend must never stop the kiosk
+            except (RuntimeError, OSError, ImportError) as exc:  # a broken speech backend must never stop the kiosk
                 log.warning("text-to-speech engine unusable: %s", describe_error(exc))
                 self._engine = None
         return self._engine
@@ -64,7 +64,7 @@ class Voice:
             return False
         from PySide6.QtCore import QLocale
 
-        engine.setLocale(QLocale(QLocale.Chinese, QLocale.China) if locale == "zh_CN" else QLocale(QLocale.English))
+        engine.setLocale(QLocale(locale))   # the catalogue's name (zh_CN, en, …) is a QLocale name too
         engine.stop()
         engine.say(text)
         return True

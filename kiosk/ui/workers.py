@@ -27,7 +27,7 @@ class _Task(QRunnable):
     def run(self) -> None:
         try:
             result = self.fn()
-        except Exception as exc:  # reported to the GUI thread, which decides what the citizen sees
+        except Exception as exc:  # thread top: reported to the GUI thread, which decides what the citizen sees
             self.relay.failed.emit(exc)
         else:
             self.relay.done.emit(result)

@@ -10,7 +10,9 @@ import pytest
 import requests
 
 from kiosk.central.device_flow import DeviceFlow
-from kiosk.central.errors import CentralRefused, LoginExpired, LoginPending, SlowDown
+from kiosk.central.device_flow import LoginState
+from kiosk.central.errors import CentralRefused, LoginExpired
+from kiosk.central.models import PollOutcome
 from kiosk_devtools.phone import PhoneError, PhoneSimulator
 
 from .conftest import HALL, TERMINAL_NAME, FakeClock, citizen_token
@@ -70,8 +72,7 @@ def test_slow_down_adds_five_seconds_and_the_longer_interval_is_kept(clocked):
     server, client, clock, flow = clocked
     auth = flow.start()
     clock.advance(0.9)
-    with pytest.raises(LoginPending):
-        client.poll_login(auth.device_code)   # an extra poll the flow does not know about
+    assert client.poll_login(auth.device_code).outcome is PollOutcome.PENDING   # a poll the flow does not know about
     assert flow.poll().state == "pending"     # 0.1 s later: central answers slow_down
     assert flow.interval == 6.0
     assert flow.seconds_until_poll() == pytest.approx(6.0)
@@ -84,10 +85,9 @@ def test_slow_down_adds_five_seconds_and_the_longer_interval_is_kept(clocked):
 
 def test_polling_too_fast_is_answered_with_slow_down(central, client):
     auth = client.start_login()
-    with pytest.raises(LoginPending):
-        client.poll_login(auth.device_code)
-    with pytest.raises(SlowDown):
-        client.poll_login(auth.device_code)
+    assert client.poll_login(auth.device_code).outcome is PollOutcome.PENDING
+    answer = client.poll_login(auth.device_code)
+    assert answer.outcome is PollOutcome.SLOW_DOWN and answer.token is None
 
 
 def test_an_expired_code_is_replaced_by_a_fresh_one(clocked):
@@ -119,8 +119,7 @@ def test_a_device_code_yields_one_token_only(central, client):
     auth = client.start_login()
     PhoneSimulator(central.base_url).approve(auth.user_code)
     flow = DeviceFlow(client)
-    flow.authorization, flow.interval = auth, 1.0
-    flow._expires_at = flow.clock() + 60
+    flow.follow(auth, interval=1.0)
     assert flow.poll().state == "approved"
     time.sleep(1.0)
     with pytest.raises(CentralRefused) as err:
@@ -144,9 +143,8 @@ def test_the_phone_page_names_the_terminal_and_hall_and_marks_the_code_scanned(c
     assert page.status_code == 200
     assert TERMINAL_NAME in page.text and HALL in page.text and auth.user_code in page.text
     assert "终端身份已由中心核验" in page.text
-    with pytest.raises(LoginPending) as pending:
-        client.poll_login(auth.device_code)
-    assert pending.value.scanned is True
+    answer = client.poll_login(auth.device_code)
+    assert answer.outcome is PollOutcome.PENDING and answer.scanned is True
 
 
 def test_an_unsigned_device_authorization_works_but_the_phone_page_warns(central):
@@ -180,3 +178,28 @@ def test_an_expired_citizen_token_raises_login_expired(central_factory):
     clock.advance(61)
     with pytest.raises(LoginExpired):
         client.profile(token)
+
+
+def test_every_rfc_8628_answer_of_the_token_endpoint_is_a_value_not_an_exception(clocked):
+    server, client, clock, flow = clocked
+    phone = PhoneSimulator(server.base_url)
+    denied = client.start_login()
+    phone.deny(denied.user_code)
+    assert client.poll_login(denied.device_code).outcome is PollOutcome.DENIED
+    expired = client.start_login()
+    clock.advance(31)
+    assert client.poll_login(expired.device_code).outcome is PollOutcome.EXPIRED
+    approved = client.start_login()
+    phone.approve(approved.user_code, "C002")
+    clock.advance(2)
+    answer = client.poll_login(approved.device_code)
+    assert answer.outcome is PollOutcome.APPROVED and client.profile(answer.token).name == "李秀英"
+
+
+def test_the_flow_reports_its_states_as_an_enum_that_still_reads_as_text(clocked):
+    server, client, clock, flow = clocked
+    auth = flow.start()
+    progress = flow.poll()
+    assert progress.state is LoginState.PENDING and progress.state == "pending"
+    PhoneSimulator(server.base_url).deny(auth.user_code)
+    assert flow.poll().state is LoginState.DENIED

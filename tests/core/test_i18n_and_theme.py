@@ -1,18 +1,20 @@
 """Every string exists in both languages with the same placeholders; every colour pair is readable."""
-import string
-
-from kiosk.i18n import STRINGS, tr
+from kiosk.i18n import LOCALES, tr
+from kiosk.locale import LOCALE_DIR
+from kiosk.locale.build import placeholders, read_catalog
 from kiosk.ui.theme import ELDERLY, PALETTE, STANDARD, TEXT_PAIRS, contrast_ratio
 
 
-def placeholders(text):
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-def test_every_string_has_both_languages_and_same_placeholders():
-    for key, (zh, en) in STRINGS.items():
-        assert zh.strip() and en.strip(), key
-        assert placeholders(zh) == placeholders(en), key
+def test_every_string_has_every_shipped_language_and_same_placeholders():
+    assert LOCALES[:2] == ("zh_CN", "en")
+    reference = {m.id: m.string for m in read_catalog(LOCALE_DIR, "zh_CN") if m.id}
+    assert len(reference) > 100
+    for locale in LOCALES[1:]:
+        texts = {m.id: m.string for m in read_catalog(LOCALE_DIR, locale) if m.id}
+        assert set(texts) == set(reference), locale
+        for key, zh in reference.items():
+            assert zh.strip() and texts[key].strip(), (locale, key)
+            assert placeholders(zh) == placeholders(texts[key]), (locale, key)
 
 
 def test_tr_fills_placeholders_per_language():

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kiosk.central.device_flow import LoginState
 from kiosk.central.errors import CentralRefused, CentralUnavailable, LoginExpired
 from kiosk.central.models import CitizenProfile, DeviceAuthorization, SubmissionResult, Token
 from kiosk.core.login_code import DENIED_PAUSE_SECONDS
@@ -84,7 +85,7 @@ class DeviceFlowFake:
 
 @dataclass
 class Progress:
-    state: str
+    state: LoginState
     token: Token | None = None
 
 
@@ -300,7 +301,7 @@ def test_an_item_chosen_before_login_opens_after_it(world):
 
 def test_qr_login_scanned_then_approved(world):
     flow, services, view, runner, clock = world
-    services.polls.extend([Progress("scanned"), Progress("approved", TOKEN)])
+    services.polls.extend([Progress(LoginState.SCANNED), Progress(LoginState.APPROVED, TOKEN)])
     runner.finish_all()                      # the code arrives
     assert view.named("show_login_code")[-1][0].user_code == "ABCD-EFGH"
     flow.tick()
@@ -313,7 +314,7 @@ def test_qr_login_scanned_then_approved(world):
 
 def test_a_denied_code_is_said_and_replaced_after_a_pause(world):
     flow, services, view, runner, clock = world
-    services.polls.append(Progress("denied"))
+    services.polls.append(Progress(LoginState.DENIED))
     flow.begin_login()
     runner.finish_all()
     flow.tick()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.central.models import Command
+from kiosk.errors import StoreError
 from kiosk.shared.store import open_db
 from kiosk.ops.audit import AuditLog
 from kiosk.ops.remote_commands import KEEP_ACKNOWLEDGED_SECONDS, ApplyResult, CommandQueue, apply_due
@@ -104,7 +105,7 @@ def test_receiving_and_applying_is_audited_as_central(db, clock):
 def _handlers(log: list, fail: set[str] = frozenset()):
     def handle(command: Command) -> None:
         if command.id in fail:
-            raise RuntimeError("catalogue download failed")
+            raise StoreError("disk full while saving the catalogue")
         log.append(command.id)
     return {kind: handle for kind in ("reload_catalog", "out_of_service", "in_service", "show_message")}
 

@@ -135,3 +135,47 @@ def test_key_is_placed_before_comments_that_belong_to_the_next_table():
 def test_layouts_a_line_edit_cannot_handle_safely_are_refused(text):
     with pytest.raises(TomlEditError):
         set_string_key(text, "ui", "staff_pin_hash", "h")
+
+
+RICH = '''# 1号自助终端 — site configuration
+[terminal]
+id = "T-001"          # the id at central
+name = "1号自助终端"
+
+[printer]
+profile = "generic-80mm"
+  # a comment indented under the printer
+[printer.usb]
+vendor_id = 0x0416    # hex stays hex
+product_id = 0x5011
+
+[ui]
+# citizens' language
+locale = "zh_CN"
+idle_timeout = 60     # seconds
+elderly_mode = false
+
+# where data lives
+[data]
+dir = "var"
+'''
+
+
+def test_comments_layout_and_number_formats_are_kept_byte_for_byte():
+    result = set_string_key(RICH, "ui", "staff_pin_hash", 'scrypt$a"b\\c')
+    added = [line for line in result.splitlines() if line not in RICH.splitlines()]
+    assert added == ['staff_pin_hash = "scrypt$a\\"b\\\\c"']
+    assert [line for line in result.splitlines() if line not in added] == RICH.splitlines()
+    assert result.index("staff_pin_hash") < result.index("# where data lives")
+    replaced = set_string_key(result, "ui", "staff_pin_hash", "new")
+    assert replaced == result.replace('"scrypt$a\\"b\\\\c"', '"new"')
+
+
+def test_a_key_in_a_dotted_table_and_a_new_dotted_table():
+    result = set_string_key(RICH, "printer.usb", "serial", "A1")
+    assert 'product_id = 0x5011\nserial = "A1"\n' in result
+    result = set_string_key(RICH, "printer.network", "host", "10.0.0.9")
+    assert 'product_id = 0x5011\n\n[printer.network]\nhost = "10.0.0.9"\n\n[ui]\n' in result
+    assert [line for line in result.splitlines() if line not in ("[printer.network]", 'host = "10.0.0.9"', "")] \
+        == [line for line in RICH.splitlines() if line]
+    assert set_string_key(RICH, "site", "hall", "一楼").endswith('dir = "var"\n\n[site]\nhall = "一楼"\n')

@@ -72,3 +72,11 @@ def test_switched_off_voice_never_looks_for_an_engine():
 def test_the_real_lookup_answers_an_engine_or_none_without_raising(qapp):
     engine = find_engine()
     assert engine is None or hasattr(engine, "say")
+
+
+def test_the_engine_speaks_in_the_catalogues_language_whatever_it_is():
+    engine = RecordingEngine()
+    voice = Voice(enabled=True, engine_lookup=lambda: engine)
+    for locale in ("zh_CN", "en", "ug"):
+        assert voice.say("…", locale)
+    assert engine.locales[0] == "zh_CN" and engine.locales[1].startswith("en_") and engine.locales[2].startswith("ug")

@@ -9,7 +9,7 @@ import logging
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from kiosk.central.models import COMMAND_KINDS, RATING_LEVELS
+from kiosk.central.models import COMMAND_KINDS
 from kiosk.central.server.api import queue_command, verification_facts
 from kiosk.central.server.auth import ApiError, central, json_response
 from kiosk.central.server.documents import CHINA_TZ
@@ -23,7 +23,8 @@ PRINTER_WORDS = {"ready": "正常", "busy": "打印中", "paper_low": "纸将用
 PAPER_WORDS = {"ok": "充足", "full": "充足", "low": "将用完", "out": "缺纸", "jammed": "卡纸", "unknown": "未知"}
 COMMAND_WORDS = {"restart": "重启", "reload_catalog": "重新加载目录", "out_of_service": "暂停服务",
                  "in_service": "恢复服务", "show_message": "显示消息"}
-LEVEL_WORDS = {code: zh for code, zh, _ in RATING_LEVELS}
+LEVEL_WORDS = {"very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意",
+               "dissatisfied": "不满意", "very_dissatisfied": "非常不满意"}
 OFFLINE_AFTER = 180  # seconds without a heartbeat before the staff page shows a terminal as offline
 
 

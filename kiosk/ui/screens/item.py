@@ -190,11 +190,15 @@ class ItemScreen(Screen):
         faq = "".join(f"<p><b>{tr('item.question', text=q)}</b><br/>{tr('item.answer', text=a)}</p>"
                       for q, a in g.faq)
         materials = "".join(f"<li>{m}</li>" for m in g.materials)
+
+        def field(key: str, value: str) -> str:
+            return tr("common.label_value", label=f"<b>{tr(key)}</b>", value=value)
+
         self.guide_body.setText(
             f"<p>{g.summary}</p>"
-            f"<p><b>{tr('item.eligibility')}</b>：{g.eligibility}</p>"
+            f"<p>{field('item.eligibility', g.eligibility)}</p>"
             f"<p><b>{tr('item.materials')}</b></p><ul>{materials}</ul>"
-            f"<p><b>{tr('item.time_limit')}</b>：{g.time_limit}　<b>{tr('item.fee')}</b>：{g.fee}</p>"
+            f"<p>{field('item.time_limit', g.time_limit)}　{field('item.fee', g.fee)}</p>"
             + (f"<p><b>{tr('item.faq')}</b></p>{faq}" if faq else ""))
         problems = {p.field: p for p in self._problems}
         for f in item.form:

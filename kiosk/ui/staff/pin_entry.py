@@ -8,6 +8,7 @@ import time
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
+from kiosk.i18n import tr
 from kiosk.ops.pin import PinGate, PinNotSet
 from kiosk.ui.widgets import NumericKeypad, button, card, label
 
@@ -28,20 +29,20 @@ class PinEntry(QWidget):
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         box, layout = card()
-        self.title = label("工作人员验证", role="title", align=Qt.AlignCenter)
+        self.title = label(tr("staff.pin.title"), role="title", align=Qt.AlignCenter)
         self.dots = label("", role="code", align=Qt.AlignCenter)
         self.dots.setObjectName("pin_dots")
-        self.message = label("请输入工作人员密码", role="muted", align=Qt.AlignCenter)
+        self.message = label(tr("staff.pin.prompt"), role="muted", align=Qt.AlignCenter)
         self.message.setObjectName("pin_message")
-        self.keypad = NumericKeypad("删除", "清空")
+        self.keypad = NumericKeypad(tr("keypad.delete"), tr("keypad.clear"))
         self.keypad.findChild(QWidget, "key_X").setEnabled(False)
         self.keypad.key_pressed.connect(self._digit)
         self.keypad.delete_pressed.connect(lambda: self._set(self.digits[:-1]))
         self.keypad.clear_pressed.connect(lambda: self._set(""))
         row = QHBoxLayout()
-        self.cancel_button = button("返回", on_click=self._cancel)
+        self.cancel_button = button(tr("staff.pin.back"), on_click=self._cancel)
         self.cancel_button.setObjectName("pin_cancel")
-        self.ok_button = button("确定", role="primary", on_click=self.submit)
+        self.ok_button = button(tr("staff.pin.ok"), role="primary", on_click=self.submit)
         self.ok_button.setObjectName("pin_ok")
         row.addWidget(self.cancel_button)
         row.addWidget(self.ok_button)
@@ -56,11 +57,11 @@ class PinEntry(QWidget):
         self._set("")
         state = self.gate.state() if self.gate.configured else None
         if not self.gate.configured:
-            self.message.setText("尚未设置工作人员密码：请技术人员运行 kiosk config set-pin")
+            self.message.setText(tr("staff.pin.not_set"))
         elif state.locked_until:
             self._show_locked(state.locked_until)
         else:
-            self.message.setText("请输入工作人员密码")
+            self.message.setText(tr("staff.pin.prompt"))
 
     def _digit(self, digit: str) -> None:
         if len(self.digits) < MAX_PIN_DIGITS:
@@ -72,7 +73,7 @@ class PinEntry(QWidget):
 
     def _show_locked(self, until: float) -> None:
         minutes = max(1, round((until - self.clock()) / 60))
-        self.message.setText(f"密码错误次数过多，已锁定，请 {minutes} 分钟后再试")
+        self.message.setText(tr("staff.pin.locked", minutes=minutes))
 
     def submit(self) -> None:
         pin, self.digits = self.digits, ""
@@ -80,14 +81,14 @@ class PinEntry(QWidget):
         try:
             result = self.gate.attempt(pin)
         except PinNotSet:
-            self.message.setText("尚未设置工作人员密码：请技术人员运行 kiosk config set-pin")
+            self.message.setText(tr("staff.pin.not_set"))
             return
         if result.ok:
             self.accepted.emit()
         elif result.locked_until:
             self._show_locked(result.locked_until)
         else:
-            self.message.setText(f"密码错误，还可尝试 {result.attempts_left} 次")
+            self.message.setText(tr("staff.pin.wrong", attempts=result.attempts_left))
 
     def _cancel(self) -> None:
         self._set("")
