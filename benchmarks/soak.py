@@ -305,12 +305,14 @@ def main(argv: list[str] | None = None) -> int:
                 now = resources()
                 print(f"  {n + 1} visits, {time.monotonic() - started:.0f} s, terminal RSS {now['rss_mb']:.1f} MB, "
                       f"fds {now['fds']}, threads {now['threads']}", flush=True)
+        # Resources at the end of the visits, before the drain below opens the replayer's connection
+        # (a pooled keep-alive socket, not a leak) that the warm-up reading may not have had.
+        end, end_other = resources(), services.call("resources")
         deadline = time.monotonic() + 60
         while terminal.outbox.depth() and time.monotonic() < deadline:   # central is back: drain the outbox
             terminal.replay_outbox()
             time.sleep(0.2)
         elapsed = time.monotonic() - started
-        end, end_other = resources(), services.call("resources")
         if args.tracemalloc and len(traced) < 2:
             gc.collect()
             traced.append(tracemalloc.take_snapshot())

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
-    except Exception as exc:  # noqa: BLE001 - the last safety net: one line, never a traceback on a console
+    except Exception as exc:  # thread top of every console command: one line, never a traceback
         if os.environ.get("KIOSK_DEBUG"):
             raise
         logging.getLogger("kiosk.cli").exception("kiosk %s failed", args.command)

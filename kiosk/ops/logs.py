@@ -87,6 +87,6 @@ class LogFileHandler(logging.handlers.RotatingFileHandler):
         try:
             sys.stderr.write(f"kiosk: cannot write the log file {self.baseFilename}: {cause} "
                              "(log records are lost until it can be written again)\n")
-        except Exception:  # noqa: BLE001 - stderr itself may be gone
+        except (OSError, ValueError):  # stderr itself may be gone or closed
             pass
 
