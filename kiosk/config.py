@@ -32,6 +32,7 @@ class TerminalConfig:
     name: str
     hall: str
     contact: str = ""
+    time_zone: str = "Asia/Shanghai"   # IANA name: the time printed on slips and shown on screens
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,12 @@ def _check_semantics(config: Config, problems: list[str], where: str) -> None:
                         f"got {config.ui.idle_warning}")
     if not config.terminal.id.strip():
         problems.append(f"{where}: key 'terminal.id' must not be empty")
+    try:
+        from zoneinfo import ZoneInfo
+        ZoneInfo(config.terminal.time_zone)
+    except (LookupError, ValueError):
+        problems.append(f"{where}: key 'terminal.time_zone' must be an IANA time zone such as \"Asia/Shanghai\", "
+                        f"got {config.terminal.time_zone!r}")
     central = config.central
     if central.base_url != "embedded" and not central.base_url.startswith(("http://", "https://")):
         problems.append(f"{where}: key 'central.base_url' must be \"embedded\" or an http(s) URL, got {central.base_url!r}")

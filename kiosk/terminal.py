@@ -286,10 +286,11 @@ class Terminal:
         if result.document is None:
             raise ValueError(f"application {result.application_number} has no document to print")
         if is_pending_upload(result):
-            receipt = receipt_from_document(result.document, reprint=reprint, status_line=STATUS_LINE)
+            receipt = receipt_from_document(result.document, reprint=reprint, status_line=STATUS_LINE,
+                                            zone=self.config.terminal.time_zone)
         else:
             receipt = receipt_from_document(result.document, application_number=result.application_number,
-                                            reprint=reprint)
+                                            reprint=reprint, zone=self.config.terminal.time_zone)
         return self.printer.print_receipt(receipt)
 
     def printer_status(self):

@@ -1,19 +1,31 @@
 """The slip as a column of printable items (text lines, gaps, the seal block, the QR, the cut).
 
-Wrapping is by display width (a Chinese character takes two columns) and never breaks inside a number;
-both the ESC/POS renderer and the preview draw from this one layout."""
+Wrapping is by display width (a Chinese character takes two columns) and never breaks inside a number; titles
+wrap into balanced lines. Both the ESC/POS renderer and the preview draw from this one layout."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.glyphs import CELL_HEIGHT, HALF_WIDTH, char_columns, clean_text, display_width
 from kiosk.receipt.model import Receipt
+from kiosk.receipt.seal import seal_graphic
 
 LINE_GAP = 8             # dots between two text lines at normal size
 REPRINT_BANNER = "重印"
 REPRINT_NOTE = "本凭条为重印件，与首次打印件具有同等效力"
+# The slip's own words; the document's title, fields and notes are printed as central wrote them.
+SLIP_WORDS = {
+    "zh_CN": {"application": "办件编号", "document": "文书编号", "valid_until": "有效期至", "code": "验证码",
+              "verify": "扫描二维码或登录以下网址核验", "reprint": REPRINT_BANNER, "reprint_note": REPRINT_NOTE,
+              "colon": "："},
+    "en": {"application": "Application no.", "document": "Document no.", "valid_until": "Valid until",
+           "code": "Verification code", "verify": "Scan the QR code or visit this address to verify",
+           "reprint": "REPRINT", "reprint_note": "This slip is a reprint and is as valid as the first print",
+           "colon": ": "},
+}
 
 # Characters that must not begin a line (they close something) or end one (they open something).
 _CLOSING = set("，。、：；！？）》」』”’】〕…·%,.;:!?)]}")
@@ -60,10 +72,27 @@ class SealBlock:
     seal_text: str
     seal_label: str
     diameter_dots: int
+    red: bool = False        # two-colour paper: text in colour 1, the seal in colour 2
 
     @property
     def height(self) -> int:
         return self.diameter_dots + 8
+
+
+@dataclass(frozen=True)
+class StoredSeal:
+    """The seal printed from the printer's NV memory by `key` (GS ( L fn 69, or FS p for `fs_q`), right-aligned
+    above the issuer and date lines so that it covers no text."""
+    key: str
+    command: str            # gs_l | fs_q
+    seal_text: str
+    seal_label: str
+    diameter_dots: int
+    red: bool = False
+
+    @property
+    def height(self) -> int:
+        return self.diameter_dots
 
 
 @dataclass(frozen=True)
@@ -159,19 +188,52 @@ def wrap(text: str, columns: int, indent: int = 0) -> list[str]:
     return lines
 
 
-def field_lines(label: str, value: str, columns: int) -> list[str]:
+def _lone_character(lines: list[str]) -> bool:
+    return any(len(line.strip()) == 1 for line in lines)
+
+
+def balanced_wrap(text: str, columns: int) -> list[str]:
+    """As few lines as `wrap` needs, but of even length: the narrowest width that still gives that many lines,
+    so that no line holds a single character (社会保险个人参保缴费证明 → 社会保险个人 / 参保缴费证明)."""
+    lines = wrap(text, columns)
+    if len(lines) < 2:
+        return lines
+    total = sum(display_width(line.strip()) for line in lines)
+    for width in range(max(2, total // len(lines)), columns + 1):
+        candidate = wrap(text, width)
+        if len(candidate) <= len(lines) and not _lone_character(candidate):
+            return candidate
+    return lines
+
+
+def field_lines(label: str, value: str, columns: int, colon: str = "：") -> list[str]:
     """`label：value` wrapped with a hanging indent under the value when the label leaves room."""
-    head = f"{clean_text(label)}："
+    head = f"{clean_text(label)}{colon}"
     indent = display_width(head)
     if indent > columns // 3:
         indent = 2
     return wrap(head + value, columns, indent=indent)
 
 
-def layout_receipt(receipt: Receipt, profile: PrinterProfile) -> Layout:
-    """The slip for this profile: banner, title, numbers, fields, notes, sealed issuer block, QR, cut."""
+def stored_seal_key(receipt: Receipt, profile: PrinterProfile, stored_seals: Mapping[str, str] | None) -> str | None:
+    """The NV key holding exactly this receipt's seal on this printer, or None (then the seal goes as a raster).
+
+    `stored_seals` maps a seal's digest to its key, as `kiosk printer store-seal` wrote it."""
+    if not stored_seals or profile.nv_graphics == "none" or not receipt.seal_text:
+        return None
+    diameter = profile.mm_to_dots(profile.seal_diameter_mm)
+    graphic = seal_graphic(receipt.seal_text, receipt.seal_label, diameter, profile.two_colour_paper)
+    return stored_seals.get(graphic.digest)
+
+
+def layout_receipt(receipt: Receipt, profile: PrinterProfile,
+                   stored_seals: Mapping[str, str] | None = None) -> Layout:
+    """The slip for this profile: banner, title, numbers, fields, notes, sealed issuer block, QR, cut.
+
+    With `stored_seals` (digest → NV key) holding this receipt's seal, the seal is printed by key."""
     cols = profile.text_columns
     items: list = []
+    words = SLIP_WORDS.get(receipt.locale, SLIP_WORDS["zh_CN"])
 
     def text(value: str, align: str = "left", scale: int = 1, bold: bool = False) -> None:
         for line in wrap(value, cols // scale):
@@ -181,20 +243,23 @@ def layout_receipt(receipt: Receipt, profile: PrinterProfile) -> Layout:
         items.append(TextLine("-" * cols))
 
     if receipt.reprint:
-        text(f"【{REPRINT_BANNER}】", "center", 2, True)
-        text(REPRINT_NOTE, "center")
+        text(f"【{words['reprint']}】", "center", 2, True)
+        text(words["reprint_note"], "center")
         items.append(Gap(8))
-    text(receipt.title, "center", 2, True)
+    for line in balanced_wrap(receipt.title, cols // 2):
+        items.append(TextLine(line, "center", 2, True))
     if receipt.status_line:
         text(receipt.status_line, "center", 1, True)
     items.append(Gap(8))
     numbers = []
     if receipt.application_number:
-        numbers.append(("办件编号", receipt.application_number))
+        numbers.append((words["application"], receipt.application_number))
     if receipt.document_number:
-        numbers.append(("文书编号", receipt.document_number))
+        numbers.append((words["document"], receipt.document_number))
+    if receipt.valid_until:
+        numbers.append((words["valid_until"], receipt.valid_until))
     for label, value in numbers:
-        items.extend(TextLine(line) for line in field_lines(label, value, cols))
+        items.extend(TextLine(line) for line in field_lines(label, value, cols, words["colon"]))
     rule()
     for field in receipt.fields:
         items.extend(TextLine(line) for line in field_lines(field.label, field.value, cols))
@@ -202,11 +267,19 @@ def layout_receipt(receipt: Receipt, profile: PrinterProfile) -> Layout:
     for note in receipt.notes:
         items.extend(TextLine(line) for line in wrap(note, cols, indent=0))
     items.append(Gap(16))
-    if receipt.seal_text:
+    key = stored_seal_key(receipt, profile, stored_seals)
+    if receipt.seal_text and key is not None:   # from NV memory: above the issuer and date, covering no text
+        diameter = profile.mm_to_dots(profile.seal_diameter_mm)
+        items.append(StoredSeal(key, profile.nv_graphics, receipt.seal_text, receipt.seal_label, diameter,
+                                profile.two_colour_paper))
+        text(receipt.issuer, "right")
+        text(receipt.issued_at, "right")
+    elif receipt.seal_text:
         diameter = profile.mm_to_dots(profile.seal_diameter_mm)
         block_cols = min(cols - 2, max(diameter // HALF_WIDTH, 30))
         seal_lines = tuple(wrap(receipt.issuer, block_cols)) + tuple(wrap(receipt.issued_at, block_cols))
-        items.append(SealBlock(seal_lines, receipt.seal_text, receipt.seal_label, diameter))
+        items.append(SealBlock(seal_lines, receipt.seal_text, receipt.seal_label, diameter,
+                               profile.two_colour_paper))
     else:   # nothing issued yet (a slip accepted offline): issuer and date in plain text, no seal
         text(receipt.issuer, "right")
         text(receipt.issued_at, "right")
@@ -214,12 +287,12 @@ def layout_receipt(receipt: Receipt, profile: PrinterProfile) -> Layout:
         items.append(Gap(24))
         items.append(QrBlock(receipt.verification_url, profile.qr_module_dots, profile.native_qr))
         items.append(Gap(16))
-        text(f"验证码：{receipt.verification_code}", "center", 1, True)
-        text("扫描二维码或登录以下网址核验", "center")
+        text(f"{words['code']}{words['colon']}{receipt.verification_code}", "center", 1, True)
+        text(words["verify"], "center")
         for line in wrap(receipt.verification_url, cols):
             items.append(TextLine(line, "center"))
     if receipt.reprint:
-        text(f"（{REPRINT_BANNER}）", "center", 1, True)
+        text(f"（{words['reprint']}）", "center", 1, True)
     items.append(Gap(profile.mm_to_dots(4)))
     items.append(Cut(profile.cut_mode if profile.cutter else "tear"))
     if not profile.cutter:

@@ -1,7 +1,8 @@
 """The round official seal (公章) drawn with Pillow, and the sealed block where it overlaps the issuer lines.
 
 Department name along the upper arc, a five-pointed star, the label along the lower edge; drawn
-supersampled, then thresholded (never dithered) to crisp 1-bit dots."""
+supersampled, then thresholded (never dithered) to crisp 1-bit dots. Where the seal meets the issuer and date
+lines the text is knocked out of it (a white margin round every letter), so the words stay readable."""
 from __future__ import annotations
 
 import math
@@ -9,13 +10,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from kiosk.receipt.glyphs import CELL_HEIGHT, HALF_WIDTH, display_width, draw_text, find_cjk_font
+from kiosk.receipt.nv_graphics import COLOUR_BLACK, COLOUR_RED, NvGraphic
 
 SUPERSAMPLE = 2
 SEAL_RED = (215, 25, 32)
 RIGHT_MARGIN = 16  # dots between the issuer lines and the paper's right edge
+KNOCKOUT_DOTS = 3  # white margin kept round every text dot where the seal crosses the text
 
 
 @lru_cache(maxsize=16)
@@ -124,4 +127,16 @@ def seal_block_image(lines: tuple[str, ...], seal_text: str, seal_label: str, di
     centre_x = right - min(max(text_width, diameter_dots), right) // 2
     x = min(max(0, centre_x - diameter_dots // 2), width - diameter_dots)
     seal_mask.paste(seal, (x, (height - diameter_dots) // 2))
-    return SealBlockImage(text=text_mask, seal=seal_mask)
+    return SealBlockImage(text=text_mask, seal=knock_out(seal_mask, text_mask))
+
+
+def knock_out(seal: Image.Image, text: Image.Image, margin: int = KNOCKOUT_DOTS) -> Image.Image:
+    """The seal (1-bit, 255 = ink) with every dot within `margin` of a text dot left white."""
+    halo = text.convert("L").filter(ImageFilter.MaxFilter(2 * margin + 1)).point(lambda v: 255 if v else 0, mode="1")
+    return ImageChops.logical_and(seal, ImageChops.invert(halo))
+
+
+@lru_cache(maxsize=32)
+def seal_graphic(seal_text: str, seal_label: str, diameter_dots: int, red: bool) -> NvGraphic:
+    """The seal alone, as stored in the printer's NV memory: black, or colour 2 (red) on two-colour paper."""
+    return NvGraphic.from_mask(draw_seal(seal_text, seal_label, diameter_dots), COLOUR_RED if red else COLOUR_BLACK)
