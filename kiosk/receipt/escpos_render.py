@@ -157,7 +157,7 @@ def render_layout(layout: Layout, profile: PrinterProfile) -> bytes:
             w.feed(item.dots)
         elif isinstance(item, SealBlock):
             block = seal_block_image(item.lines, item.seal_text, item.seal_label, item.diameter_dots,
-                                     profile.width_dots)
+                                     profile.width_dots, item.red)
             if item.red:   # GS ( L fn 112 per colour into the print buffer, then fn 50 prints both at once
                 w.mode("right", w.scale or 1, w.bold or False)
                 p._raw(buffer_graphic(block.text, COLOUR_BLACK) + buffer_graphic(block.seal, COLOUR_RED) +

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.glyphs import CELL_HEIGHT, HALF_WIDTH, char_columns, clean_text, display_width
 from kiosk.receipt.model import Receipt
-from kiosk.receipt.seal import seal_graphic
+from kiosk.receipt.seal import seal_block_height, seal_graphic
 
 LINE_GAP = 8             # dots between two text lines at normal size
 REPRINT_BANNER = "重印"
@@ -72,11 +72,12 @@ class SealBlock:
     seal_text: str
     seal_label: str
     diameter_dots: int
-    red: bool = False        # two-colour paper: text in colour 1, the seal in colour 2
+    red: bool = False        # two-colour paper: text in colour 1, the seal in colour 2, over the text
+                             # (knocked out); a black seal sits above the lines instead, covering none
 
     @property
     def height(self) -> int:
-        return self.diameter_dots + 8
+        return seal_block_height(len(self.lines), self.diameter_dots, overlap=self.red)
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def wrap(text: str, columns: int, indent: int = 0) -> list[str]:
     text = clean_text(text)
     lines: list[str] = []
     for paragraph in text.split("\n"):
+        start = len(lines)
         current = ""
         prefix = ""
         for tok in _tokens(paragraph):
@@ -185,7 +187,23 @@ def wrap(text: str, columns: int, indent: int = 0) -> list[str]:
                     prefix = " " * indent
                 current = pieces[-1]
         lines.append(prefix + current.rstrip())
+        _no_lone_last_character(lines, start, indent)
     return lines
+
+
+def _no_lone_last_character(lines: list[str], start: int, indent: int) -> None:
+    """A paragraph never ends with one Chinese character alone on its line: the one before it joins it."""
+    if len(lines) - start < 2:
+        return
+    last, before = lines[-1].strip(), lines[-2].rstrip()
+    body = before[indent:] if len(lines) - start > 2 else before
+    if len(last) != 1 or last.isascii() or len(body.strip()) < 3:
+        return
+    moved = before[-1]
+    if moved.isascii() or moved in _CLOSING or moved in _OPENING:
+        return
+    lines[-2] = before[:-1]
+    lines[-1] = lines[-1][:len(lines[-1]) - len(lines[-1].lstrip())] + moved + last
 
 
 def _lone_character(lines: list[str]) -> bool:
@@ -215,15 +233,19 @@ def field_lines(label: str, value: str, columns: int, colon: str = "：") -> lis
     return wrap(head + value, columns, indent=indent)
 
 
+def stored_seal_digest(receipt: Receipt, profile: PrinterProfile) -> str:
+    """The digest of this receipt's seal as this printer would store it (its dots and colour)."""
+    diameter = profile.mm_to_dots(profile.seal_diameter_mm)
+    return seal_graphic(receipt.seal_text, receipt.seal_label, diameter, profile.two_colour_paper).digest
+
+
 def stored_seal_key(receipt: Receipt, profile: PrinterProfile, stored_seals: Mapping[str, str] | None) -> str | None:
     """The NV key holding exactly this receipt's seal on this printer, or None (then the seal goes as a raster).
 
     `stored_seals` maps a seal's digest to its key, as `kiosk printer store-seal` wrote it."""
     if not stored_seals or profile.nv_graphics == "none" or not receipt.seal_text:
         return None
-    diameter = profile.mm_to_dots(profile.seal_diameter_mm)
-    graphic = seal_graphic(receipt.seal_text, receipt.seal_label, diameter, profile.two_colour_paper)
-    return stored_seals.get(graphic.digest)
+    return stored_seals.get(stored_seal_digest(receipt, profile))
 
 
 def layout_receipt(receipt: Receipt, profile: PrinterProfile,

@@ -48,7 +48,8 @@ def paint_layout(layout: Layout, profile: PrinterProfile) -> PaperLayers:
                 x = raster_x(min(width, (item.width_dots + 7) // 8 * 8), item.align, width)
             draw_text(ink, x, y, item.text, item.scale, item.bold)
         elif isinstance(item, SealBlock):
-            block = seal_block_image(item.lines, item.seal_text, item.seal_label, item.diameter_dots, width)
+            block = seal_block_image(item.lines, item.seal_text, item.seal_label, item.diameter_dots, width,
+                                     item.red)
             x = width - block.size[0]
             ink.paste(0, (x, y), block.text)
             seal.paste(1, (x, y), block.seal)

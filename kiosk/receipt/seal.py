@@ -108,15 +108,22 @@ class SealBlockImage:
         return ink.point(lambda v: 0 if v else 255, mode="1")
 
 
+def seal_block_height(lines: int, diameter_dots: int, overlap: bool) -> int:
+    """Dots of paper the sealed block takes: the seal's, plus the lines' when they sit below it."""
+    return diameter_dots + 8 + (0 if overlap else lines * (CELL_HEIGHT + 8))
+
+
 def seal_block_image(lines: tuple[str, ...], seal_text: str, seal_label: str, diameter_dots: int,
-                     max_width: int) -> SealBlockImage:
-    """Right-aligned issuer and date lines with the seal centred over them, as a real stamp sits."""
+                     max_width: int, overlap: bool = True) -> SealBlockImage:
+    """Right-aligned issuer and date lines with the seal centred on them. With `overlap` the seal lies over the
+    lines as a real stamp does, the text knocked out of it (for a red seal); without, the seal sits just above
+    the lines and covers none of them (for a black seal, which would hide the words)."""
     text_width = max((display_width(line) * HALF_WIDTH for line in lines), default=0)
     width = min(max_width, ((max(text_width, diameter_dots) + RIGHT_MARGIN + 7) // 8) * 8)
-    height = diameter_dots + 8
+    height = seal_block_height(len(lines), diameter_dots, overlap)
     line_height = CELL_HEIGHT + 8
     text_mask = Image.new("1", (width, height), 1)
-    top = (height - line_height * len(lines)) // 2 + 4
+    top = (diameter_dots + 8 - line_height * len(lines)) // 2 + 4 if overlap else diameter_dots + 8
     for i, line in enumerate(lines):
         w = display_width(line) * HALF_WIDTH
         draw_text(text_mask, max(0, width - RIGHT_MARGIN - w), top + i * line_height, line)
@@ -126,7 +133,7 @@ def seal_block_image(lines: tuple[str, ...], seal_text: str, seal_label: str, di
     right = width - RIGHT_MARGIN
     centre_x = right - min(max(text_width, diameter_dots), right) // 2
     x = min(max(0, centre_x - diameter_dots // 2), width - diameter_dots)
-    seal_mask.paste(seal, (x, (height - diameter_dots) // 2))
+    seal_mask.paste(seal, (x, 4))
     return SealBlockImage(text=text_mask, seal=knock_out(seal_mask, text_mask))
 
 
