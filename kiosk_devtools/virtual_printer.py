@@ -184,9 +184,10 @@ class VirtualPrinterServer:
     Control port protocol, one line per command: `fault NAME [DROP_AFTER]`, `status`, `jobs`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 9100, out_dir: str | Path = "virtual-printer",
-                 width_dots: int = 576, control_port: int | None = None, keep_jobs: int | None = KEEP_JOBS):
+                 width_dots: int = 576, control_port: int | None = None, keep_jobs: int | None = KEEP_JOBS,
+                 nv_capacity: int = DEFAULT_CAPACITY):
         self.host = host
-        self.paper = VirtualPaper(out_dir, width_dots, keep_jobs)
+        self.paper = VirtualPaper(out_dir, width_dots, keep_jobs, nv_capacity)
         self._requested_port = port
         self._requested_control = control_port
         self._sock: socket.socket | None = None
