@@ -18,13 +18,13 @@ from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.glyphs import draw_text
 from collections.abc import Mapping
 
-from kiosk.receipt.layout import (Cut, Gap, Layout, QrBlock, SealBlock, StoredSeal, TextLine, layout_receipt,
+from kiosk.receipt.layout import (Cut, Gap, Layout, QrBlock, SealBlock, SealImage, TextLine, layout_receipt,
                                   line_advance)
 from kiosk.receipt.model import Receipt
 from kiosk.receipt.nv_graphics import (COLOUR_BLACK, COLOUR_RED, PRINT_BUFFER, buffer_graphic, print_nv_bit_image,
                                        print_nv_graphic)
 from kiosk.receipt.qr import qr_mask
-from kiosk.receipt.seal import seal_block_image
+from kiosk.receipt.seal import draw_seal, seal_block_image
 
 log = logging.getLogger(__name__)
 
@@ -157,14 +157,16 @@ def render_layout(layout: Layout, profile: PrinterProfile) -> bytes:
             w.feed(item.dots)
         elif isinstance(item, SealBlock):
             block = seal_block_image(item.lines, item.seal_text, item.seal_label, item.diameter_dots,
-                                     profile.width_dots, item.red)
+                                     profile.width_dots)
             if item.red:   # GS ( L fn 112 per colour into the print buffer, then fn 50 prints both at once
                 w.mode("right", w.scale or 1, w.bold or False)
                 p._raw(buffer_graphic(block.text, COLOUR_BLACK) + buffer_graphic(block.seal, COLOUR_RED) +
                        PRINT_BUFFER)
             else:
                 w.image(block.combined(), "right")
-        elif isinstance(item, StoredSeal):
+        elif isinstance(item, SealImage) and item.key is None:
+            w.image(pad_to_bytes(draw_seal(item.seal_text, item.seal_label, item.diameter_dots)), "right")
+        elif isinstance(item, SealImage):
             w.mode("right", w.scale or 1, w.bold or False)
             p._raw(print_nv_graphic(item.key) if item.command == "gs_l" else print_nv_bit_image())
         elif isinstance(item, QrBlock):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.glyphs import CELL_HEIGHT, HALF_WIDTH, char_columns, clean_text, display_width
 from kiosk.receipt.model import Receipt
-from kiosk.receipt.seal import seal_block_height, seal_graphic
+from kiosk.receipt.seal import seal_graphic
 
 LINE_GAP = 8             # dots between two text lines at normal size
 REPRINT_BANNER = "重印"
@@ -72,20 +72,19 @@ class SealBlock:
     seal_text: str
     seal_label: str
     diameter_dots: int
-    red: bool = False        # two-colour paper: text in colour 1, the seal in colour 2, over the text
-                             # (knocked out); a black seal sits above the lines instead, covering none
+    red: bool = False        # two-colour paper: text in colour 1, the seal in colour 2
 
     @property
     def height(self) -> int:
-        return seal_block_height(len(self.lines), self.diameter_dots, overlap=self.red)
+        return self.diameter_dots + 8
 
 
 @dataclass(frozen=True)
-class StoredSeal:
-    """The seal printed from the printer's NV memory by `key` (GS ( L fn 69, or FS p for `fs_q`), right-aligned
-    above the issuer and date lines so that it covers no text."""
-    key: str
-    command: str            # gs_l | fs_q
+class SealImage:
+    """The seal alone, right-aligned just above the issuer and date lines so that it covers no text: printed
+    from the printer's NV memory by `key` (GS ( L fn 69, or FS p for `fs_q`), or sent as a raster without one."""
+    key: str | None
+    command: str            # gs_l | fs_q | none
     seal_text: str
     seal_label: str
     diameter_dots: int
@@ -290,13 +289,14 @@ def layout_receipt(receipt: Receipt, profile: PrinterProfile,
         items.extend(TextLine(line) for line in wrap(note, cols, indent=0))
     items.append(Gap(16))
     key = stored_seal_key(receipt, profile, stored_seals)
-    if receipt.seal_text and key is not None:   # from NV memory: above the issuer and date, covering no text
+    if receipt.seal_text and (key is not None or not profile.two_colour_paper):
+        # a black seal, or one from NV memory (which prints on a line of its own): above the issuer and date
         diameter = profile.mm_to_dots(profile.seal_diameter_mm)
-        items.append(StoredSeal(key, profile.nv_graphics, receipt.seal_text, receipt.seal_label, diameter,
-                                profile.two_colour_paper))
+        items.append(SealImage(key, profile.nv_graphics if key else "none", receipt.seal_text,
+                               receipt.seal_label, diameter, profile.two_colour_paper))
         text(receipt.issuer, "right")
         text(receipt.issued_at, "right")
-    elif receipt.seal_text:
+    elif receipt.seal_text:   # a red seal sent with the slip: over the issuer and date, the text knocked out
         diameter = profile.mm_to_dots(profile.seal_diameter_mm)
         block_cols = min(cols - 2, max(diameter // HALF_WIDTH, 30))
         seal_lines = tuple(wrap(receipt.issuer, block_cols)) + tuple(wrap(receipt.issued_at, block_cols))

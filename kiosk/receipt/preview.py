@@ -12,7 +12,7 @@ from kiosk.receipt.escpos_render import line_x, native_encodable, raster_x
 from kiosk.receipt.glyphs import draw_text
 from collections.abc import Mapping
 
-from kiosk.receipt.layout import Cut, Gap, Layout, QrBlock, SealBlock, StoredSeal, TextLine, layout_receipt
+from kiosk.receipt.layout import Cut, Gap, Layout, QrBlock, SealBlock, SealImage, TextLine, layout_receipt
 from kiosk.receipt.model import Receipt
 from kiosk.receipt.qr import qr_mask
 from kiosk.receipt.seal import SEAL_RED, seal_block_image, seal_graphic
@@ -26,7 +26,7 @@ class PaperLayers:
 
 
 def _item_height(item, profile: PrinterProfile) -> int:
-    if isinstance(item, (TextLine, Gap, SealBlock, StoredSeal)):
+    if isinstance(item, (TextLine, Gap, SealBlock, SealImage)):
         return item.height
     if isinstance(item, QrBlock):
         return qr_mask(item.payload, item.module_dots).height
@@ -48,12 +48,11 @@ def paint_layout(layout: Layout, profile: PrinterProfile) -> PaperLayers:
                 x = raster_x(min(width, (item.width_dots + 7) // 8 * 8), item.align, width)
             draw_text(ink, x, y, item.text, item.scale, item.bold)
         elif isinstance(item, SealBlock):
-            block = seal_block_image(item.lines, item.seal_text, item.seal_label, item.diameter_dots, width,
-                                     item.red)
+            block = seal_block_image(item.lines, item.seal_text, item.seal_label, item.diameter_dots, width)
             x = width - block.size[0]
             ink.paste(0, (x, y), block.text)
             seal.paste(1, (x, y), block.seal)
-        elif isinstance(item, StoredSeal):
+        elif isinstance(item, SealImage):
             mask = seal_graphic(item.seal_text, item.seal_label, item.diameter_dots, item.red).mask()
             seal.paste(1, (width - mask.width, y), mask)
         elif isinstance(item, QrBlock):
