@@ -157,6 +157,9 @@ def store_seal(service, seal_text: str, seal_label: str = "业务专用章", key
             raise SealStoreError(str(exc)) from None
         need = graphic.record_bytes
     else:
+        if key not in (None, FS_Q_KEY):
+            raise SealStoreError(f"printer profile {profile.name} stores the seal with FS q, which has no keys "
+                                 f"(the seal is NV bit image 1): leave out --key")
         key = FS_Q_KEY
         free = profile.nv_capacity_bytes
         need = graphic.data_bytes

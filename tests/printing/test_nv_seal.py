@@ -153,6 +153,8 @@ def test_fs_q_printers_store_the_seal_as_nv_bit_image_1(nv_service, printer, rec
     service = nv_service("xprinter-xp-80c")
     outcome = store_seal(service, receipt.seal_text, receipt.seal_label)
     assert outcome.key == "#1" and printer.paper.nv.bit_image(1) is not None
+    with pytest.raises(SealStoreError, match="FS q, which has no keys"):
+        store_seal(service, "另一个部门", "业务专用章", key="S2")
     assert service.print_receipt(receipt).ok
     slip = printer.jobs[-1].bin_path.read_bytes()
     assert b"\x1cp\x01\x00" in slip and len(slip) <= SLIP_LIMIT
