@@ -71,6 +71,8 @@ def register(subparsers) -> None:
     virtual.add_argument("--control-port", type=int, help="port for fault commands (`fault paper_out`)")
     virtual.add_argument("--width", type=int, default=576, help="paper width in dots (default 576)")
     virtual.add_argument("--fault", default="none", help="start with this fault (none, paper_out, cover_open, …)")
+    virtual.add_argument("--nv-capacity", type=int, default=262144,
+                         help="bytes of NV graphics memory for stored seals (default 262144)")
     virtual.set_defaults(func=_virtual)
 
 
