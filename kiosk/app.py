@@ -8,8 +8,18 @@ import logging.handlers
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.config import Config
+
+if TYPE_CHECKING:     # Qt is imported when a kiosk is built, not when this module is
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.terminal import Terminal
+    from kiosk.ui.controller import KioskController
+    from kiosk.ui.operations import Operations
+    from kiosk.ui.staff.screen import StaffScreen
+    from kiosk.ui.window import KioskWindow
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +29,13 @@ RESTART_EXIT_CODE = 75  # the event loop ends with this when central asked for a
 
 @dataclass
 class KioskParts:
-    app: object
-    terminal: object
-    window: object
-    controller: object
-    operations: object
-    staff: object
+    """Everything `build_kiosk` made, for `show`, `run`, `shutdown`, the demo and the tests."""
+    app: QApplication
+    terminal: Terminal
+    window: KioskWindow
+    controller: KioskController
+    operations: Operations
+    staff: StaffScreen
 
 
 def setup_logging(data_dir: Path, verbose: bool = False) -> Path:
@@ -81,7 +92,7 @@ def build_kiosk(config: Config, *, clock=None) -> KioskParts:
 
     app = qt_application()
     if not config.ui.show_cursor:
-        app.setOverrideCursor(Qt.BlankCursor)
+        app.setOverrideCursor(Qt.CursorShape.BlankCursor)
     ctx = UiContext(locale=config.ui.locale, elderly=config.ui.elderly_mode)
     terminal = Terminal(config)
     window = KioskWindow(config, ctx)

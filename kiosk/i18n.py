@@ -119,6 +119,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "idle.continue": ("继续办理", "Continue"),
     "idle.end": ("退出", "Log out"),
     # Out of service
+    "print.resumed": ("终端刚刚重新启动，已补打 {count} 张上一位市民的凭条，请取走。",
+                      "The terminal restarted and printed {count} slip(s) left from the last visit: please take them."),
     "oos.title": ("暂停服务", "Out of service"),
     "oos.central": ("暂时无法连接服务中心，正在自动重试。", "The service centre cannot be reached; retrying automatically."),
     "oos.staff": ("工作人员已暂停本终端：{message}", "Staff paused this terminal: {message}"),

@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kiosk.central.errors import CentralError, CentralUnavailable, LoginExpired
 from kiosk.central.models import RATING_CODES, CatalogItem, Category, CitizenProfile, SubmissionResult, Token
@@ -18,23 +19,49 @@ from kiosk.config import Config
 from kiosk.core.catalog import CatalogStore
 from kiosk.core.forms import cleaned_values
 from kiosk.core.offline import STATUS_LINE, entry_id_of, is_pending_upload, local_reference, offline_result
-from kiosk.core.outbox import Outbox, new_idempotency_key
+from kiosk.core.outbox import EntryState, Outbox, new_idempotency_key
 from kiosk.core.outbox_sender import OutboxSender, SendOutcome
 from kiosk.core.replay import InFlight, OutboxReplayer, ReplayReport
 from kiosk.core.session import Visit
+from kiosk.errors import KioskError
 from kiosk.shared.store import open_db
+
+if TYPE_CHECKING:
+    from kiosk.central.client import CentralClient
+    from kiosk.printing.service import PrinterService
 
 log = logging.getLogger(__name__)
 
+# After a crash restart, a slip of the last two minutes is printed (its citizen may still be at the terminal,
+# and the screen says so); an older one is held for staff instead of falling into an empty tray.
+RESTART_WINDOW_SECONDS = 120.0
 
-@dataclass(frozen=True)
-class CentralEndpoint:
-    base_url: str
-    secret: bytes
+
+class NotStarted(KioskError):
+    """A service that needs central or the printer was asked for before `Terminal.start()` connected them."""
+
+
+@dataclass
+class Connection:
+    """Central and the printer as a started terminal uses them: every part ready, closed together."""
+    client: CentralClient
+    replayer: OutboxReplayer
+    printer: PrinterService
+    embedded: Any = None          # the in-process reference central, on embedded defaults
+
+    def close(self) -> None:
+        """Stop the replayer, close printer and clients, stop the embedded central; never raises."""
+        self.replayer.stop()
+        for part in (self.printer, self.client, self.replayer.client, self.embedded):
+            try:
+                _close(part)
+            except Exception:  # closing must never keep the terminal from stopping
+                log.exception("error while closing %s", type(part).__name__)
 
 
 class Terminal:
-    """Owns the long-lived services of one terminal: storage from the start, central and printer after `start()`."""
+    """One terminal's services: local storage (catalogue, outbox) from the start; central and the printer
+    once `start()` connected them (`NotStarted` before that)."""
 
     def __init__(self, config: Config, *, replay_interval: float = 30.0, client_options: dict | None = None,
                  printer_options: dict | None = None):
@@ -42,21 +69,20 @@ class Terminal:
         self.config = config
         self.data_dir: Path = config.data_dir
         self.started_at = time.time()
-        self.embedded = None
-        self.client = None
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = open_db(self.data_dir / "kiosk.sqlite3")
         self.catalog = CatalogStore(self.db)
         self.outbox = Outbox(self.db)
         self.sender = OutboxSender(self.outbox)
-        self.replayer: OutboxReplayer | None = None
-        self.printer = None
+        self.in_flight = InFlight()
         self.central_reachable = False
+        self.resumed_slips = 0     # slips printed at start-up that a restart had left unprinted
         self.replay_interval = replay_interval
         self.client_options = dict(client_options or {})
         self.printer_options = dict(printer_options or {})
-        self.in_flight = InFlight()
+        self._connection: Connection | None = None
         self._last_submission: tuple[str, str] = ("", "")
+        self._slip_keys: dict[str, str] = {}     # application number → its queued slip's key, until printed
         self._lock = threading.Lock()
 
     # Life cycle
@@ -64,62 +90,81 @@ class Terminal:
     @property
     def started(self) -> bool:
         """True once `start()` connected central and the printer (and until `stop()`)."""
-        return self.client is not None and self.printer is not None
+        return self._connection is not None
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            raise NotStarted("the terminal's central and printer services are not started yet")
+        return self._connection
+
+    client = property(lambda self: self.connection.client, doc="The citizen-facing central client.")
+    printer = property(lambda self: self.connection.printer, doc="The printer service and its spool.")
+    replayer = property(lambda self: self.connection.replayer, doc="The outbox replayer.")
+    embedded = property(lambda self: self._connection.embedded if self._connection else None,
+                        doc="The embedded reference central (embedded defaults only).")
 
     def start(self) -> None:
-        """Reach central (starting the embedded one if configured), open the printer, start the replayer."""
+        """Reach central (starting the embedded one if configured), open the printer, fetch the catalogue,
+        replay the outbox once, print what a restart left unprinted, then replay in the background."""
+        if self._connection is not None:
+            return
+        connection = self._connect()
+        self._connection = connection
+        self.refresh_catalog()
+        self._replay_before_resuming()
+        self.resumed_slips = len(connection.printer.resume_after_restart(RESTART_WINDOW_SECONDS))
+        if self.resumed_slips:
+            log.info("printed %d slip(s) left unprinted by a restart", self.resumed_slips)
+        connection.replayer.start()
+
+    def _connect(self) -> Connection:
+        """Every connected part, or none: what was opened is closed again when a later part fails."""
         from kiosk.central.client import CentralClient
         from kiosk.printing.service import PrinterService
 
-        endpoint = self._central_endpoint()
-        central = self.config.central
-        timeouts = dict(connect_timeout=central.connect_timeout, read_timeout=central.read_timeout,
-                        ca_bundle=central.ca_bundle)
-        self.client = CentralClient(endpoint.base_url, self.config.terminal.id, endpoint.secret,
-                                    **{**timeouts, **self.client_options})
-        # The replayer has a client of its own: its backoff is cut short by stop(), and it never
-        # shares a connection with a citizen's request.
-        self.replayer = OutboxReplayer(self.outbox, None, in_flight=self.in_flight, interval=self.replay_interval,
-                                       on_reachability=self._track)
-        replay_options = {"max_retries": 1, **self.client_options, "sleep": self.replayer.sleep}
-        self.replayer.client = CentralClient(endpoint.base_url, self.config.terminal.id, endpoint.secret,
-                                             **{**timeouts, **replay_options})
-        self.printer = PrinterService.from_config(self.config, **self.printer_options)
-        self.refresh_catalog()
-        self.replayer.start()
-        unfinished = self.printer.resume_unfinished()
-        if unfinished:
-            log.info("resumed %d unfinished print job(s) after a restart", len(unfinished))
+        embedded = None
+        opened: list[Any] = []
+        try:
+            if self.config.is_embedded_central:
+                from kiosk.central.embedded import start_embedded_central
 
-    def _central_endpoint(self) -> CentralEndpoint:
-        if self.config.is_embedded_central:
-            from kiosk.central.embedded import start_embedded_central
+                embedded = start_embedded_central(self.config)
+                opened.append(embedded)
+                base_url, secret = embedded.base_url, embedded.secret
+            else:
+                from kiosk.central.signing import load_secret
 
-            self.embedded = start_embedded_central(self.config)
-            return CentralEndpoint(self.embedded.base_url, self.embedded.secret)
-        from kiosk.central.signing import load_secret
+                base_url = self.config.central.base_url
+                secret = load_secret(self.config.resolve(self.config.central.credentials_file))
+            client = CentralClient.from_config(self.config, secret, base_url, **self.client_options)
+            opened.append(client)
+            # The replayer has a client of its own: its backoff is cut short by stop(), and it never
+            # shares a connection with a citizen's request.
+            replayer = OutboxReplayer(self.outbox, None, in_flight=self.in_flight, interval=self.replay_interval,
+                                      on_reachability=self._track, on_accepted=self._replay_accepted)
+            replayer.client = CentralClient.from_config(self.config, secret, base_url, **{
+                "max_retries": 1, **self.client_options, "sleep": replayer.sleep})
+            opened.append(replayer.client)
+            printer = PrinterService.from_config(self.config, **self.printer_options)
+        except BaseException:
+            for part in reversed(opened):
+                _close(part)
+            raise
+        return Connection(client, replayer, printer, embedded)
 
-        return CentralEndpoint(self.config.central.base_url, load_secret(self.config.resolve(
-            self.config.central.credentials_file)))
+    def _replay_before_resuming(self) -> None:
+        """One replay round first, so an answer central gave just before a crash gets its slip queued."""
+        try:
+            self.connection.replayer.replay_once()
+        except CentralError as exc:
+            log.info("outbox replay at start-up: %s", type(exc).__name__)
 
     def stop(self) -> None:
-        """Stop the replayer, close printer, clients, the embedded central and the database."""
-        if self.replayer is not None:
-            self.replayer.stop()
-        replay_client = self.replayer.client if self.replayer is not None else None
-        for closer in (getattr(self.printer, "close", None), getattr(self.client, "close", None),
-                       getattr(replay_client, "close", None)):
-            if closer:
-                try:
-                    closer()
-                except Exception:  # closing must never keep the terminal from stopping
-                    log.exception("error while closing a service")
-        if self.embedded is not None:
-            self.embedded.stop()
-            self.embedded = None
-        self.replayer = None
-        self.client = None
-        self.printer = None
+        """Close the connected services (if started) and the database."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
         self.db.close()
 
     # The catalogue (from the local cache; refreshed from central)
@@ -188,16 +233,15 @@ class Terminal:
         key = self._key_for(visit, payload)
         with self.in_flight.claim(key, wait=True):   # never side by side with a replay of the same key
             entry = self.outbox.add("submission", payload, key)
-            if entry.state == "refused":
+            if entry.state is EntryState.REFUSED:
                 entry = self.outbox.reopen(key, payload)
             sent = self.sender.send(key, lambda: self._send_submission(visit.token, item, values, key, applicant),
-                                    lambda answer: answer.application_number)
+                                    lambda answer: answer.application_number,
+                                    before_settle=lambda answer: self._queue_slip(key, answer))
         self._track(sent.outcome.central_reachable)
-        if sent.outcome is SendOutcome.SETTLED:
-            return sent.answer
         if sent.outcome is SendOutcome.UNREACHABLE and item.offline_ok and applicant:
             return self._accept_offline(entry, item, applicant)
-        raise sent.error
+        return sent.accepted()
 
     def _key_for(self, visit: Visit, payload: dict) -> str:
         """The visit's key while the citizen sends the same request again; a fresh one once it changed."""
@@ -221,8 +265,10 @@ class Terminal:
     def _accept_offline(self, entry, item, applicant: dict[str, str]) -> SubmissionResult:
         reference = local_reference(self.config.terminal.id, entry.id)
         log.info("central unreachable: outbox entry %d accepted offline as %s", entry.id, reference)
-        return offline_result(item, applicant, reference, terminal_name=self.config.terminal.name,
-                              hall=self.config.terminal.hall, accepted_at=entry.created_at)
+        result = offline_result(item, applicant, reference, terminal_name=self.config.terminal.name,
+                                hall=self.config.terminal.hall, accepted_at=entry.created_at)
+        self._queue_slip(entry.idempotency_key, result)
+        return result
 
     def rate(self, visit: Visit, level: str) -> str:
         """Store the citizen's rating, then send it: "recorded" when central took it, "queued" when the
@@ -251,19 +297,16 @@ class Terminal:
         if sent.outcome is SendOutcome.SETTLED:
             return "recorded"
         if sent.outcome is SendOutcome.REFUSED:
-            raise sent.error
+            sent.accepted()       # raises central's refusal
         self._wake_replayer()
         return "queued"
 
     def replay_outbox(self) -> ReplayReport:
         """One replay round now, on the caller's thread (the background thread does the same periodically)."""
-        if self.replayer is None:
-            raise RuntimeError("the terminal is not started")
-        return self.replayer.replay_once()
+        return self.replayer.replay_once()      # NotStarted before start()
 
     def _wake_replayer(self) -> None:
-        if self.replayer is not None:
-            self.replayer.wake()
+        self.replayer.wake()
 
     def revoke(self, token: Token | None) -> None:
         if token is None:
@@ -280,18 +323,38 @@ class Terminal:
 
     # Printer
 
-    def print_result(self, result: SubmissionResult, *, reprint: bool = False):
-        from kiosk.receipt.model import receipt_from_document
+    def _queue_slip(self, key: str, result: SubmissionResult, held: bool = False) -> None:
+        """Store the application's slip in the spool under its outbox key (once, whoever asks again)."""
+        if result.document is not None:
+            self.printer.queue_slip(_receipt_of(result, self.config.terminal.time_zone), key, held=held)
+            if not held:
+                with self._lock:
+                    self._slip_keys[result.application_number] = key
 
+    def _replay_accepted(self, entry, result: SubmissionResult) -> None:
+        """A replayed submission was accepted: its slip is printed when it is fresh, else held for staff."""
+        self._queue_slip(entry.idempotency_key, result,
+                         held=time.time() - entry.created_at > RESTART_WINDOW_SECONDS)
+
+    def print_result(self, result: SubmissionResult):
+        """Print the application's slip (queued when central's answer was stored; queued now if it was not)."""
         if result.document is None:
             raise ValueError(f"application {result.application_number} has no document to print")
-        if is_pending_upload(result):
-            receipt = receipt_from_document(result.document, reprint=reprint, status_line=STATUS_LINE,
-                                            zone=self.config.terminal.time_zone)
-        else:
-            receipt = receipt_from_document(result.document, application_number=result.application_number,
-                                            reprint=reprint, zone=self.config.terminal.time_zone)
-        return self.printer.print_receipt(receipt)
+        with self._lock:
+            slip_key = self._slip_keys.pop(result.application_number, "")
+        job = self.printer.spool.find(slip_key) if slip_key else None
+        if job is None:
+            return self.printer.print_receipt(_receipt_of(result, self.config.terminal.time_zone))
+        return self.printer.print_job(job.id)
+
+    def visit_ended(self) -> None:
+        """The citizen left: a slip of theirs that did not come out is held for staff, never printed later."""
+        with self._lock:
+            self._slip_keys.clear()
+        if self.started:
+            held = self.printer.hold_undelivered()
+            if held:
+                log.info("%d slip(s) not delivered: held for staff", held)
 
     def printer_status(self):
         return self.printer.status()
@@ -302,3 +365,22 @@ def _applicant(visit: Visit) -> dict[str, str] | None:
     if visit.profile is None:
         return None
     return {"name": visit.profile.name, "id_number": visit.profile.id_number}
+
+
+def _receipt_of(result: SubmissionResult, zone: str | None = None):
+    """The slip for central's answer: a receipt with the application number, or a 待上传 one; its dates in the
+    terminal's time `zone`."""
+    from kiosk.receipt.model import receipt_from_document
+
+    document = result.document
+    if document is None:
+        raise ValueError(f"application {result.application_number} has no document to print")
+    if is_pending_upload(result):
+        return receipt_from_document(document, status_line=STATUS_LINE, zone=zone)
+    return receipt_from_document(document, application_number=result.application_number, zone=zone)
+
+
+def _close(part: Any) -> None:
+    """Close a client or printer, or stop the embedded central (which has `stop`)."""
+    if part is not None:
+        (getattr(part, "close", None) or part.stop)()

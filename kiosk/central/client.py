@@ -25,7 +25,6 @@ from kiosk.version import __version__
 log = logging.getLogger(__name__)
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SERVER_TIME_HEADER = "X-Server-Time"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -78,12 +77,14 @@ class CentralClient:
             self.session.trust_env = False  # never send loopback traffic through a proxy from the environment
 
     @classmethod
-    def from_config(cls, config, secret: bytes, base_url: str | None = None) -> "CentralClient":
-        """A client for `config.central` (pass `base_url` when central is embedded)."""
+    def from_config(cls, config, secret: bytes, base_url: str | None = None, client_id: str | None = None,
+                    **options) -> "CentralClient":
+        """A client for `config.central` (pass `base_url` when central is embedded); `options` override the
+        configured timeouts or tune retries."""
         central = config.central
-        url = base_url or central.base_url
-        return cls(url, config.terminal.id, secret, connect_timeout=central.connect_timeout,
-                   read_timeout=central.read_timeout, ca_bundle=central.ca_bundle)
+        settings = dict(connect_timeout=central.connect_timeout, read_timeout=central.read_timeout,
+                        ca_bundle=central.ca_bundle)
+        return cls(base_url or central.base_url, client_id or config.terminal.id, secret, **{**settings, **options})
 
     def close(self) -> None:
         self.session.close()

@@ -52,8 +52,7 @@ def run_login_check(config: Config, *, central_url: str | None = None, client_id
             url = config.central.base_url
             secret = _secret(secret_file or str(config.resolve(config.central.credentials_file)))
         try:
-            client = CentralClient(url, client_id, secret, connect_timeout=config.central.connect_timeout,
-                                   read_timeout=config.central.read_timeout, ca_bundle=config.central.ca_bundle)
+            client = CentralClient.from_config(config, secret, url, client_id)
         except ValueError as exc:
             raise LoginCheckError(str(exc)) from None
         try:

@@ -3,6 +3,7 @@
 Entries stay until central answered; personal data in an entry is erased once it is settled."""
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import sqlite3
@@ -14,8 +15,20 @@ from kiosk.shared.store import StoreError, Transaction, db_lock
 
 log = logging.getLogger(__name__)
 
-KINDS = ("submission", "rating")
-STATES = ("pending", "done", "refused")
+class EntryKind(enum.StrEnum):
+    SUBMISSION = "submission"
+    RATING = "rating"
+
+
+class EntryState(enum.StrEnum):
+    """Where a stored request stands: waiting to be sent (again), taken by central, or refused by it."""
+    PENDING = "pending"
+    DONE = "done"
+    REFUSED = "refused"
+
+
+KINDS = tuple(EntryKind)
+STATES = tuple(EntryState)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -39,9 +52,9 @@ class OutboxEntry:
     """One stored request; `reference` is central's application number once it is settled."""
     id: int
     idempotency_key: str
-    kind: str
+    kind: EntryKind
     payload: dict
-    state: str
+    state: EntryState
     attempts: int
     reference: str
     last_error: str
@@ -50,7 +63,7 @@ class OutboxEntry:
 
     @property
     def settled(self) -> bool:
-        return self.state != "pending"
+        return self.state is not EntryState.PENDING
 
 
 def new_idempotency_key() -> str:
@@ -109,7 +122,7 @@ class Outbox:
 
         Settling twice is harmless: the first answer stays, except that central's acceptance always wins
         over an earlier refusal (central holds the application, so the terminal must hold its number)."""
-        state = "refused" if refused else "done"
+        state = EntryState.REFUSED if refused else EntryState.DONE
         settles = "state = 'pending'" if refused else "state IN ('pending', 'refused')"
         with Transaction(self.conn):
             self.conn.execute(
@@ -148,11 +161,11 @@ class Outbox:
         with self._lock:
             rows = self.conn.execute("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state").fetchall()
         found = {r["state"]: r["n"] for r in rows}
-        return {state: found.get(state, 0) for state in STATES}
+        return {state.value: found.get(state.value, 0) for state in EntryState}
 
 
 def _entry(row: sqlite3.Row) -> OutboxEntry:
-    return OutboxEntry(id=row["id"], idempotency_key=row["idempotency_key"], kind=row["kind"],
-                       payload=json.loads(row["payload"]), state=row["state"], attempts=row["attempts"],
+    return OutboxEntry(id=row["id"], idempotency_key=row["idempotency_key"], kind=EntryKind(row["kind"]),
+                       payload=json.loads(row["payload"]), state=EntryState(row["state"]), attempts=row["attempts"],
                        reference=row["reference"], last_error=row["last_error"], created_at=row["created_at"],
                        updated_at=row["updated_at"])

@@ -48,6 +48,12 @@ class SendResult(Generic[T]):
     answer: T | None = None
     error: CentralError | None = None
 
+    def accepted(self) -> T:
+        """Central's answer when it took the request; the error that stopped it otherwise (raised)."""
+        if self.outcome is SendOutcome.SETTLED and self.answer is not None:
+            return self.answer
+        raise self.error if self.error is not None else RuntimeError(f"no answer: {self.outcome.value}")
+
 
 def refuses_the_request(exc: CentralRefused) -> bool:
     """True when central's refusal is final for this request (a correction, not a retry, is needed)."""
@@ -60,9 +66,12 @@ class OutboxSender:
     def __init__(self, outbox: Outbox):
         self.outbox = outbox
 
-    def send(self, key: str, call: Callable[[], T], reference_of: Callable[[T], str]) -> SendResult[T]:
+    def send(self, key: str, call: Callable[[], T], reference_of: Callable[[T], str],
+             before_settle: Callable[[T], None] | None = None) -> SendResult[T]:
         """Run `call` for the stored entry `key`; settle or keep the entry by central's answer.
 
+        `before_settle(answer)` is work that must be stored before the entry is settled (queuing the
+        application's slip): a crash in between leaves the entry pending, and its replay does it again.
         Raises StoreError when the outcome cannot be written; never a CentralError (it is in the result)."""
         try:
             answer = call()
@@ -80,6 +89,8 @@ class OutboxSender:
             return self._kept(key, SendOutcome.UNCERTAIN, exc, f"InvalidAnswer: {exc}")
         except CentralError as exc:   # any other central error: keep it, say which
             return self._kept(key, SendOutcome.UNCERTAIN, exc, type(exc).__name__)
+        if before_settle is not None:
+            before_settle(answer)
         self.outbox.settle(key, reference=reference_of(answer))
         return SendResult(SendOutcome.SETTLED, answer=answer)
 

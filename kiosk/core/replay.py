@@ -7,10 +7,10 @@ import contextlib
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from kiosk.central.errors import CentralError
-from kiosk.core.outbox import Outbox, OutboxEntry
+from kiosk.core.outbox import EntryState, Outbox, OutboxEntry
 from kiosk.core.outbox_sender import OutboxSender, SendOutcome
 
 log = logging.getLogger(__name__)
@@ -54,13 +54,17 @@ class OutboxReplayer:
     """Sends pending outbox entries to central; `start()` runs rounds every `interval` seconds until `stop()`."""
 
     def __init__(self, outbox: Outbox, client, *, in_flight: InFlight | None = None, interval: float = 30.0,
-                 on_reachability: Callable[[bool], None] | None = None):
+                 on_reachability: Callable[[bool], None] | None = None,
+                 on_accepted: Callable[[OutboxEntry, Any], None] | None = None):
+        """`on_accepted(entry, result)` runs when central accepts a replayed submission, before it is settled
+        (the terminal queues the application's slip there)."""
         self.outbox = outbox
         self.sender = OutboxSender(outbox)
         self.client = client
         self.in_flight = in_flight or InFlight()
         self.interval = interval
         self.on_reachability = on_reachability
+        self.on_accepted = on_accepted
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -114,12 +118,14 @@ class OutboxReplayer:
             log.warning("outbox entry %d cannot be replayed: no applicant stored", entry.id)
             self.outbox.settle(entry.idempotency_key, refused="cannot_replay: no applicant")
             return SendOutcome.REFUSED
+        on_accepted = self.on_accepted
         result = self.sender.send(
             entry.idempotency_key,
             lambda: self.client.submit(None, p["item_id"], p["values"], entry.idempotency_key,
                                        applicant={"name": applicant.get("name", ""),
                                                   "id_number": applicant["id_number"]}),
-            lambda answer: answer.application_number)
+            lambda answer: answer.application_number,
+            before_settle=(lambda answer: on_accepted(entry, answer)) if on_accepted else None)
         if result.outcome is SendOutcome.SETTLED:
             log.info("outbox entry %d uploaded as application %s", entry.id, outbox_reference(self.outbox, entry))
         elif result.outcome is SendOutcome.REFUSED:
@@ -131,7 +137,7 @@ class OutboxReplayer:
         number = p.get("application_number") or ""
         if not number:
             submission = self.outbox.get(p.get("submission_key", ""))
-            if submission is None or submission.state == "refused":
+            if submission is None or submission.state is EntryState.REFUSED:
                 self.outbox.settle(entry.idempotency_key, refused="submission_refused")
                 return SendOutcome.REFUSED
             if not submission.settled:

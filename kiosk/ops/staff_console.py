@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.ops.audit import AuditLog
+from kiosk.printing.spool import JobKind
+from kiosk.ops.heartbeat import HeartbeatState
 from kiosk.ops.logs import last_lines
 from kiosk.ops.service_state import ServiceSetting, ServiceState
 
@@ -25,7 +27,7 @@ class StaffConsole:
     """The staff screen's actions over the terminal's services."""
 
     def __init__(self, terminal, audit: AuditLog, service: ServiceState,
-                 heartbeat_state: Callable[[], object | None], log_path: Path):
+                 heartbeat_state: Callable[[], HeartbeatState | None], log_path: Path):
         self.terminal = terminal
         self.audit = audit
         self.service = service
@@ -45,7 +47,7 @@ class StaffConsole:
 
         config = self.terminal.config
         receipt = test_page(self.terminal.printer.profile, config.terminal.id, config.terminal.hall)
-        outcome = self.terminal.printer.print_receipt(receipt)
+        outcome = self.terminal.printer.print_receipt(receipt, kind=JobKind.TEST)
         self._audit("staff.test_print", f"job {outcome.job_id} ok={outcome.ok}")
         return outcome
 
@@ -59,6 +61,10 @@ class StaffConsole:
 
     def pending_print_jobs(self):
         return self.terminal.printer.pending_jobs()
+
+    def undelivered_slips(self):
+        """Slips held for staff (their citizen left before they printed), oldest first; reprint delivers one."""
+        return self.terminal.printer.held_jobs()
 
     def retry_print_jobs(self):
         outcomes = self.terminal.printer.resume_unfinished()

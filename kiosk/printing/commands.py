@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from kiosk.config import ConfigError, default_profiles_dir, load_config
+from kiosk.printing.spool import JobKind
 from kiosk.receipt.profiles import ProfileError, list_profiles, load_profile
 
 LOCALES = ("zh_CN", "en")
@@ -139,7 +140,8 @@ def _test(args) -> int:
     except (ProfileError, LinkError, StoreError) as exc:
         return _fail(str(exc))
     try:
-        outcome = service.print_receipt(test_page(service.profile, config.terminal.id, config.terminal.hall))
+        outcome = service.print_receipt(test_page(service.profile, config.terminal.id, config.terminal.hall),
+                                        kind=JobKind.TEST)
     finally:
         service.close()
     locale = config.ui.locale

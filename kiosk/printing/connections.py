@@ -25,8 +25,10 @@ class LinkError(Exception):
 
 
 class PrinterLink(Protocol):
-    kind: str
-    can_read_status: bool
+    @property
+    def kind(self) -> str: ...
+    @property
+    def can_read_status(self) -> bool: ...
 
     def open(self) -> None: ...
     def write(self, data: bytes) -> None: ...
@@ -152,6 +154,12 @@ class FileLink:
     def describe(self) -> str:
         return f"printer device {self.path}"
 
+    def _opened(self) -> int:
+        """The open file descriptor (opening it first)."""
+        self.open()
+        assert self.fd is not None
+        return self.fd
+
     def open(self) -> None:
         if self.fd is not None:
             return
@@ -166,11 +174,11 @@ class FileLink:
                 raise LinkError(f"cannot open the {self.describe()}: {exc.strerror}") from None
 
     def write(self, data: bytes) -> None:
-        self.open()
+        fd = self._opened()
         view = memoryview(data)
         try:
             while view:
-                written = os.write(self.fd, view)
+                written = os.write(fd, view)
                 view = view[written:]
         except OSError as exc:
             self.close()
@@ -179,13 +187,13 @@ class FileLink:
     def query(self, n: int) -> bytes | None:
         if not self.can_read_status:
             return None
-        self.open()
+        fd = self._opened()
         if not self.readable:
             return None
         try:
-            os.write(self.fd, DLE_EOT + bytes([n]))
-            ready, _, _ = select.select([self.fd], [], [], self.timeout)
-            return os.read(self.fd, 16) or None if ready else None
+            os.write(fd, DLE_EOT + bytes([n]))
+            ready, _, _ = select.select([fd], [], [], self.timeout)
+            return os.read(fd, 16) or None if ready else None
         except OSError:
             return None
 

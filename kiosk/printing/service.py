@@ -8,6 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from kiosk.config import Config
 from kiosk.shared.store import StoreError
@@ -40,7 +41,9 @@ class PrinterService:
     """Prints receipts through the spool on the configured printer; one job at a time."""
 
     def __init__(self, profile: PrinterProfile, link: PrinterLink, spool: PrintSpool | None, *,
-                 confirm_timeout: float = 15.0, poll_interval: float = 0.25):
+                 confirm_timeout: float = 15.0, poll_interval: float = 0.25,
+                 clock: Callable[[], float] = time.monotonic):
+        """`clock` (monotonic seconds) times the hourly forgetting of old slips."""
         self.profile = profile
         self.link = link
         self.spool = spool
@@ -48,7 +51,8 @@ class PrinterService:
         self.poll_interval = poll_interval
         self._lock = threading.RLock()
         self._last_logged: tuple | None = None
-        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+        self.clock = clock
+        self._next_purge = clock() + PURGE_EVERY_SECONDS
         self.seals = SealRegistry(spool.conn) if spool is not None else None
         self._nv_keys_seen: list[str] | None = None     # keys the printer listed since it last answered
 
@@ -66,6 +70,12 @@ class PrinterService:
         service = cls(profile, link, PrintSpool(config.data_dir / "spool.sqlite3"), **kwargs)
         service.purge_done()
         return service
+
+    def _jobs(self) -> PrintSpool:
+        """The spool (a status reader has none: it prints nothing)."""
+        if self.spool is None:
+            raise RuntimeError("this printer service only reads status: it has no spool to print from")
+        return self.spool
 
     @property
     def reads_status(self) -> bool:
@@ -179,39 +189,80 @@ class PrinterService:
         return {digest: key for digest, key in stored.items() if key in (self._nv_keys_seen or ())}
 
     # --- printing --------------------------------------------------------------------------------
-    def print_receipt(self, receipt: Receipt) -> PrintOutcome:
+    def print_receipt(self, receipt: Receipt, *, kind: str = "slip") -> PrintOutcome:
         """Store the slip in the spool, send it, and wait for the printer to report ready again."""
-        job_id = self.spool.add(receipt)
-        return self._run(self.spool.get(job_id))
+        return self.print_job(self._jobs().add(receipt, kind=kind))
+
+    def queue_slip(self, receipt: Receipt, slip_key: str, *, held: bool = False) -> int:
+        """Store an application's slip (once per `slip_key`) without printing it yet; its job id.
+
+        `held` for a slip whose citizen is gone (an answer that arrived after its visit): staff deliver it."""
+        return self._jobs().add(receipt, slip_key=slip_key, held=held)
+
+    def print_job(self, job_id: int) -> PrintOutcome:
+        """Print a stored job now; one already printed is not printed again."""
+        job = self._jobs().get(job_id)
+        if job is None:
+            raise KeyError(f"no print job {job_id} in the spool")
+        if job.finished:
+            return PrintOutcome(True, job.id, job.last_status, reprint=job.reprint_of is not None)
+        return self._run(job)
 
     def reprint(self, job_id: int) -> PrintOutcome:
-        """Print an earlier slip again (staff screen); the copy carries 重印."""
-        original = self.spool.get(job_id)
+        """Print an earlier slip again (staff screen); the copy carries 重印 and delivers a held original."""
+        original = self._jobs().get(job_id)
         if original is None:
             raise KeyError(f"no print job {job_id} in the spool")
-        new_id = self.spool.add(original.receipt.as_reprint(), reprint_of=job_id)
-        return self._run(self.spool.get(new_id))
+        new_id = self._jobs().add(original.receipt.as_reprint(), reprint_of=job_id, kind=original.kind)
+        outcome = self.print_job(new_id)
+        if outcome.ok and not original.finished:
+            self._jobs().close_held(job_id, delivered_by=new_id)
+        return outcome
+
+    def resume_after_restart(self, window_seconds: float) -> list[PrintOutcome]:
+        """After a restart: print the slips of the last `window_seconds` (their citizen may still be there),
+        hold older ones for staff, drop unfinished test pages. Stops at the first the printer refuses."""
+        cutoff = time.time() - window_seconds
+        for job in self._jobs().unfinished():
+            if job.kind == "test":
+                self._jobs().drop(job.id, "an unfinished test page is not printed after a restart")
+            elif not job.held and job.created_at < cutoff:
+                self._jobs().hold(job.id)
+        return self.resume_unfinished()
 
     def resume_unfinished(self) -> list[PrintOutcome]:
-        """Print every job not yet confirmed, oldest first; stops at the first the printer refuses."""
+        """Print every waiting job that is not held for staff, oldest first; stops at the first refused."""
         outcomes = []
-        for job in self.spool.unfinished():
+        for job in self._jobs().unfinished():
+            if job.held:
+                continue
             outcome = self._run(job)
             outcomes.append(outcome)
             if not outcome.ok:
                 break
         return outcomes
 
+    def hold_undelivered(self) -> int:
+        """The visit ended: every slip still waiting is held for staff; how many."""
+        waiting = [job for job in self._jobs().unfinished() if job.kind == "slip" and not job.held]
+        for job in waiting:
+            self._jobs().hold(job.id)
+        return len(waiting)
+
+    def held_jobs(self) -> list[SpoolJob]:
+        """Slips not delivered (their citizen left before they printed), for the staff screen."""
+        return self._jobs().held()
+
     def pending_jobs(self) -> list[SpoolJob]:
-        return self.spool.unfinished()
+        return self._jobs().unfinished()
 
     def recent_jobs(self, limit: int = 20) -> list[SpoolJob]:
-        return self.spool.recent(limit)
+        return self._jobs().recent(limit)
 
     def purge_done(self) -> int:
         """Forget confirmed slips older than KEEP_DONE_SECONDS (they hold masked personal data)."""
-        self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
-        purged = self.spool.purge_done(KEEP_DONE_SECONDS)
+        self._next_purge = self.clock() + PURGE_EVERY_SECONDS
+        purged = self._jobs().purge_done(KEEP_DONE_SECONDS)
         if purged:
             log.info("spool: %d confirmed slip(s) older than a day forgotten", purged)
         return purged
@@ -222,7 +273,7 @@ class PrinterService:
                 return self._send(job)
             finally:
                 self._release()
-                if time.monotonic() >= self._next_purge:
+                if self.clock() >= self._next_purge:
                     try:
                         self.purge_done()
                     except StoreError as exc:   # a full disk must not turn a printed slip into an error
@@ -234,9 +285,9 @@ class PrinterService:
         before = self._read_status()
         if self.reads_status and not before.ready:
             self._nv_keys_seen = None           # a printer that stopped may come back another (or wiped) one
-            self.spool.mark_queued(job.id, before)
+            self._jobs().mark_queued(job.id, before)
             return PrintOutcome(False, job.id, before, reprint=receipt.reprint)
-        self.spool.mark_sending(job.id)
+        self._jobs().mark_sending(job.id)
         log.info("printing job %d: %d bytes%s", job.id, len(data), " (reprint)" if receipt.reprint else "")
         try:
             self.link.write(data)
@@ -247,16 +298,16 @@ class PrinterService:
             after = self._read_status()
             status = after if not after.ready and after.state is not PrinterState.UNKNOWN else \
                 self._with_paper(PrinterStatus(PrinterState.ERROR, "connection", str(exc)))
-            self.spool.mark_queued(job.id, status)
+            self._jobs().mark_queued(job.id, status)
             return PrintOutcome(False, job.id, status, reprint=receipt.reprint)
         if not self.reads_status:
-            self.spool.mark_done(job.id, before)
+            self._jobs().mark_done(job.id, before)
             return PrintOutcome(True, job.id, before, preview, receipt.reprint)
         after = self._confirm()
         if after.ready:
-            self.spool.mark_done(job.id, after)
+            self._jobs().mark_done(job.id, after)
             return PrintOutcome(True, job.id, after, preview, receipt.reprint)
-        self.spool.mark_queued(job.id, after)
+        self._jobs().mark_queued(job.id, after)
         return PrintOutcome(False, job.id, after, preview, receipt.reprint)
 
     def _confirm(self) -> PrinterStatus:

@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 ESC, GS, FS = b"\x1b", b"\x1d", b"\x1c"
 KANJI_ON = FS + b"&"
 CUT_COMMANDS = {"partial": GS + b"VB\x00", "full": GS + b"VA\x00"}
-ALIGN = {"left": 0, "center": 1, "right": 2}
 
 
 def escpos_capabilities(profile: PrinterProfile) -> BaseProfile:
@@ -103,7 +102,11 @@ class _Writer:
         self.profile = profile
         self.printer = Dummy()
         self.printer.profile = escpos_capabilities(profile)
-        self.align = self.scale = self.bold = self.spacing = None
+        # What the printer is set to now (None: not set yet in this job).
+        self.align: str | None = None
+        self.scale: int | None = None
+        self.bold: bool | None = None
+        self.spacing: int | None = None
 
     def mode(self, align: str = "left", scale: int = 1, bold: bool = False) -> None:
         p = self.printer

@@ -35,8 +35,8 @@ def find_cjk_font() -> tuple[str, int]:
     """The CJK font file and face index: $KIOSK_CJK_FONT (path[:index]), assets/fonts, or the system's."""
     env = os.environ.get("KIOSK_CJK_FONT", "")
     if env:
-        path, _, index = env.partition(":")
-        return path, int(index or 0)
+        font_path, _, font_index = env.partition(":")
+        return font_path, int(font_index or 0)
     assets = Path(__file__).resolve().parents[2] / "assets" / "fonts"
     for name in ("NotoSansCJK-Regular.ttc", "NotoSansMonoCJKsc-Regular.otf"):
         if (assets / name).is_file():
@@ -71,10 +71,6 @@ def clean_text(text: str) -> str:
             continue
         out.append(ch)
     return "".join(out)
-
-
-def text_width_dots(text: str, scale: int = 1) -> int:
-    return display_width(text) * HALF_WIDTH * scale
 
 
 @lru_cache(maxsize=8192)

@@ -30,8 +30,5 @@ def qr_mask(payload: str, module_dots: int, ec: str = "M") -> Image.Image:
     n = len(modules)
     small = Image.new("1", (n, n), 0)
     small.putdata([255 if dark else 0 for row in modules for dark in row])
-    return small.resize((n * module_dots, n * module_dots), Image.NEAREST)
+    return small.resize((n * module_dots, n * module_dots), Image.Resampling.NEAREST)
 
-
-def qr_size_dots(payload: str, module_dots: int, ec: str = "M") -> int:
-    return len(qr_modules(payload, ec)) * module_dots

@@ -74,7 +74,7 @@ def draw_seal(seal_text: str, label: str, diameter_dots: int) -> Image.Image:
         start = -span / 2 + step / 2
         for i, ch in enumerate(text):
             theta = start + i * step
-            glyph = _char_image(ch, char_size).rotate(-theta, resample=Image.BICUBIC)
+            glyph = _char_image(ch, char_size).rotate(-theta, resample=Image.Resampling.BICUBIC)
             x = c + radius * math.sin(math.radians(theta)) - glyph.width / 2
             y = c - radius * math.cos(math.radians(theta)) - glyph.height / 2
             img.paste(255, (round(x), round(y)), glyph)
@@ -86,7 +86,7 @@ def draw_seal(seal_text: str, label: str, diameter_dots: int) -> Image.Image:
             size -= 1
             font = _seal_font(size)
         draw.text((c, c + d * 0.29), label, font=font, fill=255, anchor="mm")
-    small = img.resize((diameter_dots, diameter_dots), Image.BOX)
+    small = img.resize((diameter_dots, diameter_dots), Image.Resampling.BOX)
     return small.point(lambda v: 255 if v >= 128 else 0, mode="1")
 
 

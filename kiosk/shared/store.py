@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Literal
 
 
 class StoreError(Exception):
@@ -58,7 +59,7 @@ class Transaction:
             raise StoreError(f"cannot start a transaction: {exc}") from exc
         return self.conn
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         try:
             if exc_type is None:
                 try:

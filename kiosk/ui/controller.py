@@ -8,7 +8,7 @@ import time
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 from kiosk.core.session import EndReason, Visit
-from kiosk.core.visit_flow import ServiceMode, VisitFlow
+from kiosk.core.visit_flow import SUBMIT_GRACE_SECONDS, ServiceMode, VisitFlow
 from kiosk.terminal import Terminal
 from kiosk.ui.idle import IdleWatcher
 from kiosk.ui.screens.base import UiContext
@@ -42,8 +42,8 @@ class KioskController(QObject):
         self.ready = self.view.services_up
         self.printer_status_read = self.view.printer_status_read
         self.print_finished = self.view.print_finished
-        options = {} if submit_grace is None else {"submit_grace": submit_grace}
-        self.flow = VisitFlow(terminal, self.view, run_async, clock, **options)
+        self.flow = VisitFlow(terminal, self.view, run_async, clock,
+                              submit_grace=SUBMIT_GRACE_SECONDS if submit_grace is None else submit_grace)
         self._connect_idle()
         self._connect_screens()
         self.tick_timer = self._timer(TICK_MS, self.flow.tick)
@@ -73,7 +73,9 @@ class KioskController(QObject):
         self.flow.stop()
         for timer in (self.tick_timer, self.printer_timer, self.recovery_timer, self.idle.timer):
             timer.stop()
-        QCoreApplication.instance().removeEventFilter(self.idle)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle)
         self.window.header.timer.stop()
 
     # Wiring

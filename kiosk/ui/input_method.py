@@ -17,13 +17,13 @@ def prepare_environment(environ: MutableMapping[str, str] = os.environ, locale: 
     environ.setdefault("QT_IM_MODULE", KEYBOARD_MODULE)
     if locale == "zh_CN":
         # The keyboard opens in the default locale's layout: pinyin for zh_CN (it has an English key too).
-        QLocale.setDefault(QLocale(QLocale.Chinese, QLocale.China))
+        QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
 
 
 def takes_text(widget) -> bool:
     """A field the citizen types letters or Chinese into (digit fields use the big keypad instead)."""
     return isinstance(widget, QLineEdit) and not widget.isReadOnly() and widget.testAttribute(
-        Qt.WA_InputMethodEnabled)
+        Qt.WidgetAttribute.WA_InputMethodEnabled)
 
 
 class KeyboardOnFocus(QObject):
@@ -31,7 +31,9 @@ class KeyboardOnFocus(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        QApplication.instance().focusChanged.connect(self._focus_changed)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication), "the keyboard helper needs the QApplication"
+        app.focusChanged.connect(self._focus_changed)
 
     def _focus_changed(self, old, new) -> None:
         if takes_text(new):

@@ -14,17 +14,17 @@ from kiosk.core.corner_taps import CornerTaps
 BLOCKED_SHORTCUTS = tuple(QKeySequence(s) for s in (
     "Alt+F4", "Ctrl+Q", "Ctrl+W", "Escape", "Alt+Tab", "Ctrl+Alt+Backspace", "Ctrl+Alt+Delete", "Alt+Esc",
     "Ctrl+Esc", "Meta", "Alt+Space"))
-BLOCKED_KEYS = frozenset({Qt.Key_Escape, Qt.Key_F4, Qt.Key_Meta, Qt.Key_Super_L, Qt.Key_Super_R, Qt.Key_Menu})
+BLOCKED_KEYS = frozenset({Qt.Key.Key_Escape, Qt.Key.Key_F4, Qt.Key.Key_Meta, Qt.Key.Key_Super_L, Qt.Key.Key_Super_R, Qt.Key.Key_Menu})
 
 
 def is_blocked_key(key: int, modifiers) -> bool:
     """True for a key or combination that could close, switch away from, or escape the kiosk."""
     if key in BLOCKED_KEYS:
         return True
-    if key in (Qt.Key_Control, Qt.Key_Alt, Qt.Key_Shift):
+    if key in (Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Shift):
         return False
     combo = QKeySequence(int(modifiers.value if hasattr(modifiers, "value") else modifiers) | int(key))
-    return any(combo.matches(s) == QKeySequence.ExactMatch for s in BLOCKED_SHORTCUTS)
+    return any(combo.matches(s) == QKeySequence.SequenceMatch.ExactMatch for s in BLOCKED_SHORTCUTS)
 
 
 class Lockdown(QObject):
@@ -41,20 +41,20 @@ class Lockdown(QObject):
 
     def eventFilter(self, watched, event) -> bool:
         kind = event.type()
-        if kind in (QEvent.MouseButtonPress, QEvent.MouseButtonRelease, QEvent.MouseButtonDblClick) \
-                and event.button() == Qt.RightButton:
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick) \
+                and event.button() == Qt.MouseButton.RightButton:
             return True             # a right click is how a context menu opens: there is none to open
-        if kind == QEvent.ContextMenu:
+        if kind == QEvent.Type.ContextMenu:
             return True
-        if kind in (QEvent.KeyPress, QEvent.ShortcutOverride, QEvent.KeyRelease):
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride, QEvent.Type.KeyRelease):
             if is_blocked_key(event.key(), event.modifiers()):
-                if kind == QEvent.KeyPress:
+                if kind == QEvent.Type.KeyPress:
                     self.blocked += 1
                 return True
             return False
-        if kind == QEvent.MouseButtonPress and event.source() == Qt.MouseEventNotSynthesized:
+        if kind == QEvent.Type.MouseButtonPress and event.source() == Qt.MouseEventSource.MouseEventNotSynthesized:
             self._tap(event.position())
-        elif kind == QEvent.TouchBegin and event.points():
+        elif kind == QEvent.Type.TouchBegin and event.points():
             self._tap(event.points()[0].position())
         return False
 

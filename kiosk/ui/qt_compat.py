@@ -19,11 +19,14 @@ def affected() -> bool:
     return tuple(PySide6.__version_info__[:2]) >= (6, 12) and sys.version_info < (3, 12)
 
 
+_immortalized: list[bool] = []   # non-empty once done in this process
+
+
 def immortalize_singletons() -> None:
     """Give True, False and None a reference count that cannot run out (once per process, affected PySide6 only)."""
-    if not affected() or getattr(immortalize_singletons, "done", False):
+    if not affected() or _immortalized:
         return
     for singleton in (True, False, None):
         refcount = ctypes.c_ssize_t.from_address(id(singleton))   # ob_refcnt is the first field
         refcount.value += RESERVE
-    immortalize_singletons.done = True
+    _immortalized.append(True)

@@ -36,14 +36,14 @@ class ScannerInput(QObject):
         self.enabled = True
 
     def eventFilter(self, watched, event) -> bool:
-        if not self.enabled or event.type() != QEvent.KeyPress:
+        if not self.enabled or event.type() != QEvent.Type.KeyPress:
             return False
         if text_input_focused():
             self.classifier.reset()
             return False
-        if event.modifiers() & (Qt.ControlModifier | Qt.AltModifier | Qt.MetaModifier):
+        if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier):
             return False
-        if event.key() in (Qt.Key_Return, Qt.Key_Enter):
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             char = "\n"
         else:
             char = event.text()

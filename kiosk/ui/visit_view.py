@@ -109,6 +109,9 @@ class WindowView(QObject):
         text = self.ctx.tr("help.sent") if sent else self.ctx.tr("help.failed", contact=self.config.terminal.contact)
         self.window.show_notice(text)
 
+    def show_resumed_slips(self, count: int) -> None:
+        self.window.show_notice(self.ctx.tr("print.resumed", count=count), seconds=60)
+
     def arm_idle(self, armed: bool) -> None:
         self.idle.arm(armed)
 

@@ -35,7 +35,6 @@ class KioskWindow(QWidget):
     staff_requested = Signal()     # the hidden gesture: five taps in the top-left corner within 3 s
     orientation_changed = Signal(bool)   # True for portrait
     closing = Signal()             # the kiosk is shutting down (close allowed): stop timers and traffic
-    staff_requested = Signal()   # the hidden staff gesture was made
 
     def __init__(self, config: Config, ctx: UiContext):
         immortalize_singletons()

@@ -101,6 +101,11 @@ class Services:
     submitted: list = field(default_factory=list)
     start_error: Exception | None = None
     status: Status = field(default_factory=Status)
+    resumed_slips: int = 0
+    visits_ended: int = 0
+
+    def visit_ended(self) -> None:
+        self.visits_ended += 1
 
     def start(self) -> None:
         if self.start_error:
@@ -187,7 +192,7 @@ def test_a_whole_visit_by_card_ends_home_with_nothing_left(world):
     flow.end_visit(EndReason.FINISHED)
     assert flow.stage == Stage.HOME and flow.visit.is_empty
     runner.finish_all()
-    assert services.revoked == [TOKEN]
+    assert services.revoked == [TOKEN] and services.visits_ended == 1   # undelivered slips held
     shown = [args[0] for args in view.named("show_stage")]
     assert shown == [Stage.HOME, Stage.LOGIN, Stage.CATALOG, Stage.ITEM, Stage.CONFIRM, Stage.SUBMITTING,
                      Stage.PRINTING, Stage.RATING, Stage.DONE, Stage.HOME]

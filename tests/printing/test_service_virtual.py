@@ -69,14 +69,15 @@ def test_spool_survives_the_service_being_closed_and_reopened(tmp_path, receipt)
 def test_a_running_service_forgets_confirmed_slips_older_than_a_day(tmp_path, receipt):
     from kiosk.printing import service as service_module
 
-    service = PrinterService.from_config(embedded_defaults(tmp_path))
+    now = [1000.0]
+    service = PrinterService.from_config(embedded_defaults(tmp_path), clock=lambda: now[0])
     try:
         old = service.print_receipt(receipt).job_id
         service.spool.conn.execute("UPDATE print_jobs SET printed_at = printed_at - ? WHERE id = ?",
                                    (service_module.KEEP_DONE_SECONDS + 60, old))
         recent = service.print_receipt(receipt).job_id          # within the hour: nothing is purged yet
         assert {j.id for j in service.recent_jobs()} == {old, recent}
-        service._next_purge -= service_module.PURGE_EVERY_SECONDS   # an hour has passed
+        now[0] += service_module.PURGE_EVERY_SECONDS                 # an hour has passed
         newest = service.print_receipt(receipt).job_id          # the day-old slip goes after this print
         assert [j.id for j in service.recent_jobs()] == [newest, recent]
     finally:

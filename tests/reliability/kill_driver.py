@@ -1,6 +1,6 @@
 """A kiosk process for the SIGKILL rows: one visit, killed by itself at the point named in KIOSK_KILL_AT.
 
-Run: python -m tests.reliability.kill_driver CONFIG ITEM_ID (points: after_outbox_write, after_answer;
+Run: python -m tests.reliability.kill_driver CONFIG ITEM_ID (points: after_outbox_write, after_answer, before_print;
 with no point it runs on until the test kills it: while sending or printing)."""
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ def main(config_path: str, item_id: str) -> None:
     print("submitting", flush=True)
     result = terminal.submit(visit)
     print(f"submitted {result.application_number}", flush=True)
+    if point == "before_print":                # settled and its slip queued; nothing sent to the printer
+        die()
     terminal.print_result(result)
     print("printed", flush=True)
     terminal.stop()

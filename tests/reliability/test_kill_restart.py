@@ -83,12 +83,44 @@ def test_killed_after_sending_before_the_answer_the_restart_gets_the_stored_answ
     assert entry.state == "done" and entry.reference == app["number"]
 
 
-def test_killed_after_the_answer_before_settling_the_restart_does_not_double(config, make_terminal, witness):
+def test_killed_after_the_answer_before_settling_the_restart_does_not_double(config, make_terminal, witness,
+                                                                           printer):
     killed(start_kiosk(config, ONLINE_ITEM, "after_answer"))
     [app] = witness.applications()
     terminal = restarted(make_terminal)
     assert terminal.outbox.get_by_id(1).reference == app["number"]
     assert len(witness.applications()) == 1
+    # The citizen was not told yet, but central holds the application: its slip comes out after the restart.
+    assert printer.wait_for_jobs(1) and len(printer.jobs) == 1 and terminal.resumed_slips == 1
+    assert any(app["number"] in line for line in decode_partial(printer.jobs[0].bin_path.read_bytes(),
+                                                                576).text_lines)
+
+
+def test_killed_between_the_answer_and_printing_the_restart_prints_the_slip_once(config, make_terminal,
+                                                                               witness, printer):
+    killed(start_kiosk(config, ONLINE_ITEM, "before_print"))
+    assert printer.jobs == []
+    terminal = restarted(make_terminal)
+    assert printer.wait_for_jobs(1) and terminal.resumed_slips == 1
+    assert terminal.printer.pending_jobs() == [] and len(witness.applications()) == 1
+    time.sleep(0.3)
+    assert len(printer.jobs) == 1
+
+
+def test_a_slip_left_by_a_restart_long_after_its_visit_is_held_for_staff_not_printed(config, make_terminal,
+                                                                                   printer, monkeypatch):
+    import kiosk.terminal
+
+    killed(start_kiosk(config, ONLINE_ITEM, "before_print"))
+    monkeypatch.setattr(kiosk.terminal, "RESTART_WINDOW_SECONDS", 0.0)    # the terminal came back much later
+    terminal = restarted(make_terminal)
+    [held] = terminal.printer.held_jobs()
+    assert terminal.resumed_slips == 0 and printer.jobs == []
+    outcome = terminal.printer.reprint(held.id)                          # staff hand it over
+    assert outcome.ok and terminal.printer.held_jobs() == []
+    assert terminal.printer.spool.get(held.id).closed_by == outcome.job_id
+    assert printer.wait_for_jobs(1) and "【重印】" in decode_partial(printer.jobs[0].bin_path.read_bytes(),
+                                                                    576).text_lines[0]
 
 
 def test_killed_while_printing_the_restart_prints_once_more_marked_reprint(config, printer, make_terminal,

@@ -17,9 +17,9 @@ class _ProgressScreen(Screen):
     def __init__(self, ctx: UiContext):
         super().__init__(ctx)
         self.root.addStretch(1)
-        self.title = label(role="title", align=Qt.AlignCenter)
+        self.title = label(role="title", align=Qt.AlignmentFlag.AlignCenter)
         self.root.addWidget(self.title)
-        self.detail = label(role="heading", align=Qt.AlignCenter)
+        self.detail = label(role="heading", align=Qt.AlignmentFlag.AlignCenter)
         self.root.addWidget(self.detail)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
@@ -41,7 +41,7 @@ class SubmittingScreen(_ProgressScreen):
         super().__init__(ctx)
         self.cancel_button = button(on_click=self.cancel_requested.emit)
         self.cancel_button.setObjectName("submit_cancel")
-        self.root.insertWidget(self.root.count() - 1, self.cancel_button, 0, Qt.AlignCenter)
+        self.root.insertWidget(self.root.count() - 1, self.cancel_button, 0, Qt.AlignmentFlag.AlignCenter)
         self.seconds_to_send = 0
         self.sent = False
 
@@ -90,11 +90,11 @@ class PrintingScreen(_ProgressScreen):
         self.continue_button.setObjectName("print_continue")
         for w in (self.problem, self.advice, self.number, self.hint):
             layout.addWidget(w)
-        layout.addWidget(self.qr, 0, Qt.AlignCenter)
+        layout.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.continue_button)
         self.problem_card = problem_card
         self.root.insertWidget(self.root.count() - 1, problem_card)
-        self._failure: tuple[str, str, str, str] | None = None   # problem, advice, number, url
+        self._failure: tuple | None = None   # problem, advice, number, url (problem/advice: text or locale → text)
 
     def enter(self, visit: Visit) -> None:
         self._failure = None
@@ -109,13 +109,14 @@ class PrintingScreen(_ProgressScreen):
 
     def refresh(self, visit: Visit | None) -> None:
         tr = self.ctx.tr
-        failed = self._failure is not None
+        failure = self._failure
+        failed = failure is not None
         self.title.setText(tr("print.failed_title") if failed else tr("print.title"))
         self.detail.setVisible(False)
         self.bar.setVisible(not failed)
         self.problem_card.setVisible(failed)
-        if failed:
-            problem, advice, number, url = self._failure
+        if failure is not None:
+            problem, advice, number, url = failure
             problem = problem(self.ctx.locale) if callable(problem) else problem
             advice = advice(self.ctx.locale) if callable(advice) else advice
             self.problem.setText("⚠ " + tr("print.failed", problem=problem))

@@ -25,20 +25,20 @@ class RatingScreen(Screen):
     def __init__(self, ctx: UiContext):
         super().__init__(ctx)
         self.root.addStretch(1)
-        self.title = label(role="title", align=Qt.AlignCenter)
+        self.title = label(role="title", align=Qt.AlignmentFlag.AlignCenter)
         self.root.addWidget(self.title)
         row = self.flip_row(16)
         self.level_buttons = {}
         for code in RATING_CODES:
             b = button(role="rating", on_click=lambda _=False, c=code: self.rated.emit(c))
             b.setObjectName(f"rate_{code}")
-            b.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             self.level_buttons[code] = b
             row.addWidget(b)
         self.root.addLayout(row)
         self.skip_button = button(on_click=self.skipped.emit)
         self.skip_button.setObjectName("rate_skip")
-        self.root.addWidget(self.skip_button, 0, Qt.AlignCenter)
+        self.root.addWidget(self.skip_button, 0, Qt.AlignmentFlag.AlignCenter)
         self.root.addStretch(1)
 
     def refresh(self, visit: Visit | None) -> None:
