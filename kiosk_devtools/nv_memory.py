@@ -36,6 +36,8 @@ class NvMemory:
 
     # --- persistence -----------------------------------------------------------------------------
     def _load(self) -> None:
+        if self.folder is None:
+            return
         index = self.folder / "index.json"
         try:
             data = json.loads(index.read_text(encoding="utf-8"))

@@ -204,12 +204,15 @@ class FileLink:
         self.open()
         if not self.readable:
             return None
+        fd = self.fd
+        if fd is None:
+            return None
         reply = b""
         try:
-            os.write(self.fd, data)
+            os.write(fd, data)
             while not reply.endswith(b"\x00") and len(reply) < REPLY_LIMIT:
-                ready, _, _ = select.select([self.fd], [], [], self.timeout)
-                chunk = os.read(self.fd, 256) if ready else b""
+                ready, _, _ = select.select([fd], [], [], self.timeout)
+                chunk = os.read(fd, 256) if ready else b""
                 if not chunk:
                     break
                 reply += chunk

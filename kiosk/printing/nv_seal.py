@@ -8,11 +8,15 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kiosk.receipt.nv_graphics import NvError, NvGraphic, check_key, define_nv_bit_image, define_nv_graphic
 from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.seal import seal_graphic
 from kiosk.shared.store import Transaction
+
+if TYPE_CHECKING:
+    from kiosk.printing.service import PrinterService
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +130,13 @@ def seal_for_profile(seal_text: str, seal_label: str, profile: PrinterProfile) -
                         profile.two_colour_paper)
 
 
-def store_seal(service, seal_text: str, seal_label: str = "业务专用章", key: str | None = None,
+def store_seal(service: "PrinterService", seal_text: str, seal_label: str = "业务专用章", key: str | None = None,
                now: float | None = None) -> StoreOutcome:
     """Write the seal into the printer's NV memory once, after checking key, room and the daily budget.
 
     `service` is the `PrinterService` of the configured printer. Raises SealUnchanged when this seal is already
     stored under the key, SealStoreError for every other refusal; nothing is written then."""
-    profile: PrinterProfile = service.profile
+    profile = service.profile
     if profile.nv_graphics == "none":
         raise SealStoreError(f"printer profile {profile.name} has no NV graphics (nv_graphics = \"none\"): "
                              f"its slips send the seal as a raster, nothing to store")
@@ -140,7 +144,9 @@ def store_seal(service, seal_text: str, seal_label: str = "业务专用章", key
     graphic = seal_for_profile(seal_text, seal_label, profile)
     if graphic.width > profile.width_dots:
         raise SealStoreError(f"the seal is {graphic.width} dots wide; the paper takes {profile.width_dots}")
-    registry: SealRegistry = service.seals
+    registry = service.seals
+    if registry is None:
+        raise SealStoreError("the printer service has no spool database to count NV writes in")
     printer = service.printer_id
     on_printer: list[str] | None = None
     if profile.nv_graphics == "gs_l":

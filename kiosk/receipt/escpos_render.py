@@ -167,11 +167,12 @@ def render_layout(layout: Layout, profile: PrinterProfile) -> bytes:
                        PRINT_BUFFER)
             else:
                 w.image(block.combined(), "right")
-        elif isinstance(item, SealImage) and item.key is None:
-            w.image(pad_to_bytes(draw_seal(item.seal_text, item.seal_label, item.diameter_dots)), "right")
         elif isinstance(item, SealImage):
-            w.mode("right", w.scale or 1, w.bold or False)
-            p._raw(print_nv_graphic(item.key) if item.command == "gs_l" else print_nv_bit_image())
+            if item.key is None:
+                w.image(pad_to_bytes(draw_seal(item.seal_text, item.seal_label, item.diameter_dots)), "right")
+            else:
+                w.mode("right", w.scale or 1, w.bold or False)
+                p._raw(print_nv_graphic(item.key) if item.command == "gs_l" else print_nv_bit_image())
         elif isinstance(item, QrBlock):
             if item.native:
                 w.mode("center", w.scale or 1, w.bold or False)
