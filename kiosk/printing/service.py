@@ -24,7 +24,8 @@ from kiosk.receipt.model import Receipt
 
 log = logging.getLogger(__name__)
 KEEP_DONE_SECONDS = 24 * 3600
-PURGE_EVERY_SECONDS = 3600   # a terminal runs for months: confirmed slips are forgotten while it runs, too
+PURGE_EVERY_SECONDS = 3600
+NV_KEYS_RETRY_SECONDS = 300  # a printer that did not list its NV keys is asked again after this   # a terminal runs for months: confirmed slips are forgotten while it runs, too
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class PrinterService:
         self._next_purge = clock() + PURGE_EVERY_SECONDS
         self.seals = SealRegistry(spool.conn) if spool is not None else None
         self._nv_keys_seen: list[str] | None = None     # keys the printer listed since it last answered
+        self._nv_unanswered_at: float | None = None     # when the key list was last asked in vain
 
     @classmethod
     def status_reader(cls, config: Config, **kwargs) -> "PrinterService":
@@ -180,13 +182,17 @@ class PrinterService:
         stored = self.seals.digests(self.printer_id)
         if not stored or self.profile.nv_graphics == "fs_q":   # FS q printers cannot list what they hold
             return stored
-        if self._nv_keys_seen is None:
-            self._nv_keys_seen = self.nv_keys()
-            missing = set(stored.values()) - set(self._nv_keys_seen or ())
+        if self._nv_keys_seen is None or (self._nv_unanswered_at is not None and
+                                          self.clock() - self._nv_unanswered_at >= NV_KEYS_RETRY_SECONDS):
+            keys = self.nv_keys()
+            # a printer that did not answer is asked again only after a while, not before every slip
+            self._nv_unanswered_at = self.clock() if keys is None else None
+            self._nv_keys_seen = keys or []
+            missing = set(stored.values()) - set(self._nv_keys_seen)
             if missing:
                 log.warning("printer: NV seal key(s) %s not on the printer; the seal goes as a raster",
                             ", ".join(sorted(missing)))
-        return {digest: key for digest, key in stored.items() if key in (self._nv_keys_seen or ())}
+        return {digest: key for digest, key in stored.items() if key in self._nv_keys_seen}
 
     # --- printing --------------------------------------------------------------------------------
     def print_receipt(self, receipt: Receipt, *, kind: str = "slip") -> PrintOutcome:

@@ -26,17 +26,17 @@ from kiosk_devtools.virtual_printer import VirtualPrinterServer
 SLIP_LIMIT = 3 * 1024
 
 
-def _service(config_file, profile="hprt-tp809", port=None):
+def _service(config_file, profile="hprt-tp809", port=None, **kwargs):
     return PrinterService.from_config(load_config(config_file(profile, port)), confirm_timeout=1.0,
-                                      poll_interval=0.05)
+                                      poll_interval=0.05, **kwargs)
 
 
 @pytest.fixture
 def nv_service(network_config_file):
     services = []
 
-    def make(profile="hprt-tp809", port=None):
-        service = _service(network_config_file, profile, port)
+    def make(profile="hprt-tp809", port=None, **kwargs):
+        service = _service(network_config_file, profile, port, **kwargs)
         services.append(service)
         return service
     yield make
@@ -198,3 +198,19 @@ def test_cli_store_seal_then_seals_lists_it(network_config_file, receipt, capsys
     assert "S1" in out and "(on the printer)" in out and "NV writes in the last 24 hours: 1 of 10" in out
     assert main(args[:-2] + ["--seal-text", "别的部门", "--key", "toolong"]) == 1
     assert "two printable ASCII characters" in capsys.readouterr().err
+
+
+def test_a_printer_that_does_not_list_its_keys_is_not_asked_before_every_slip(nv_service, printer, receipt):
+    service = nv_service()
+    store_seal(service, receipt.seal_text, receipt.seal_label)
+    now = [1000.0]
+    fresh = nv_service(clock=lambda: now[0])
+    printer.set_fault("silent")                   # answers nothing at all, prints what it gets
+    asked = []
+    original = fresh.nv_keys
+    fresh.nv_keys = lambda: asked.append(1) or original()
+    assert fresh.usable_seals() == {} and fresh.usable_seals() == {}
+    assert len(asked) == 1
+    printer.set_fault("none")
+    now[0] += 301                                 # five minutes later the printer is asked again
+    assert list(fresh.usable_seals().values()) == ["S1"] and len(asked) == 2
