@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WRITES_PER_DAY = 10          # NV memory writes allowed in any 24 hours, per printer
+WRITE_WAIT_SECONDS = 60.0    # a printer stays busy (silent) while it writes NV memory: up to a minute (Epson)
 DAY_SECONDS = 24 * 3600
 FS_Q_KEY = "#1"              # FS q has no keys: the seal is NV bit image 1
 KEY_CANDIDATES = [f"S{c}" for c in "123456789ABCDEFGHJKLMNPQRSTUVWXYZ"]
@@ -130,6 +131,16 @@ def seal_for_profile(seal_text: str, seal_label: str, profile: PrinterProfile) -
                         profile.two_colour_paper)
 
 
+def _keys_once_written(service: "PrinterService", wait: float = WRITE_WAIT_SECONDS) -> list[str] | None:
+    """The printer's key list once it answers again after an NV write; None if it stays silent."""
+    deadline = time.monotonic() + wait
+    while True:
+        keys = service.nv_keys()
+        if keys is not None or time.monotonic() >= deadline:
+            return keys
+        time.sleep(0.5)
+
+
 def store_seal(service: "PrinterService", seal_text: str, seal_label: str = "业务专用章", key: str | None = None,
                now: float | None = None) -> StoreOutcome:
     """Write the seal into the printer's NV memory once, after checking key, room and the daily budget.
@@ -189,7 +200,7 @@ def store_seal(service: "PrinterService", seal_text: str, seal_label: str = "业
     service.send_raw(data)
     registry.record_write(printer, key, graphic.digest, now)
     if on_printer is not None:
-        after = service.nv_keys()
+        after = _keys_once_written(service)
         if after is None or key not in after:
             raise SealStoreError(f"the printer did not list key {key!r} after the write: the seal is not stored "
                                  f"(the write was counted)")
