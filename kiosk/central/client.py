@@ -3,7 +3,6 @@
 Every failure reaches the caller as one of kiosk.central.errors, never as a raw requests exception."""
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import random
@@ -15,11 +14,13 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
-from kiosk.central.errors import (CentralError, CentralRefused, CentralUnavailable, InvalidAnswer, LoginDenied,
-                                  LoginExpired, LoginPending, SlowDown)
+from kiosk.central.errors import (AnswerTooLarge, CentralError, CentralRefused, CentralUnavailable, InvalidAnswer,
+                                  LoginDenied, LoginExpired, LoginPending, SlowDown)
 from kiosk.central.models import (RATING_CODES, Catalog, CitizenProfile, DeviceAuthorization, HeartbeatAnswer,
                                   SubmissionResult, Token)
-from kiosk.central.signing import sign_request
+from kiosk.central.signing import sign_headers
+from kiosk.central.wire import (ACCEPT_ENCODING, MAX_BODY_BYTES, DeadlineAdapter, deadline, header_time, parse_json,
+                                parse_retry_after, read_body)
 from kiosk.version import __version__
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,8 @@ class CentralClient:
     def __init__(self, base_url: str, terminal_id: str, secret: bytes, *, connect_timeout: float = 3.0,
                  read_timeout: float = 10.0, ca_bundle: str = "", max_retries: int = 3,
                  backoff_base: float = 0.5, backoff_cap: float = 8.0, retry_after_cap: float = 10.0,
-                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
-                 rng: random.Random | None = None):
+                 max_body: int = MAX_BODY_BYTES, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"central base URL must be an http(s) URL, got {base_url!r}")
@@ -60,6 +61,9 @@ class CentralClient:
         self.terminal_id = terminal_id
         self.secret = secret
         self.timeout = (connect_timeout, read_timeout)
+        # No attempt lasts longer than this, however slowly central drips its answer.
+        self.attempt_deadline = connect_timeout + read_timeout
+        self.max_body = max_body
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -70,9 +74,13 @@ class CentralClient:
         self._sign_offset = 0.0
         self._offset: float | None = None
         self.session = requests.Session()
+        adapter = DeadlineAdapter()
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         # TLS verification is always on: a CA bundle narrows it, nothing turns it off.
         self.session.verify = ca_bundle if ca_bundle else True
-        self.session.headers.update({"User-Agent": f"kiosk/{__version__}", "Accept": "application/json"})
+        self.session.headers.update({"User-Agent": f"kiosk/{__version__}", "Accept": "application/json",
+                                     "Accept-Encoding": ACCEPT_ENCODING})
         if parts.hostname in _LOOPBACK:
             self.session.trust_env = False  # never send loopback traffic through a proxy from the environment
 
@@ -230,10 +238,25 @@ class CentralClient:
         if call.signed and self.secret:
             parts = urlsplit(url)
             path = parts.path + (f"?{parts.query}" if parts.query else "")
-            signed = sign_request(self.secret, self.terminal_id, call.method, path, call.body,
+            signed = sign_headers(self.secret, self.terminal_id, call.method, path, call.body, headers,
                                   now=self.clock() + self._sign_offset)
             headers.update(signed.as_dict())
         return headers
+
+    def _exchange(self, call: _Call, url: str) -> requests.Response:
+        """One attempt: the request, then the whole answer read under the attempt's deadline and body cap."""
+        with deadline(self.attempt_deadline):
+            resp = self.session.request(call.method, url, data=call.body or None, headers=self._headers(call, url),
+                                        timeout=self.timeout, allow_redirects=False, stream=True)
+            try:
+                resp._content = read_body(resp, self.max_body)
+                resp._content_consumed = True
+            except AnswerTooLarge:
+                log.warning("%s %s: answer refused as too large", call.method, call.path)
+                raise
+            finally:
+                resp.close()  # an unread remainder closes the connection instead of being drained
+        return resp
 
     def _send(self, call: _Call, *, raise_for_status: bool = True) -> requests.Response:
         """Send `call`, retrying when allowed; returns a 2xx/304 answer (or any 4xx if not raise_for_status)."""
@@ -245,10 +268,14 @@ class CentralClient:
             can_retry = call.retryable and attempt <= self.max_retries
             try:
                 started = self.clock()
-                resp = self.session.request(call.method, url, data=call.body or None,
-                                            headers=self._headers(call, url), timeout=self.timeout,
-                                            allow_redirects=False)
+                resp = self._exchange(call, url)
                 self._note_server_time(resp, started)
+            except CentralUnavailable as exc:
+                log.info("%s %s: %s (attempt %d)", call.method, call.path, exc, attempt)
+                if can_retry:
+                    self.sleep(self._backoff(attempt))
+                    continue
+                raise
             except requests.exceptions.SSLError as exc:
                 raise CentralUnavailable(f"TLS verification of central failed: {_short(exc)}") from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
@@ -262,7 +289,7 @@ class CentralClient:
                 raise CentralUnavailable(f"central request failed: {_short(exc)}") from None
             status = resp.status_code
             if status in (429, 503):
-                retry_after = _retry_after(resp.headers.get("Retry-After"), self.clock())
+                retry_after = parse_retry_after(resp.headers.get("Retry-After"), self.clock())
                 if can_retry and (retry_after is None or retry_after <= self.retry_after_cap):
                     self.sleep(self._backoff(attempt) if retry_after is None else retry_after)
                     continue
@@ -302,43 +329,29 @@ class CentralClient:
     def _error_of(resp: requests.Response) -> tuple[str, str, dict]:
         """(error code, description, whole body) of an error answer; empty strings when it has none."""
         try:
-            body = resp.json()
-        except ValueError:
+            body = parse_json(resp.content)
+        except InvalidAnswer:
             return "", "", {}
         if not isinstance(body, dict):
             return "", "", {}
-        error = body.get("error") if isinstance(body.get("error"), str) else ""
-        description = body.get("error_description") if isinstance(body.get("error_description"), str) else ""
-        return error, description, body
+        error, description = body.get("error"), body.get("error_description")
+        return (_printable(error, 64) if isinstance(error, str) else "",
+                _printable(description, 200) if isinstance(description, str) else "", body)
 
     @staticmethod
     def _json(resp: requests.Response) -> Any:
         ctype = resp.headers.get("Content-Type", "")
         if "json" not in ctype.lower():
-            raise InvalidAnswer(f"central answered {ctype or 'no content type'}, expected JSON")
-        try:
-            return json.loads(resp.content.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidAnswer(f"central answered malformed JSON: {_short(exc)}") from None
+            raise InvalidAnswer(f"central answered {ctype[:60] or 'no content type'}, expected JSON")
+        return parse_json(resp.content)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter: uniform in [0, min(cap, base·2^(attempt-1))]."""
         return self.rng.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
 
     def _server_time(self, resp: requests.Response) -> float | None:
-        precise = resp.headers.get(SERVER_TIME_HEADER)
-        if precise:
-            try:
-                return float(precise)
-            except ValueError:
-                pass
-        date = resp.headers.get("Date")
-        if date:
-            try:
-                return email.utils.parsedate_to_datetime(date).timestamp()
-            except (TypeError, ValueError):
-                return None
-        return None
+        """Central's clock from the answer's headers; None when absent or not a plausible time."""
+        return header_time(resp.headers.get(SERVER_TIME_HEADER), resp.headers.get("Date"))
 
     def _note_server_time(self, resp: requests.Response, started: float) -> None:
         server_now = self._server_time(resp)
@@ -346,18 +359,10 @@ class CentralClient:
             self._offset = server_now - (started + self.clock()) / 2
 
 
-def _retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date); None if absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when - now)
+def _printable(text: str, limit: int) -> str:
+    """Central's words made safe for a log line or a screen: no control characters, at most `limit` long."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text[:limit + 1])
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _path_segment(text: str) -> str:

@@ -33,6 +33,10 @@ class InvalidAnswer(CentralError):
     """Central answered something that does not match the contract (malformed JSON, missing field)."""
 
 
+class AnswerTooLarge(InvalidAnswer):
+    """Central's answer is larger than the terminal reads (compressed or decompressed); it was not read."""
+
+
 class LoginPending(CentralError):
     """RFC 8628 authorization_pending; `scanned` is the optional extension saying the QR was scanned."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.central.errors import InvalidAnswer
+from kiosk.central.wire import plausible_time
 
 RATING_LEVELS = (
     ("very_satisfied", "非常满意", "Very satisfied"),
@@ -62,8 +63,9 @@ class DeviceAuthorization:
         uri = _get(obj, "verification_uri", str, w)
         expires_in = _get(obj, "expires_in", int, w)
         interval = _get(obj, "interval", int, w, optional=True, default=5)
-        if expires_in <= 0 or interval <= 0:
-            raise InvalidAnswer(f"{w}: expires_in and interval must be positive")
+        if not (0 < expires_in <= 86400 and 0 < interval <= 300):
+            raise InvalidAnswer(f"{w}: expires_in must be 1-86400 s and interval 1-300 s, "
+                                f"got {expires_in} and {interval}")
         return cls(
             device_code=_get(obj, "device_code", str, w),
             user_code=_get(obj, "user_code", str, w),
@@ -352,4 +354,7 @@ class HeartbeatAnswer:
         w = "heartbeat"
         cmds = tuple(Command.from_json(c, f"{w}.commands[{i}]")
                      for i, c in enumerate(_get(obj, "commands", list, w, optional=True, default=[])))
-        return cls(server_time=float(_get(obj, "server_time", (int, float), w)), commands=cmds)
+        server_time = plausible_time(float(_get(obj, "server_time", (int, float), w)))
+        if server_time is None:
+            raise InvalidAnswer(f"{w}.server_time: not a Unix time between 2000 and 2100")
+        return cls(server_time=server_time, commands=cmds)

@@ -1,23 +1,28 @@
 """HMAC-SHA256 signing of terminal requests, its verification, and terminal secret files.
 
-The signature covers method, path with query, timestamp and the SHA-256 of the body (docs/central-api.md)."""
+The signature covers method, path with query, timestamp, a one-time nonce, the SHA-256 of the body, the
+Idempotency-Key and the Authorization header (docs/central-api.md); central refuses a nonce it has seen."""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 HEADER_TERMINAL = "X-Terminal-Id"
 HEADER_TIMESTAMP = "X-Timestamp"
+HEADER_NONCE = "X-Nonce"
 HEADER_SIGNATURE = "X-Signature"
-SIGNATURE_PREFIX = "v1="
+SIGNATURE_PREFIX = "v2="
 DEFAULT_WINDOW = 300.0
 MIN_SECRET_LENGTH = 32
+_NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class SecretFileError(Exception):
@@ -34,49 +39,77 @@ class SignatureRejected(Exception):
 
 @dataclass(frozen=True)
 class SignedHeaders:
-    """The three headers a signed request carries."""
+    """The four headers a signed request carries."""
     terminal_id: str
     timestamp: str
+    nonce: str
     signature: str
 
     def as_dict(self) -> dict[str, str]:
-        return {HEADER_TERMINAL: self.terminal_id, HEADER_TIMESTAMP: self.timestamp,
+        return {HEADER_TERMINAL: self.terminal_id, HEADER_TIMESTAMP: self.timestamp, HEADER_NONCE: self.nonce,
                 HEADER_SIGNATURE: self.signature}
 
 
-def canonical_string(method: str, path: str, timestamp: str, body: bytes) -> bytes:
-    """The exact bytes signed: METHOD, path with query, timestamp and hex SHA-256 of the body, one per line."""
-    digest = hashlib.sha256(body).hexdigest()
-    return f"{method.upper()}\n{path}\n{timestamp}\n{digest}".encode("utf-8")
+def _digest(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
 
 
-def compute_signature(secret: bytes, method: str, path: str, timestamp: str, body: bytes) -> str:
-    """The X-Signature value: "v1=" followed by the hex HMAC-SHA256 of the canonical string."""
-    mac = hmac.new(secret, canonical_string(method, path, timestamp, body), hashlib.sha256)
-    return SIGNATURE_PREFIX + mac.hexdigest()
+def canonical_string(method: str, path: str, timestamp: str, nonce: str, body: bytes, idempotency_key: str = "",
+                     authorization: str = "") -> bytes:
+    """The exact bytes signed, one per line: METHOD, path with query, timestamp, nonce, hex SHA-256 of the
+    body, the Idempotency-Key header (empty if none), hex SHA-256 of the Authorization header (empty if none)."""
+    auth = _digest(authorization) if authorization else ""
+    return "\n".join([method.upper(), path, timestamp, nonce, _digest(body), idempotency_key, auth]).encode("utf-8")
 
 
-def sign_request(secret: bytes, terminal_id: str, method: str, path: str, body: bytes,
-                 now: float | None = None) -> SignedHeaders:
-    """Headers that authenticate one request of `terminal_id` at time `now` (Unix seconds)."""
+def compute_signature(secret: bytes, method: str, path: str, timestamp: str, nonce: str, body: bytes,
+                      idempotency_key: str = "", authorization: str = "") -> str:
+    """The X-Signature value: "v2=" followed by the hex HMAC-SHA256 of the canonical string."""
+    text = canonical_string(method, path, timestamp, nonce, body, idempotency_key, authorization)
+    return SIGNATURE_PREFIX + hmac.new(secret, text, hashlib.sha256).hexdigest()
+
+
+def new_nonce() -> str:
+    """A fresh nonce for one request (22 URL-safe characters, 128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def sign_request(secret: bytes, terminal_id: str, method: str, path: str, body: bytes, now: float | None = None,
+                 *, idempotency_key: str = "", authorization: str = "", nonce: str | None = None) -> SignedHeaders:
+    """Headers that authenticate one request of `terminal_id` at time `now` (Unix seconds); a new nonce each
+    call, so a retry is a new signature and a copy of this one is refused."""
     timestamp = str(int(time.time() if now is None else now))
-    return SignedHeaders(terminal_id, timestamp, compute_signature(secret, method, path, timestamp, body))
+    nonce = new_nonce() if nonce is None else nonce
+    return SignedHeaders(terminal_id, timestamp, nonce, compute_signature(
+        secret, method, path, timestamp, nonce, body, idempotency_key, authorization))
 
 
-def verify_signature(secret: bytes, method: str, path: str, timestamp: str, signature: str, body: bytes,
-                     now: float | None = None, window: float = DEFAULT_WINDOW) -> None:
-    """Raise SignatureRejected (reason bad_timestamp, clock_skew or bad_signature) unless the signature holds."""
-    try:
-        stamp = int(timestamp)
-    except (TypeError, ValueError):
-        raise SignatureRejected("bad_timestamp", f"{HEADER_TIMESTAMP} must be whole Unix seconds") from None
+def sign_headers(secret: bytes, terminal_id: str, method: str, path: str, body: bytes,
+                 headers: Mapping[str, str], now: float | None = None) -> SignedHeaders:
+    """`sign_request` for a request about to carry `headers` (its Idempotency-Key and Authorization)."""
+    found = {k.lower(): v for k, v in headers.items()}
+    return sign_request(secret, terminal_id, method, path, body, now, idempotency_key=found.get("idempotency-key", ""),
+                        authorization=found.get("authorization", ""))
+
+
+def verify_signature(secret: bytes, method: str, path: str, timestamp: str, nonce: str, signature: str,
+                     body: bytes, now: float | None = None, window: float = DEFAULT_WINDOW, *,
+                     idempotency_key: str = "", authorization: str = "") -> int:
+    """Raise SignatureRejected (reason bad_timestamp, bad_nonce, clock_skew or bad_signature) unless the
+    signature holds; returns the timestamp. Whether the nonce was seen before is the caller's to check."""
+    if not re.fullmatch(r"[0-9]{1,12}", timestamp or "", re.ASCII):
+        raise SignatureRejected("bad_timestamp", f"{HEADER_TIMESTAMP} must be whole Unix seconds")
+    stamp = int(timestamp)
+    if not _NONCE.fullmatch(nonce or ""):
+        raise SignatureRejected("bad_nonce", f"{HEADER_NONCE} must be 16 to 64 characters of A-Z a-z 0-9 _ -")
     current = time.time() if now is None else now
     if abs(current - stamp) > window:
         raise SignatureRejected("clock_skew", f"{HEADER_TIMESTAMP} is {stamp - current:+.0f} s away from "
                                               f"server time; allowed ±{window:.0f} s")
-    expected = compute_signature(secret, method, path, timestamp, body)
+    expected = compute_signature(secret, method, path, timestamp, nonce, body, idempotency_key, authorization)
     if not hmac.compare_digest(expected.encode("ascii"), (signature or "").encode("utf-8", "replace")):
         raise SignatureRejected("bad_signature", "the request signature does not match")
+    return stamp
 
 
 def new_secret() -> bytes:

@@ -4,6 +4,7 @@ They tell a technician, in plain words, how the terminal is and what still waits
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 
@@ -72,7 +73,9 @@ def reading_to_json(reading: StatusReading) -> dict:
 
 
 def duration(seconds: float) -> str:
-    """12 s, 4 min 5 s, 3 h 12 min, 2 d 4 h."""
+    """12 s, 4 min 5 s, 3 h 12 min, 2 d 4 h; "unknown" for a time that is not a finite number."""
+    if not math.isfinite(seconds):
+        return "unknown"
     seconds = max(0, int(seconds))
     if seconds < 60:
         return f"{seconds} s"

@@ -12,6 +12,7 @@ from typing import Callable, Protocol
 
 from kiosk.central.errors import CentralError, CentralUnavailable
 from kiosk.central.models import Command, HeartbeatAnswer
+from kiosk.central.wire import bounded_wait
 from kiosk.ops.remote_commands import CommandQueue
 from kiosk.ops.status_file import TerminalStatus
 
@@ -20,6 +21,9 @@ log = logging.getLogger(__name__)
 # Each wait is the interval ± 20 %, and the first one a random part of the interval, so that a hall of
 # terminals switched on together does not call central in the same second.
 JITTER = 0.2
+# A Retry-After from central delays the next heartbeat by at most this many intervals: central's commands
+# (restart, out of service) must not wait for hours because of one answer.
+LONGEST_WAIT_INTERVALS = 10
 
 
 _PAPER_WORDS = {"paper_out": "out", "paper_low": "low", "ready": "ok", "busy": "ok"}
@@ -122,12 +126,24 @@ class HeartbeatLoop:
                 log.exception("heartbeat: the command callback failed")
         return self.state
 
+    @property
+    def longest_wait(self) -> float:
+        """The longest the loop ever waits between heartbeats, whatever central asks."""
+        return LONGEST_WAIT_INTERVALS * self.interval
+
+    def wait_after_beat(self) -> float:
+        """The wait before the next heartbeat: the jittered interval, or central's Retry-After if longer, at
+        most `longest_wait` and always a finite number of seconds."""
+        wait = max(self.next_delay(), bounded_wait(self._not_before, self.longest_wait))
+        self._not_before = 0.0
+        return bounded_wait(wait, self.longest_wait)
+
     def _failed(self, exc: CentralError) -> None:
         previous = self.state
         unreachable = isinstance(exc, CentralUnavailable)
         retry_after = getattr(exc, "retry_after", None)
-        if retry_after:
-            self._not_before = retry_after
+        if isinstance(retry_after, (int, float)) and retry_after:
+            self._not_before = bounded_wait(float(retry_after), self.longest_wait)
         if previous.reachable is not False or not unreachable:
             log.warning("heartbeat failed: %s: %s", type(exc).__name__, exc)
         # Refused or garbled answers still mean central was reached.
@@ -163,6 +179,10 @@ class HeartbeatLoop:
             self._wake.clear()
             if self._stopping.is_set():
                 return
-            self.beat()
-            delay = max(self.next_delay(), self._not_before)
-            self._not_before = 0.0
+            try:
+                self.beat()
+                delay = self.wait_after_beat()
+            except Exception:  # the thread outlives any one failure (a full disk, a bug): log it and go on
+                log.exception("heartbeat: the round failed; trying again in one interval")
+                self._not_before = 0.0
+                delay = self.interval

@@ -1,6 +1,7 @@
 """The staff PIN: salted scrypt hashes, weak-PIN refusal, and the lockout gate in front of the staff screen.
 
-Five wrong PINs lock the gate for five minutes; the lock lives in SQLite so a restart does not lift it."""
+Five wrong PINs lock the gate for 5 minutes, a second lockout for 15, later ones for 60; the locks and their
+count live in SQLite so a restart does not lift them, and a correct PIN or a quiet day forgets the count."""
 from __future__ import annotations
 
 import base64
@@ -19,7 +20,9 @@ from kiosk.ops.audit import AuditLog
 PIN_MIN_DIGITS = 4
 PIN_MAX_DIGITS = 8
 MAX_FAILURES = 5
-LOCK_SECONDS = 300.0
+LOCK_STEPS = (300.0, 900.0, 3600.0)   # the 1st, 2nd and every later lockout in a row
+LOCK_SECONDS = LOCK_STEPS[0]
+LOCKOUT_MEMORY = 86400.0              # a day without a lockout starts the count again
 
 # scrypt cost: 2**14 × 8 × 128 bytes = 16 MiB and ~50 ms per check on a terminal.
 SCRYPT_N = 2 ** 14
@@ -134,10 +137,18 @@ CREATE TABLE IF NOT EXISTS pin_gate (
 );
 INSERT OR IGNORE INTO pin_gate (id, failures, locked_until) VALUES (1, 0, 0);
 """
+# Added after the first release: how many lockouts in a row, and when the last one began.
+_GATE_COLUMNS = {"lockouts": "INTEGER NOT NULL DEFAULT 0", "locked_at": "REAL NOT NULL DEFAULT 0"}
+
+
+def lock_seconds(lockouts: int) -> float:
+    """How long the `lockouts`-th lockout in a row lasts: 5 min, 15 min, then 60 min each."""
+    return LOCK_STEPS[min(max(lockouts, 1), len(LOCK_STEPS)) - 1]
 
 
 class PinGate:
-    """Checks PIN attempts for the staff screen, locking after five failures; every attempt is audited."""
+    """Checks PIN attempts for the staff screen, locking after five failures for longer each lockout in a row;
+    every attempt is audited."""
 
     def __init__(self, conn: sqlite3.Connection, stored_hash: str, clock: Callable[[], float] = time.time,
                  audit: AuditLog | None = None):
@@ -148,28 +159,38 @@ class PinGate:
         self.clock = clock
         self.audit = audit if audit is not None else AuditLog(conn, clock=clock)
         conn.executescript(_GATE_SCHEMA)
+        have = {row[1] for row in conn.execute("PRAGMA table_info(pin_gate)")}
+        for name, kind in _GATE_COLUMNS.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE pin_gate ADD COLUMN {name} {kind}")
 
     @property
     def configured(self) -> bool:
         return bool(self.stored_hash)
 
-    def _load(self, conn: sqlite3.Connection, now: float) -> tuple[int, float]:
-        row = conn.execute("SELECT failures, locked_until FROM pin_gate WHERE id = 1").fetchone()
+    def _load(self, conn: sqlite3.Connection, now: float) -> tuple[int, float, int]:
+        """(failures, locked_until, lockouts) as they stand at `now`."""
+        row = conn.execute("SELECT failures, locked_until, lockouts, locked_at FROM pin_gate WHERE id = 1").fetchone()
         failures, locked_until = int(row["failures"]), float(row["locked_until"])
-        if locked_until > now + LOCK_SECONDS:
-            # The clock went back since the lock began: never lock longer than LOCK_SECONDS from now.
-            locked_until = now + LOCK_SECONDS
+        lockouts, locked_at = int(row["lockouts"]), float(row["locked_at"])
+        length = lock_seconds(lockouts)
+        if locked_until > now + length:
+            # The clock went back since the lock began: never lock longer than this lock's length from now.
+            locked_until = now + length
             conn.execute("UPDATE pin_gate SET locked_until = ? WHERE id = 1", (locked_until,))
         elif locked_until and locked_until <= now:
             failures, locked_until = 0, 0.0
             conn.execute("UPDATE pin_gate SET failures = 0, locked_until = 0 WHERE id = 1")
-        return failures, locked_until
+        if lockouts and not locked_until and now - locked_at > LOCKOUT_MEMORY:
+            lockouts = 0
+            conn.execute("UPDATE pin_gate SET lockouts = 0 WHERE id = 1")
+        return failures, locked_until, lockouts
 
     def state(self) -> PinResult:
         """Where the gate stands now, without an attempt (`ok` is always False)."""
         now = self.clock()
         with Transaction(self.conn) as conn:
-            failures, locked_until = self._load(conn, now)
+            failures, locked_until, _ = self._load(conn, now)
         if locked_until:
             return PinResult(ok=False, locked_until=locked_until, attempts_left=0)
         return PinResult(ok=False, locked_until=None, attempts_left=MAX_FAILURES - failures)
@@ -181,22 +202,25 @@ class PinGate:
             raise PinNotSet("no staff PIN is set: a technician sets one with `kiosk config set-pin`")
         now = self.clock()
         with Transaction(self.conn) as conn:
-            failures, locked_until = self._load(conn, now)
+            failures, locked_until, lockouts = self._load(conn, now)
             if locked_until:
                 result = PinResult(ok=False, locked_until=locked_until, attempts_left=0)
                 action, detail = "pin.locked_out", f"gate locked for {locked_until - now:.0f} s more"
             elif verify_pin(pin, self.stored_hash):
-                conn.execute("UPDATE pin_gate SET failures = 0, locked_until = 0 WHERE id = 1")
+                conn.execute("UPDATE pin_gate SET failures = 0, locked_until = 0, lockouts = 0 WHERE id = 1")
                 result = PinResult(ok=True, locked_until=None, attempts_left=MAX_FAILURES)
                 action, detail = "pin.accepted", ""
             else:
                 failures += 1
                 if failures >= MAX_FAILURES:
-                    locked_until = now + LOCK_SECONDS
-                    conn.execute("UPDATE pin_gate SET failures = 0, locked_until = ? WHERE id = 1", (locked_until,))
+                    lockouts += 1
+                    length = lock_seconds(lockouts)
+                    locked_until = now + length
+                    conn.execute("UPDATE pin_gate SET failures = 0, locked_until = ?, lockouts = ?, locked_at = ? "
+                                 "WHERE id = 1", (locked_until, lockouts, now))
                     result = PinResult(ok=False, locked_until=locked_until, attempts_left=0)
                     action = "pin.locked"
-                    detail = f"wrong PIN {failures} times; locked for {LOCK_SECONDS:.0f} s"
+                    detail = f"wrong PIN {failures} times; lockout {lockouts} in a row, locked for {length:.0f} s"
                 else:
                     conn.execute("UPDATE pin_gate SET failures = ? WHERE id = 1", (failures,))
                     result = PinResult(ok=False, locked_until=None, attempts_left=MAX_FAILURES - failures)

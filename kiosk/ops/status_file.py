@@ -4,11 +4,12 @@ The application rewrites it every few seconds; a reader tells running, stale (no
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from kiosk.ops.atomic import write_atomic
 from kiosk.version import __version__
@@ -51,7 +52,14 @@ class TerminalStatus:
     process_start: int | None = None  # the kernel's start time of `pid` (clock ticks), to spot a reused pid
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The status as JSON values; a number that is not finite (a broken clock) becomes null, or 0 where
+        the field cannot be null, so the file never holds Infinity or NaN."""
+        values = asdict(self)
+        for f in fields(self):
+            value = values[f.name]
+            if isinstance(value, float) and not math.isfinite(value):
+                values[f.name] = None if f.type.endswith(" | None") else 0.0
+        return values
 
     @classmethod
     def from_json(cls, obj: Any) -> "TerminalStatus":
@@ -63,7 +71,7 @@ class TerminalStatus:
                 if f.default is not MISSING:
                     continue
                 raise StatusFileError(f"the status lacks '{f.name}'")
-            values[f.name] = _checked(f.name, obj[f.name], f.type)
+            values[f.name] = _checked(f.name, obj[f.name], str(f.type))
         return cls(**values)
 
 
@@ -78,7 +86,16 @@ def _checked(name: str, value: Any, type_text: str) -> Any:
     allowed = _TYPES[base]
     if isinstance(value, bool) and base != "bool" or not isinstance(value, allowed):
         raise StatusFileError(f"the status field '{name}' should be {base}, got {value!r}")
-    return float(value) if base == "float" else value
+    if base != "float":
+        return value
+    number = float(cast(float, value))
+    if not math.isfinite(number):
+        raise StatusFileError(f"the status field '{name}' is not a finite number")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise StatusFileError("the status holds a number that is not finite")
 
 
 def status_path(data_dir: str | Path) -> Path:
@@ -104,7 +121,7 @@ def write_status(data_dir: str | Path, status: TerminalStatus) -> Path:
     syncing that often would wear a terminal's flash for nothing."""
     path = status_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(status.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
+    data = json.dumps(status.to_json(), ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")
     write_atomic(path, data, mode=0o644, durable=False)
     return path
 
@@ -184,8 +201,8 @@ def read_status(data_dir: str | Path, now: float | None = None) -> StatusReading
     except (OSError, UnicodeDecodeError) as exc:
         return StatusReading(UNREADABLE, None, None, f"{path} cannot be read: {exc}")
     try:
-        status = TerminalStatus.from_json(json.loads(raw))
-    except (json.JSONDecodeError, StatusFileError) as exc:
+        status = TerminalStatus.from_json(json.loads(raw, parse_constant=_no_constant))
+    except (ValueError, RecursionError) as exc:
         return StatusReading(UNREADABLE, None, None, f"{path} does not hold a readable status: {exc}")
     now = time.time() if now is None else now
     age = now - status.updated_at

@@ -188,7 +188,8 @@ def test_a_submission_without_a_key_is_refused_by_the_server(central, client):
     token = citizen_token(client)
     body = b'{"item_id":"sb-cbjfzm","values":{}}'
     path = "/api/v1/submissions"
-    headers = sign_request(central.secret, TERMINAL_ID, "POST", path, body).as_dict()
-    headers.update({"Content-Type": "application/json", "Authorization": f"Bearer {token.access_token}"})
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token.access_token}"}
+    headers.update(sign_request(central.secret, TERMINAL_ID, "POST", path, body,
+                                authorization=headers["Authorization"]).as_dict())
     resp = requests.post(central.base_url + path, data=body, headers=headers, timeout=3)
     assert resp.status_code == 400 and resp.json()["error"] == "missing_idempotency_key"

@@ -14,7 +14,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-from kiosk.central.signing import sign_request
+from kiosk.central.signing import sign_headers
 
 from .conftest import TERMINAL_ID, citizen_token, start_central
 
@@ -35,7 +35,7 @@ class TerminalSignature(requests.auth.AuthBase):
         if isinstance(body, str):
             body = body.encode("utf-8")
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        r.headers.update(sign_request(self.secret, TERMINAL_ID, r.method, path, body).as_dict())
+        r.headers.update(sign_headers(self.secret, TERMINAL_ID, r.method, path, body, r.headers).as_dict())
         return r
 
 

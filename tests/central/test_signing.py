@@ -11,28 +11,49 @@ from kiosk.central.signing import (SecretFileError, SignatureRejected, create_se
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 NOW = 1_750_000_000.0
+PATH = "/api/v1/submissions?x=1"
+BODY = b'{"a":1}'
+KEY = "key-1"
+AUTH = "Bearer citizen-token"
 
 
-def _signed(body=b'{"a":1}', path="/api/v1/heartbeat?x=1", now=NOW):
-    return sign_request(SECRET, "T-1", "POST", path, body, now=now)
+def _signed(body=BODY, path=PATH, now=NOW, key=KEY, auth=AUTH):
+    return sign_request(SECRET, "T-1", "POST", path, body, now=now, idempotency_key=key, authorization=auth)
+
+
+def _verify(h, secret=SECRET, method="POST", path=PATH, body=BODY, now=NOW, key=KEY, auth=AUTH, nonce=None):
+    return verify_signature(secret, method, path, h.timestamp, h.nonce if nonce is None else nonce, h.signature,
+                            body, now=now, idempotency_key=key, authorization=auth)
 
 
 def test_a_signature_made_with_the_secret_verifies():
     h = _signed()
-    verify_signature(SECRET, "POST", "/api/v1/heartbeat?x=1", h.timestamp, h.signature, b'{"a":1}', now=NOW + 10)
-    assert h.signature.startswith("v1=") and h.as_dict()["X-Terminal-Id"] == "T-1"
+    assert _verify(h, now=NOW + 10) == int(NOW)
+    assert h.signature.startswith("v2=") and h.as_dict()["X-Terminal-Id"] == "T-1"
+    assert len(h.as_dict()["X-Nonce"]) >= 16
 
 
-@pytest.mark.parametrize("method, path, body, secret", [
-    ("POST", "/api/v1/heartbeat?x=1", b'{"a":2}', SECRET),       # body changed
-    ("POST", "/api/v1/heartbeat?x=2", b'{"a":1}', SECRET),       # query changed
-    ("PUT", "/api/v1/heartbeat?x=1", b'{"a":1}', SECRET),        # method changed
-    ("POST", "/api/v1/heartbeat?x=1", b'{"a":1}', b"x" * 32),    # another secret
+def test_every_signature_has_its_own_nonce_so_a_retry_is_a_new_signature():
+    first, second = _signed(), _signed()
+    assert first.timestamp == second.timestamp
+    assert first.nonce != second.nonce and first.signature != second.signature
+
+
+@pytest.mark.parametrize("change", [
+    {"body": b'{"a":2}'},                       # body changed
+    {"path": "/api/v1/submissions?x=2"},        # query changed
+    {"method": "PUT"},                          # method changed
+    {"secret": b"x" * 32},                      # another secret
+    {"key": "key-2"},                           # a new Idempotency-Key on a captured request
+    {"key": ""},                                # the Idempotency-Key removed
+    {"auth": "Bearer another-token"},           # another citizen's token
+    {"auth": ""},                               # the token removed
+    {"nonce": "A" * 22},                        # another nonce
 ])
-def test_any_change_to_the_signed_request_is_rejected_as_bad_signature(method, path, body, secret):
+def test_any_change_to_the_signed_request_is_rejected_as_bad_signature(change):
     h = _signed()
     with pytest.raises(SignatureRejected) as err:
-        verify_signature(secret, method, path, h.timestamp, h.signature, body, now=NOW)
+        _verify(h, **change)
     assert err.value.reason == "bad_signature"
 
 
@@ -40,19 +61,26 @@ def test_any_change_to_the_signed_request_is_rejected_as_bad_signature(method, p
 def test_a_timestamp_outside_five_minutes_is_rejected_as_clock_skew(skew):
     h = _signed(now=NOW + skew)
     with pytest.raises(SignatureRejected) as err:
-        verify_signature(SECRET, "POST", "/api/v1/heartbeat?x=1", h.timestamp, h.signature, b'{"a":1}', now=NOW)
+        _verify(h)
     assert err.value.reason == "clock_skew"
 
 
 def test_a_timestamp_within_five_minutes_is_accepted():
-    h = _signed(now=NOW - 299)
-    verify_signature(SECRET, "POST", "/api/v1/heartbeat?x=1", h.timestamp, h.signature, b'{"a":1}', now=NOW)
+    _verify(_signed(now=NOW - 299))
 
 
-def test_a_timestamp_that_is_not_a_number_is_rejected():
+@pytest.mark.parametrize("timestamp", ["yesterday", "-5", "1e9", " 1750000000", "9" * 40])
+def test_a_timestamp_that_is_not_whole_seconds_is_rejected(timestamp):
     with pytest.raises(SignatureRejected) as err:
-        verify_signature(SECRET, "POST", "/", "yesterday", "v1=00", b"", now=NOW)
+        verify_signature(SECRET, "POST", "/", timestamp, "n" * 22, "v2=00", b"", now=NOW)
     assert err.value.reason == "bad_timestamp"
+
+
+@pytest.mark.parametrize("nonce", ["", "short", "n" * 65, "bad nonce with spaces!"])
+def test_a_malformed_nonce_is_rejected(nonce):
+    with pytest.raises(SignatureRejected) as err:
+        verify_signature(SECRET, "POST", "/", str(int(NOW)), nonce, "v2=00", b"", now=NOW)
+    assert err.value.reason == "bad_nonce"
 
 
 def test_created_secret_file_is_private_and_loads_back(tmp_path):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 import threading
 import time
 
@@ -209,3 +210,65 @@ def test_against_the_reference_server_commands_arrive_are_acknowledged_and_an_ou
         client.close()
     state = loop.beat()
     assert state.reachable is False and state.failures == 1
+
+
+@pytest.mark.parametrize("retry_after", [1e20, float("inf"), float("nan"), -5.0, 251606013902.5])
+def test_a_retry_after_of_any_size_delays_the_next_heartbeat_by_at_most_ten_intervals(queue, clock, retry_after):
+    central = FakeCentral(clock)
+    loop = HeartbeatLoop(central, queue, _status, interval=30, clock=clock, rng=random.Random(2))
+    central.heartbeat = lambda status, acked: (_ for _ in ()).throw(
+        CentralUnavailable("busy", retry_after=retry_after))
+    loop.beat()
+    wait = loop.wait_after_beat()
+    assert 0 <= wait <= 300.0 == loop.longest_wait
+    assert loop.wait_after_beat() <= 36.0      # honoured once, then the usual interval
+
+
+def _wait_for(predicate, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return predicate()
+
+
+def test_the_heartbeat_thread_survives_a_round_that_fails_outside_the_call(queue, monkeypatch):
+    central = FakeCentral(time.time)
+    failures = iter([sqlite3.OperationalError("disk I/O error"), OverflowError("timeout value is too large")])
+
+    def acks():
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return []
+
+    monkeypatch.setattr(queue, "acks", acks)
+    loop = HeartbeatLoop(central, queue, _status, interval=0.05, rng=random.Random(4))
+    loop.start()
+    try:
+        assert _wait_for(lambda: len(central.calls) >= 2), "the heartbeat stopped after a failed round"
+        assert loop._thread.is_alive()
+    finally:
+        loop.stop()
+
+
+def test_a_hostile_retry_after_from_a_real_server_never_stops_the_heartbeat(queue):
+    from kiosk.central.client import CentralClient
+    from tests.central.hostile_server import JSON, HostileAnswer, HostileServer
+
+    server = HostileServer().start()
+    client = CentralClient(server.base_url, "T-1", b"s" * 32, connect_timeout=1, read_timeout=1)
+    server.serve(HostileAnswer(status=429, headers=JSON + (("Retry-After", "9" * 20),), body=b"{}"))
+    loop = HeartbeatLoop(client, queue, _status, interval=0.05, rng=random.Random(5))
+    try:
+        state = loop.beat()
+        assert state.reachable is False and "busy" in state.last_error
+        assert loop.wait_after_beat() <= 0.5
+        server.serve(HostileAnswer(status=429, headers=JSON + (("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"),),
+                                   body=b"{}"))
+        loop.start()
+        assert _wait_for(lambda: server.stats.requests >= 3), "the heartbeat waited as long as central asked"
+        assert loop._thread.is_alive()
+    finally:
+        loop.stop()
+        client.close()
+        server.stop()

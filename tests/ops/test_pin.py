@@ -5,8 +5,8 @@ import pytest
 
 from kiosk.shared.store import open_db
 from kiosk.ops.audit import AuditLog
-from kiosk.ops.pin import (LOCK_SECONDS, MAX_FAILURES, PinError, PinGate, PinHashError, PinNotSet, check_pin,
-                           hash_pin, parse_pin_hash, verify_pin)
+from kiosk.ops.pin import (LOCK_SECONDS, LOCK_STEPS, LOCKOUT_MEMORY, MAX_FAILURES, PinError, PinGate, PinHashError,
+                           PinNotSet, check_pin, hash_pin, lock_seconds, parse_pin_hash, verify_pin)
 
 GOOD_PIN = "2580"
 WRONG_PIN = "4071"
@@ -157,3 +157,68 @@ def test_gate_without_a_configured_pin_refuses_and_says_how_to_set_one(db, clock
 def test_gate_refuses_a_malformed_configured_hash_at_once(db, clock):
     with pytest.raises(PinHashError):
         PinGate(db, "scrypt$nonsense", clock=clock)
+
+
+def _lock(gate: PinGate, clock) -> float:
+    """Five wrong PINs; the length of the lock they cause."""
+    result = _wrong(gate, MAX_FAILURES)[-1]
+    assert result.locked_until is not None
+    return result.locked_until - clock.now
+
+
+def _sit_out(gate: PinGate, clock) -> None:
+    clock.advance(gate.state().locked_until - clock.now)
+
+
+def test_repeated_lockouts_last_longer_each_time_up_to_an_hour(db, clock, stored):
+    gate = PinGate(db, stored, clock=clock)
+    lengths = []
+    for _ in range(5):
+        lengths.append(_lock(gate, clock))
+        _sit_out(gate, clock)
+    assert lengths == [300.0, 900.0, 3600.0, 3600.0, 3600.0]
+    assert [lock_seconds(n) for n in (1, 2, 3, 9)] == list(LOCK_STEPS) + [LOCK_STEPS[-1]]
+
+
+def test_the_lockout_count_survives_a_restart(db_path, clock, stored):
+    for expected in (300.0, 900.0, 3600.0):
+        conn = open_db(db_path)
+        gate = PinGate(conn, stored, clock=clock)
+        assert _lock(gate, clock) == expected
+        conn.close()
+        reopened = open_db(db_path)             # the terminal restarts while locked
+        gate = PinGate(reopened, stored, clock=clock)
+        assert gate.state().locked_until == clock.now + expected
+        _sit_out(gate, clock)
+        reopened.close()
+
+
+def test_the_right_pin_or_a_quiet_day_forgets_earlier_lockouts(db, clock, stored):
+    gate = PinGate(db, stored, clock=clock)
+    _lock(gate, clock)
+    _sit_out(gate, clock)
+    assert _lock(gate, clock) == 900.0
+    _sit_out(gate, clock)
+    assert gate.attempt(GOOD_PIN).ok
+    assert _lock(gate, clock) == 300.0          # the right PIN started the count again
+    _sit_out(gate, clock)
+    clock.advance(LOCKOUT_MEMORY + 1)
+    assert _lock(gate, clock) == 300.0          # so did a day without a lockout
+
+
+def test_clock_set_back_never_lengthens_an_escalated_lock(db, clock, stored):
+    gate = PinGate(db, stored, clock=clock)
+    _lock(gate, clock)
+    _sit_out(gate, clock)
+    _lock(gate, clock)
+    clock.advance(-86400)
+    assert gate.state().locked_until == clock.now + 900.0
+
+
+def test_a_gate_table_from_before_escalation_is_upgraded_in_place(db, clock, stored):
+    db.executescript("DROP TABLE IF EXISTS pin_gate; CREATE TABLE pin_gate (id INTEGER PRIMARY KEY CHECK (id = 1), "
+                     "failures INTEGER NOT NULL DEFAULT 0, locked_until REAL NOT NULL DEFAULT 0); "
+                     "INSERT INTO pin_gate VALUES (1, 3, 0);")
+    gate = PinGate(db, stored, clock=clock)
+    assert gate.state().attempts_left == MAX_FAILURES - 3
+    assert _lock(gate, clock) == 300.0

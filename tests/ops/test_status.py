@@ -193,3 +193,29 @@ def test_rendering_warns_about_a_wrong_clock_and_out_of_service(clock):
                                             (187_200, "2 d 4 h"), (-3, "0 s")])
 def test_durations_read_naturally(seconds, words):
     assert duration(seconds) == words
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_kiosk_status_never_prints_infinity_or_nan(config_file, capsys, bad):
+    data_dir = config_file.parent / "var"
+    write_status(data_dir, _status(clock_offset=bad, last_heartbeat=bad))
+    raw = status_path(data_dir).read_text()
+    assert "Infinity" not in raw and "NaN" not in raw
+    for extra in ((), ("--json",)):
+        code, out = _kiosk_status(config_file, capsys, *extra)
+        assert code == EXIT_RUNNING
+        assert not {"inf", "Infinity", "nan", "NaN"} & set(out.replace(",", " ").split()), out
+        assert "+inf" not in out and "Infinity" not in out
+
+
+def test_a_status_file_holding_infinity_is_unreadable_not_printed(config_file, capsys):
+    data_dir = config_file.parent / "var"
+    write_status(data_dir, _status())
+    path = status_path(data_dir)
+    path.write_text(path.read_text().replace('"clock_offset": 0.2', '"clock_offset": Infinity'))
+    code, out = _kiosk_status(config_file, capsys)
+    assert code == EXIT_UNREADABLE and "not finite" in out and "Infinity" not in out
+
+
+def test_duration_of_a_time_that_is_not_finite_is_unknown():
+    assert duration(float("inf")) == duration(float("nan")) == "unknown"

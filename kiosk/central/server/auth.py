@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from typing import Any
 from urllib.parse import quote
 
 from flask import Response, current_app, request
 
-from kiosk.central.signing import (HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, SignatureRejected,
-                                   verify_signature)
+from kiosk.central.signing import (HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP,
+                                   SignatureRejected, verify_signature)
 
 
 class ApiError(Exception):
@@ -57,23 +58,57 @@ def raw_path() -> str:
 
 def signed_terminal(required: bool = True) -> sqlite3.Row | None:
     """The terminal whose signature this request carries; without signature headers, None if not required."""
-    headers = [request.headers.get(h, "") for h in (HEADER_TERMINAL, HEADER_TIMESTAMP, HEADER_SIGNATURE)]
+    names = (HEADER_TERMINAL, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
+    headers = [request.headers.get(h, "") for h in names]
     if not any(headers) and not required:
         return None
-    terminal_id, timestamp, signature = headers
+    terminal_id, timestamp, nonce, signature = headers
     if not all(headers):
-        raise _unauthorised("missing_signature", f"requests must carry {HEADER_TERMINAL}, {HEADER_TIMESTAMP} "
-                                                 f"and {HEADER_SIGNATURE}")
+        raise _unauthorised("missing_signature", f"requests must carry {', '.join(names)}")
     state = central()
     terminal = state.store.terminal(terminal_id)
     if terminal is None:
         raise _unauthorised("unknown_terminal", "this terminal is not registered with central")
     try:
-        verify_signature(terminal["secret"].encode("ascii"), request.method, raw_path(), timestamp, signature,
-                         request.get_data(cache=True), now=state.clock(), window=state.signature_window)
+        stamp = verify_signature(terminal["secret"].encode("ascii"), request.method, raw_path(), timestamp, nonce,
+                                 signature, request.get_data(cache=True), now=state.clock(),
+                                 window=state.signature_window,
+                                 idempotency_key=request.headers.get("Idempotency-Key", ""),
+                                 authorization=request.headers.get("Authorization", ""))
     except SignatureRejected as exc:
         raise _unauthorised(exc.reason, str(exc)) from None
+    if not first_use(terminal_id, nonce, expires_at=stamp + state.signature_window, now=state.clock()):
+        raise _unauthorised("replayed", "this signed request was already received; a terminal signs every "
+                                        "request anew")
     return terminal
+
+
+class SeenNonces:
+    """The nonces of signed requests central accepted, each kept until its timestamp leaves the skew window
+    (after that the timestamp alone refuses a copy). Memory: one entry per request in the last window."""
+
+    def __init__(self) -> None:
+        self._expiry: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = 0.0
+
+    def first_use(self, terminal_id: str, nonce: str, expires_at: float, now: float) -> bool:
+        """Record the nonce; False when it was already recorded and has not expired."""
+        key = (terminal_id, nonce)
+        with self._lock:
+            if now >= self._next_sweep:
+                self._expiry = {k: t for k, t in self._expiry.items() if t > now}
+                self._next_sweep = now + 30.0
+            if self._expiry.get(key, 0.0) > now:
+                return False
+            self._expiry[key] = expires_at
+            return True
+
+
+def first_use(terminal_id: str, nonce: str, expires_at: float, now: float) -> bool:
+    """Whether this terminal's nonce is new to this server (see SeenNonces); the set lives with the app."""
+    seen = current_app.extensions.setdefault("central_seen_nonces", SeenNonces())
+    return seen.first_use(terminal_id, nonce, expires_at, now)
 
 
 def bearer_citizen(terminal_id: str, required: bool) -> sqlite3.Row | None:
