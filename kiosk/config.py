@@ -31,6 +31,7 @@ class TerminalConfig:
     name: str
     hall: str
     contact: str = ""
+    time_zone: str = "Asia/Shanghai"   # IANA name: the time printed on slips and shown on screens
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,12 @@ def _check_text(config: Config, problems: list[str], where: str) -> None:
         value = _get(config, key)
         if isinstance(value, str) and "\x00" in value:
             problems.append(f"{where}: key '{key}' contains a NUL byte, which no file name can hold")
+    try:
+        from zoneinfo import ZoneInfo
+        ZoneInfo(config.terminal.time_zone)
+    except (LookupError, ValueError):
+        problems.append(f"{where}: key 'terminal.time_zone' must be an IANA time zone such as \"Asia/Shanghai\", "
+                        f"got {config.terminal.time_zone!r}")
 
 
 def _check_numbers(config: Config, problems: list[str], where: str) -> None:

@@ -326,7 +326,7 @@ class Terminal:
     def _queue_slip(self, key: str, result: SubmissionResult, held: bool = False) -> None:
         """Store the application's slip in the spool under its outbox key (once, whoever asks again)."""
         if result.document is not None:
-            self.printer.queue_slip(_receipt_of(result), key, held=held)
+            self.printer.queue_slip(_receipt_of(result, self.config.terminal.time_zone), key, held=held)
             if not held:
                 with self._lock:
                     self._slip_keys[result.application_number] = key
@@ -344,7 +344,7 @@ class Terminal:
             slip_key = self._slip_keys.pop(result.application_number, "")
         job = self.printer.spool.find(slip_key) if slip_key else None
         if job is None:
-            return self.printer.print_receipt(_receipt_of(result))
+            return self.printer.print_receipt(_receipt_of(result, self.config.terminal.time_zone))
         return self.printer.print_job(job.id)
 
     def visit_ended(self) -> None:
@@ -367,16 +367,17 @@ def _applicant(visit: Visit) -> dict[str, str] | None:
     return {"name": visit.profile.name, "id_number": visit.profile.id_number}
 
 
-def _receipt_of(result: SubmissionResult):
-    """The slip for central's answer: a receipt with the application number, or a 待上传 one."""
+def _receipt_of(result: SubmissionResult, zone: str | None = None):
+    """The slip for central's answer: a receipt with the application number, or a 待上传 one; its dates in the
+    terminal's time `zone`."""
     from kiosk.receipt.model import receipt_from_document
 
     document = result.document
     if document is None:
         raise ValueError(f"application {result.application_number} has no document to print")
     if is_pending_upload(result):
-        return receipt_from_document(document, status_line=STATUS_LINE)
-    return receipt_from_document(document, application_number=result.application_number)
+        return receipt_from_document(document, status_line=STATUS_LINE, zone=zone)
+    return receipt_from_document(document, application_number=result.application_number, zone=zone)
 
 
 def _close(part: Any) -> None:

@@ -44,8 +44,10 @@ def run_virtual_printer(args) -> int:
         fault = check_fault(args.fault)
     except VirtualFaultError as exc:
         return _fail(str(exc), 2)
+    if not 1024 <= args.nv_capacity <= 16 * 1024 * 1024:
+        return _fail(f"--nv-capacity must be from 1024 to 16777216 bytes, got {args.nv_capacity}", 2)
     server = VirtualPrinterServer(args.host, args.port, args.out, width_dots=args.width,
-                                  control_port=args.control_port)
+                                  control_port=args.control_port, nv_capacity=args.nv_capacity)
     try:
         server.start()
     except OSError as exc:
@@ -54,7 +56,8 @@ def run_virtual_printer(args) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     control = f", control port {server.control_port}" if server.control_port else ""
-    print(f"virtual printer on {args.host}:{server.port}{control}, {args.width} dots, jobs in {args.out} "
+    print(f"virtual printer on {args.host}:{server.port}{control}, {args.width} dots, "
+          f"{args.nv_capacity // 1024} KB NV graphics memory, jobs in {args.out} "
           f"(fault file: {Path(args.out) / 'fault'}); Ctrl-C stops", flush=True)
     try:
         while not stop.wait(0.5):

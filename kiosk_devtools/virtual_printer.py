@@ -12,7 +12,9 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk_devtools.escpos_decode import decode_partial, mark_cuts, split_commands
+from kiosk_devtools.escpos_decode import Command, decode_partial, mark_cuts, split_commands
+from kiosk_devtools.nv_memory import DEFAULT_CAPACITY, FOLDER as NV_FOLDER, NvMemory
+from kiosk.receipt.nv_graphics import capacity_reply, key_list_reply
 from kiosk.printing.connections import LinkError
 from kiosk.printing.status import PrinterState, status_replies_for
 
@@ -64,12 +66,14 @@ class VirtualPaper:
     `jobs` holds the last `keep_jobs` jobs stored (all of them when None), `stored` counts every one;
     the folder keeps them all, so a long run's memory does not grow with the jobs printed."""
 
-    def __init__(self, out_dir: str | Path, width_dots: int = 576, keep_jobs: int | None = KEEP_JOBS):
+    def __init__(self, out_dir: str | Path, width_dots: int = 576, keep_jobs: int | None = KEEP_JOBS,
+                 nv_capacity: int = DEFAULT_CAPACITY):
         if keep_jobs is not None and keep_jobs < 0:
             raise ValueError("keep_jobs must not be negative")
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.width_dots = width_dots
+        self.nv = NvMemory(self.out_dir / NV_FOLDER, nv_capacity)
         self._fault = "none"
         self._jobs_at_fault = 0
         self.drop_after = 2048
@@ -130,7 +134,7 @@ class VirtualPaper:
 
     def store_job(self, data: bytes, torn: bool = False) -> StoredJob | None:
         """Keep a job: bytes and PNG if it printed; a job sent while the printer cannot print is only logged."""
-        if not data.strip(b"\x1b@\x00"):
+        if not data.strip(b"\x1b@\x00\x06"):
             return None
         printed = self.prints
         with self._lock:
@@ -145,7 +149,10 @@ class VirtualPaper:
                 return None
             tmp = bin_path.with_suffix(".bin.part")
             tmp.write_bytes(data)
-            job = decode_partial(data, self.width_dots)
+            job = decode_partial(data, self.width_dots, self.nv, nv_writes=False)   # NV writes took effect on receipt
+            if job.nv_missing:
+                log.warning("virtual printer: job %d prints NV graphics %s that are not stored", number,
+                            ", ".join(job.nv_missing))
             mark_cuts(job).save(png_path)
             tmp.rename(bin_path)
             stored = StoredJob(number, bin_path, png_path, torn, printed)
@@ -154,6 +161,22 @@ class VirtualPaper:
         log.info("virtual printer: job %d stored (%d bytes%s)", number, len(data), ", torn" if torn else "")
         return stored
 
+    def receive(self, pending: bytes) -> tuple[list[Command], int]:
+        """The complete commands in `pending`: NV memory writes among them take effect now, as a printer's do."""
+        return split_commands(pending, nv=self.nv)
+
+    def reply(self, command: Command) -> bytes | None:
+        """The printer's answer to a status query or an NV capacity / key list request; None when silent."""
+        if command.status_query is not None:
+            return self.status_reply(command.status_query)
+        if command.nv_request is None or self.fault in ("silent", "stall"):
+            return None
+        if command.nv_request in (48, 0):
+            return capacity_reply(0x30, self.nv.capacity)
+        if command.nv_request in (51, 3):
+            return capacity_reply(0x31, self.nv.remaining)
+        return key_list_reply(self.nv.keys())
+
 
 class VirtualPrinterServer:
     """A network printer on TCP (raw port 9100 style) backed by `VirtualPaper`, with an optional control port.
@@ -161,9 +184,10 @@ class VirtualPrinterServer:
     Control port protocol, one line per command: `fault NAME [DROP_AFTER]`, `status`, `jobs`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 9100, out_dir: str | Path = "virtual-printer",
-                 width_dots: int = 576, control_port: int | None = None, keep_jobs: int | None = KEEP_JOBS):
+                 width_dots: int = 576, control_port: int | None = None, keep_jobs: int | None = KEEP_JOBS,
+                 nv_capacity: int = DEFAULT_CAPACITY):
         self.host = host
-        self.paper = VirtualPaper(out_dir, width_dots, keep_jobs)
+        self.paper = VirtualPaper(out_dir, width_dots, keep_jobs, nv_capacity)
         self._requested_port = port
         self._requested_control = control_port
         self._sock: socket.socket | None = None
@@ -284,11 +308,11 @@ class VirtualPrinterServer:
                     break
                 fault = self.paper.fault
                 pending += data
-                commands, boundary = split_commands(pending)
+                commands, boundary = self.paper.receive(pending)
                 for cmd in commands:
                     chunk = pending[cmd.start:cmd.end]
-                    if cmd.status_query is not None:
-                        reply = self.paper.status_reply(cmd.status_query)
+                    if cmd.status_query is not None or cmd.nv_request is not None:
+                        reply = self.paper.reply(cmd)
                         if reply is not None:
                             conn.sendall(reply)
                         continue
@@ -360,6 +384,7 @@ class VirtualLink:
     def __init__(self, out_dir: Path, width_dots: int):
         self.paper = VirtualPaper(out_dir, width_dots)
         self._job = bytearray()
+        self._unread = b""
 
     def describe(self) -> str:
         return f"virtual printer writing to {self.paper.out_dir}"
@@ -376,9 +401,17 @@ class VirtualLink:
             self.paper.set_fault("none")
             raise LinkError(f"the {self.describe()} dropped the connection in the middle of the job")
         self._job += data
+        _, boundary = self.paper.receive(self._unread + data)    # NV memory writes take effect as received
+        self._unread = (self._unread + data)[boundary:]
 
     def query(self, n: int) -> bytes | None:
         return self.paper.status_reply(n)
+
+    def request(self, data: bytes, timeout: float | None = None) -> bytes | None:
+        """Send a command the printer answers (NV capacity, key list); its reply, or None when silent."""
+        commands, _ = self.paper.receive(data)
+        replies = [self.paper.reply(cmd) for cmd in commands if cmd.nv_request is not None]
+        return b"".join(r for r in replies if r) or None
 
     def end_job(self) -> Path | None:
         data, self._job = bytes(self._job), bytearray()
@@ -387,3 +420,4 @@ class VirtualLink:
 
     def close(self) -> None:
         self._job.clear()
+        self._unread = b""

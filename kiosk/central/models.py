@@ -282,6 +282,7 @@ class Document:
     verification_url: str
     seal_label: str = "业务专用章"
     notes: tuple[str, ...] = ()
+    valid_until: str = ""      # ISO 8601 date the document stops being valid, when it has one
 
     @classmethod
     def from_json(cls, obj: Any) -> "Document":
@@ -304,6 +305,7 @@ class Document:
             verification_url=_get(obj, "verification_url", str, w),
             seal_label=_get(obj, "seal_label", str, w, optional=True, default="业务专用章"),
             notes=_str_list(obj, "notes", w),
+            valid_until=_get(obj, "valid_until", str, w, optional=True, default=""),
         )
 
     def to_json(self) -> dict:
@@ -313,6 +315,7 @@ class Document:
             "issuer": self.issuer, "seal_text": self.seal_text, "seal_label": self.seal_label,
             "issued_at": self.issued_at, "verification_code": self.verification_code,
             "verification_url": self.verification_url, "notes": list(self.notes),
+            **({"valid_until": self.valid_until} if self.valid_until else {}),
         }
 
 

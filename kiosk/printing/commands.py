@@ -1,4 +1,4 @@
-"""`kiosk printer …`: profiles, status, test, sample, detect and the virtual printer, for technicians.
+"""`kiosk printer …`: profiles, status, test, sample, store-seal, seals, detect and the virtual printer.
 
 Registered into the top-level parser by kiosk.cli; every error is one clear line on stderr."""
 from __future__ import annotations
@@ -47,7 +47,24 @@ def register(subparsers) -> None:
     sample.add_argument("--application-number", default="", help="办件编号 to print on the slip")
     sample.add_argument("--reprint", action="store_true", help="mark the slip 重印")
     sample.add_argument("--status-line", default="", help="a status line such as 已受理，待上传")
+    sample.add_argument("--locale", choices=LOCALES, default="zh_CN", help="language of the slip's own words")
+    sample.add_argument("--time-zone", default=None, help="time zone of the printed date (default Asia/Shanghai)")
+    sample.add_argument("--nv-seal", metavar="KEY",
+                        help="render as if the seal were stored in the printer's NV memory under KEY")
     sample.set_defaults(func=_sample)
+
+    store = sub.add_parser("store-seal", help="store a seal in the printer's NV memory once; slips then print it "
+                                              "by key (refuses an identical rewrite and more than 10 writes a day)")
+    store.add_argument("--config", help="configuration file (default: as for `kiosk run`)")
+    store.add_argument("--seal-text", help="text around the seal (the issuing department's name)")
+    store.add_argument("--seal-label", default="业务专用章", help="text under the star (default 业务专用章)")
+    store.add_argument("--document", help="take the seal from this document JSON instead")
+    store.add_argument("--key", help="two-character NV key (default: the first free of S1, S2, …)")
+    store.set_defaults(func=_store_seal)
+
+    seals = sub.add_parser("seals", help="seals stored in the printer's NV memory and the writes of the last day")
+    seals.add_argument("--config", help="configuration file (default: as for `kiosk run`)")
+    seals.set_defaults(func=_seals)
 
     detect = sub.add_parser("detect", help="USB printers present, their ids and the udev rule for the kiosk user")
     detect.add_argument("--user-group", default="kiosk", help="group the udev rule grants access (default: kiosk)")
@@ -60,6 +77,8 @@ def register(subparsers) -> None:
     virtual.add_argument("--control-port", type=tcp_port, help="port for fault commands (`fault paper_out`)")
     virtual.add_argument("--width", type=dots_width, default=576, help="paper width in dots (default 576)")
     virtual.add_argument("--fault", default="none", help="start with this fault (none, paper_out, cover_open, …)")
+    virtual.add_argument("--nv-capacity", type=int, default=262144,
+                         help="bytes of NV graphics memory for stored seals (default 262144)")
     virtual.set_defaults(func=_virtual)
 
 
@@ -140,46 +159,141 @@ def _test(args) -> int:
 
 
 def _sample(args) -> int:
-    from kiosk.central.errors import CentralError
-    from kiosk.central.models import Document
     from kiosk.receipt.escpos_render import render_escpos
     from kiosk.receipt.model import ReceiptError, receipt_from_document
     from kiosk.receipt.preview import render_preview
-    from kiosk.receipt.sample import sample_document
+
+    from kiosk.receipt.dates import TimeZoneError
+    from kiosk.receipt.layout import stored_seal_digest
+    from kiosk.receipt.nv_graphics import NvError, check_key
 
     folder = Path(args.profiles_dir) if args.profiles_dir else default_profiles_dir()
     try:
         profile = load_profile(args.profile, folder)
     except ProfileError as exc:
         return _fail(str(exc))
-    if args.document:
-        try:
-            raw = json.loads(Path(args.document).read_text(encoding="utf-8"))
-            document = Document.from_json(raw)
-        except OSError as exc:
-            return _fail(f"{args.document}: cannot be read: {exc.strerror}")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return _fail(f"{args.document}: not valid JSON: {exc}")
-        except CentralError as exc:
-            return _fail(f"{args.document}: not a document: {exc}")
-    else:
-        document = sample_document()
+    document, problem = _read_document(args.document)
+    if document is None:
+        return _fail(problem)
     try:
         receipt = receipt_from_document(document, application_number=args.application_number,
-                                        reprint=args.reprint, status_line=args.status_line)
-    except ReceiptError as exc:
+                                        reprint=args.reprint, status_line=args.status_line, locale=args.locale,
+                                        zone=args.time_zone)
+    except (ReceiptError, TimeZoneError) as exc:
         return _fail(f"{args.document or 'sample'}: {exc}")
-    data = render_escpos(receipt, profile)
+    stored = None
+    if args.nv_seal:
+        if profile.nv_graphics == "none":
+            return _fail(f"--nv-seal: printer profile {profile.name} has no NV graphics (nv_graphics = \"none\")")
+        try:
+            check_key(args.nv_seal)
+        except NvError as exc:
+            return _fail(f"--nv-seal: {exc}")
+        stored = {stored_seal_digest(receipt, profile): args.nv_seal}
+    data = render_escpos(receipt, profile, stored)
     try:
         _write_atomic(Path(args.out), data)
         if args.preview:
             tmp = Path(args.preview).with_name(Path(args.preview).name + ".part")
-            render_preview(receipt, profile).save(tmp, format="PNG")
+            render_preview(receipt, profile, stored).save(tmp, format="PNG")
             tmp.replace(args.preview)
     except OSError as exc:
         return _fail(f"cannot write the output: {exc}")
     print(f"{len(data)} bytes for {profile.name} written to {args.out}" +
           (f"; preview {args.preview}" if args.preview else ""))
+    return 0
+
+
+def _read_document(path: str | None):
+    """(Document, None) from a JSON file in the central API's format (the built-in sample when no path),
+    or (None, the problem in one line)."""
+    from kiosk.central.errors import CentralError
+    from kiosk.central.models import Document
+    from kiosk.receipt.sample import sample_document
+
+    if not path:
+        return sample_document(), None
+    try:
+        return Document.from_json(json.loads(Path(path).read_text(encoding="utf-8"))), None
+    except OSError as exc:
+        return None, f"{path}: cannot be read: {exc.strerror}"
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return None, f"{path}: not valid JSON: {exc}"
+    except CentralError as exc:
+        return None, f"{path}: not a document: {exc}"
+
+
+def _nv_service(config_path: str | None):
+    """(PrinterService, None) for the configured printer, or (None, exit code after printing the problem)."""
+    from kiosk.printing.connections import LinkError
+    from kiosk.printing.service import PrinterService
+    from kiosk.shared.store import StoreError
+
+    config, problem = _config(config_path)
+    if config is None:
+        return None, _fail(f"configuration problems: {problem}", 2)
+    try:
+        return PrinterService.from_config(config), None
+    except (ProfileError, LinkError, StoreError) as exc:
+        return None, _fail(str(exc))
+
+
+def _store_seal(args) -> int:
+    from kiosk.printing.connections import LinkError
+    from kiosk.printing.nv_seal import SealStoreError, SealUnchanged, store_seal
+
+    if bool(args.seal_text) == bool(args.document):
+        return _fail("store-seal: give either --seal-text (and --seal-label) or --document", 2)
+    if args.document:
+        document, problem = _read_document(args.document)
+        if document is None:
+            return _fail(problem)
+        seal_text, seal_label = document.seal_text, document.seal_label
+    else:
+        seal_text, seal_label = args.seal_text, args.seal_label
+    service, code = _nv_service(args.config)
+    if service is None:
+        return code
+    try:
+        outcome = store_seal(service, seal_text, seal_label, args.key)
+    except SealUnchanged as exc:
+        print(str(exc))
+        return 0
+    except (SealStoreError, LinkError) as exc:
+        return _fail(f"seal not stored: {exc}")
+    finally:
+        service.close()
+    print(f"seal {seal_text!r} stored under key {outcome.key!r}: {outcome.bytes} bytes of NV memory "
+          f"({outcome.free_before} were free); NV writes in the last 24 hours: {outcome.writes_today}. "
+          f"Slips now print it by key.")
+    return 0
+
+
+def _seals(args) -> int:
+    import time
+
+    from kiosk.printing.nv_seal import DAY_SECONDS, WRITES_PER_DAY
+
+    service, code = _nv_service(args.config)
+    if service is None:
+        return code
+    try:
+        profile = service.profile
+        records = service.seals.records(service.printer_id)
+        on_printer = service.nv_keys() if profile.nv_graphics == "gs_l" else None
+        writes = service.seals.writes_since(service.printer_id, time.time() - DAY_SECONDS)
+    finally:
+        service.close()
+    print(f"{service.printer_id}: NV graphics {profile.nv_graphics}")
+    for r in records:
+        state = "" if on_printer is None else (" (on the printer)" if r.key in on_printer else " (MISSING on the "
+                                               "printer: slips send the seal as a raster)")
+        print(f"    {r.key}  {r.seal_text} / {r.seal_label}  {r.bytes} bytes{state}")
+    if not records:
+        print("    no seal stored by this terminal")
+    if on_printer is not None:
+        print(f"keys the printer lists: {', '.join(on_printer) or 'none'}")
+    print(f"NV writes in the last 24 hours: {writes} of {WRITES_PER_DAY}")
     return 0
 
 

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 # NotImplementedError pyusb raises for an endpoint or a backend it cannot use.
 LINK_FAILURES = (EscposError, OSError, ValueError, NotImplementedError)
 
+REPLY_LIMIT = 4096   # bytes read at most for one reply block
+
 
 class LinkError(PrinterError):
     """The printer cannot be reached or the connection broke; the message says which link and why."""
@@ -38,6 +40,7 @@ class PrinterLink(Protocol):
     def open(self) -> None: ...
     def write(self, data: bytes) -> None: ...
     def query(self, n: int) -> bytes | None: ...
+    def request(self, data: bytes) -> bytes | None: ...
     def end_job(self) -> Path | None: ...
     def close(self) -> None: ...
     def describe(self) -> str: ...
@@ -105,6 +108,25 @@ class EscposLink:
             self.close()
             raise LinkError(f"the {self.describe()} closed the connection")
         return bytes(reply) if reply else None
+
+    def request(self, data: bytes) -> bytes | None:
+        """Send a command the printer answers with a block ending in NUL (NV capacity, key list); the block,
+        or None when the printer stays silent; LinkError when the link broke."""
+        self.open()
+        reply = b""
+        try:
+            self._drain()
+            self.printer._raw(data)
+            while not reply.endswith(b"\x00") and len(reply) < REPLY_LIMIT:
+                chunk = self.printer._read()
+                if not chunk:
+                    break
+                reply += bytes(chunk)
+        except LINK_FAILURES as exc:
+            if not _is_timeout(exc):
+                self.close()
+                raise LinkError(f"the {self.describe()} broke the connection: {_first_line(exc)}") from None
+        return reply or None
 
     def end_job(self) -> Path | None:
         return None
@@ -181,6 +203,29 @@ class FileLink:
             return os.read(fd, 16) or None if ready else None
         except OSError:
             return None
+
+    def request(self, data: bytes) -> bytes | None:
+        """Send a command answered with a block ending in NUL; the block, or None when nothing came back."""
+        if not self.can_read_status:
+            return None
+        self.open()
+        if not self.readable:
+            return None
+        fd = self.fd
+        if fd is None:
+            return None
+        reply = b""
+        try:
+            os.write(fd, data)
+            while not reply.endswith(b"\x00") and len(reply) < REPLY_LIMIT:
+                ready, _, _ = select.select([fd], [], [], self.timeout)
+                chunk = os.read(fd, 256) if ready else b""
+                if not chunk:
+                    break
+                reply += chunk
+        except OSError:
+            return None
+        return reply or None
 
     def end_job(self) -> Path | None:
         return None

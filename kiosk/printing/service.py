@@ -13,6 +13,9 @@ from typing import Callable
 from kiosk.config import Config
 from kiosk.shared.store import StoreError
 from kiosk.printing.connections import LinkError, PrinterLink, open_link
+from kiosk.printing.nv_seal import SealRegistry
+from kiosk.receipt.nv_graphics import (ACK, KEY_LIST_REQUEST, REMAINING_REQUEST, NvError, parse_capacity,
+                                       parse_key_list)
 from kiosk.receipt.profiles import PrinterProfile, load_profile
 from kiosk.printing.spool import PrintSpool, SpoolJob
 from kiosk.printing.status import STATUS_QUERIES, PrinterState, PrinterStatus, parse_status
@@ -21,7 +24,8 @@ from kiosk.receipt.model import Receipt
 
 log = logging.getLogger(__name__)
 KEEP_DONE_SECONDS = 24 * 3600
-PURGE_EVERY_SECONDS = 3600   # a terminal runs for months: confirmed slips are forgotten while it runs, too
+PURGE_EVERY_SECONDS = 3600
+NV_KEYS_RETRY_SECONDS = 300  # a printer that did not list its NV keys is asked again after this   # a terminal runs for months: confirmed slips are forgotten while it runs, too
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,9 @@ class PrinterService:
         self._last_logged: tuple | None = None
         self.clock = clock
         self._next_purge = clock() + PURGE_EVERY_SECONDS
+        self.seals = SealRegistry(spool.conn) if spool is not None else None
+        self._nv_keys_seen: list[str] | None = None     # keys the printer listed since it last answered
+        self._nv_unanswered_at: float | None = None     # when the key list was last asked in vain
 
     @classmethod
     def status_reader(cls, config: Config, **kwargs) -> "PrinterService":
@@ -114,6 +121,78 @@ class PrinterService:
     def _release(self) -> None:
         if self.link.kind == "network":   # one TCP connection per job or reading, as raw-9100 printers expect
             self.link.close()
+
+    # --- the seal in NV memory -------------------------------------------------------------------
+    @property
+    def printer_id(self) -> str:
+        """Names this printer in the seal registry: its profile and where it is connected."""
+        return f"{self.profile.name} @ {self.link.describe()}"
+
+    def nv_keys(self) -> list[str] | None:
+        """The NV graphics keys the printer lists (GS ( L fn 64, answered block by block with ACK); None when
+        it does not answer as a printer with NV graphics would."""
+        with self._lock:
+            try:
+                keys: list[str] = []
+                reply = self.link.request(KEY_LIST_REQUEST)
+                while True:
+                    block, more = parse_key_list(reply)
+                    keys += block
+                    if not more:
+                        break
+                    reply = self.link.request(ACK)
+                self.link.write(ACK)
+                self.link.end_job()
+                return keys
+            except (LinkError, NvError) as exc:
+                log.warning("printer: NV key list not read: %s", exc)
+                return None
+            finally:
+                self._release()
+
+    def nv_free(self) -> int | None:
+        """Free bytes of NV graphics memory (GS ( L fn 51); None when the printer does not say."""
+        with self._lock:
+            try:
+                return parse_capacity(self.link.request(REMAINING_REQUEST), 0x31)
+            except (LinkError, NvError) as exc:
+                log.warning("printer: NV capacity not read: %s", exc)
+                return None
+            finally:
+                self._release()
+
+    def send_raw(self, data: bytes) -> None:
+        """Send bytes that print nothing (an NV write) when the printer is ready; LinkError otherwise."""
+        with self._lock:
+            try:
+                status = self._read_status()
+                if self.reads_status and not status.ready:
+                    raise LinkError(f"the printer is not ready: {status.describe('en')}")
+                self.link.write(data)
+                self.link.end_job()
+                self._nv_keys_seen = None
+            finally:
+                self._release()
+
+    def usable_seals(self) -> dict[str, str]:
+        """digest → key of the seals this terminal stored that the printer still holds (listed since it last
+        answered); empty when there are none, and then slips carry the seal as a raster."""
+        if self.seals is None or self.profile.nv_graphics == "none":
+            return {}
+        stored = self.seals.digests(self.printer_id)
+        if not stored or self.profile.nv_graphics == "fs_q":   # FS q printers cannot list what they hold
+            return stored
+        if self._nv_keys_seen is None or (self._nv_unanswered_at is not None and
+                                          self.clock() - self._nv_unanswered_at >= NV_KEYS_RETRY_SECONDS):
+            keys = self.nv_keys()
+            # a printer that did not answer is asked again only after a while, not before every slip
+            self._nv_unanswered_at = self.clock() if keys is None else None
+            self._nv_keys_seen = keys or []
+            missing = set(stored.values()) - set(self._nv_keys_seen)
+            if missing:
+                log.warning("printer: NV seal key(s) %s not on the printer; the seal goes as a raster",
+                            ", ".join(sorted(missing)))
+        return {digest: key for digest, key in stored.items() if key in self._nv_keys_seen}
 
     # --- printing --------------------------------------------------------------------------------
     def print_receipt(self, receipt: Receipt, *, kind: str = "slip") -> PrintOutcome:
@@ -208,9 +287,10 @@ class PrinterService:
 
     def _send(self, job: SpoolJob) -> PrintOutcome:
         receipt = job.receipt_to_print
-        data = render_escpos(receipt, self.profile)
+        data = render_escpos(receipt, self.profile, self.usable_seals())
         before = self._read_status()
         if self.reads_status and not before.ready:
+            self._nv_keys_seen = None           # a printer that stopped may come back another (or wiped) one
             self._jobs().mark_queued(job.id, before)
             return PrintOutcome(False, job.id, before, reprint=receipt.reprint)
         self._jobs().mark_sending(job.id)
@@ -220,6 +300,7 @@ class PrinterService:
             preview = self.link.end_job()
         except LinkError as exc:
             self.link.close()
+            self._nv_keys_seen = None
             after = self._read_status()
             status = after if not after.ready and after.state is not PrinterState.UNKNOWN else \
                 self._with_paper(PrinterStatus(PrinterState.ERROR, "connection", str(exc)))

@@ -1,7 +1,8 @@
 """A `Receipt` → ESC/POS bytes for one printer profile, built with python-escpos's Dummy printer.
 
 Chinese goes out as FS & + GB18030 where the profile has the font, as raster lines otherwise; a character
-the printer cannot show is never turned into '?': its line is drawn as a raster instead."""
+the printer cannot show is never turned into '?': its line is drawn as a raster instead. A seal stored in the
+printer's NV memory is printed by its key; on two-colour paper the seal goes out in colour 2 (red)."""
 from __future__ import annotations
 
 import copy
@@ -15,10 +16,15 @@ from PIL import Image
 
 from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.glyphs import draw_text
-from kiosk.receipt.layout import Cut, Gap, Layout, QrBlock, SealBlock, TextLine, layout_receipt, line_advance
+from collections.abc import Mapping
+
+from kiosk.receipt.layout import (Cut, Gap, Layout, QrBlock, SealBlock, SealImage, TextLine, layout_receipt,
+                                  line_advance)
 from kiosk.receipt.model import Receipt
+from kiosk.receipt.nv_graphics import (COLOUR_BLACK, COLOUR_RED, PRINT_BUFFER, buffer_graphic, print_nv_bit_image,
+                                       print_nv_graphic)
 from kiosk.receipt.qr import qr_mask
-from kiosk.receipt.seal import seal_block_image
+from kiosk.receipt.seal import draw_seal, seal_block_image
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +161,18 @@ def render_layout(layout: Layout, profile: PrinterProfile) -> bytes:
         elif isinstance(item, SealBlock):
             block = seal_block_image(item.lines, item.seal_text, item.seal_label, item.diameter_dots,
                                      profile.width_dots)
-            w.image(block.combined(), "right")
+            if item.red:   # GS ( L fn 112 per colour into the print buffer, then fn 50 prints both at once
+                w.mode("right", w.scale or 1, w.bold or False)
+                p._raw(buffer_graphic(block.text, COLOUR_BLACK) + buffer_graphic(block.seal, COLOUR_RED) +
+                       PRINT_BUFFER)
+            else:
+                w.image(block.combined(), "right")
+        elif isinstance(item, SealImage):
+            if item.key is None:
+                w.image(pad_to_bytes(draw_seal(item.seal_text, item.seal_label, item.diameter_dots)), "right")
+            else:
+                w.mode("right", w.scale or 1, w.bold or False)
+                p._raw(print_nv_graphic(item.key) if item.command == "gs_l" else print_nv_bit_image())
         elif isinstance(item, QrBlock):
             if item.native:
                 w.mode("center", w.scale or 1, w.bold or False)
@@ -173,6 +190,7 @@ def render_layout(layout: Layout, profile: PrinterProfile) -> bytes:
     return p.output
 
 
-def render_escpos(receipt: Receipt, profile: PrinterProfile) -> bytes:
-    """The ESC/POS bytes that print `receipt` on a printer of this profile."""
-    return render_layout(layout_receipt(receipt, profile), profile)
+def render_escpos(receipt: Receipt, profile: PrinterProfile, stored_seals: Mapping[str, str] | None = None) -> bytes:
+    """The ESC/POS bytes that print `receipt` on a printer of this profile; with `stored_seals` (digest → NV
+    key, see `kiosk printer store-seal`) holding this receipt's seal, the seal is printed by key."""
+    return render_layout(layout_receipt(receipt, profile, stored_seals), profile)

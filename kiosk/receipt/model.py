@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.central.models import Document
+from kiosk.receipt.dates import format_when
 from kiosk.shared.masking import mask_value
 
 
@@ -38,6 +39,8 @@ class Receipt:
     notes: tuple[str, ...] = ()
     reprint: bool = False
     status_line: str = ""
+    valid_until: str = ""
+    locale: str = "zh_CN"     # language of the slip's own words (办件编号 / Application no.)
 
     def as_reprint(self) -> "Receipt":
         """The same slip marked 重印 (printed again)."""
@@ -73,8 +76,9 @@ class Receipt:
 
 
 def receipt_from_document(document: Document, *, application_number: str = "", reprint: bool = False,
-                          status_line: str = "") -> Receipt:
-    """The slip for `document`, every field masked as the document says (ID 6+4, phone 3+4, family name)."""
+                          status_line: str = "", locale: str = "zh_CN", zone: str | None = None) -> Receipt:
+    """The slip for `document`, every field masked as the document says (ID 6+4, phone 3+4, family name);
+    its dates written for people (2026年12月03日 12:09 / 3 Dec 2026 12:09) in the terminal's time `zone`."""
     fields = []
     for f in document.fields:
         try:
@@ -87,7 +91,7 @@ def receipt_from_document(document: Document, *, application_number: str = "", r
         fields=tuple(fields),
         issuer=document.issuer,
         seal_text=document.seal_text,
-        issued_at=document.issued_at,
+        issued_at=format_when(document.issued_at, locale, zone),
         verification_code=document.verification_code,
         verification_url=document.verification_url,
         document_number=document.number,
@@ -96,4 +100,6 @@ def receipt_from_document(document: Document, *, application_number: str = "", r
         notes=tuple(document.notes),
         reprint=reprint,
         status_line=status_line,
+        valid_until=format_when(document.valid_until, locale, zone, with_time=False) if document.valid_until else "",
+        locale=locale,
     )

@@ -1,6 +1,6 @@
 """The slip as a picture, dot for dot at the profile's width, drawn from the same layout as the bytes.
 
-The seal shows in red here (the printer prints it black); `preview_mono` is exactly what the paper shows."""
+The seal shows in red on two-colour paper, black otherwise; `preview_mono` is exactly the dots the paper shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,10 +10,12 @@ from PIL import Image
 from kiosk.receipt.profiles import PrinterProfile
 from kiosk.receipt.escpos_render import line_x, native_encodable, raster_x
 from kiosk.receipt.glyphs import draw_text
-from kiosk.receipt.layout import Cut, Gap, Layout, QrBlock, SealBlock, TextLine, layout_receipt
+from collections.abc import Mapping
+
+from kiosk.receipt.layout import Cut, Gap, Layout, QrBlock, SealBlock, SealImage, TextLine, layout_receipt
 from kiosk.receipt.model import Receipt
 from kiosk.receipt.qr import qr_mask
-from kiosk.receipt.seal import SEAL_RED, seal_block_image
+from kiosk.receipt.seal import SEAL_RED, seal_block_image, seal_graphic
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class PaperLayers:
 
 
 def _item_height(item, profile: PrinterProfile) -> int:
-    if isinstance(item, (TextLine, Gap, SealBlock)):
+    if isinstance(item, (TextLine, Gap, SealBlock, SealImage)):
         return item.height
     if isinstance(item, QrBlock):
         return qr_mask(item.payload, item.module_dots).height
@@ -50,6 +52,9 @@ def paint_layout(layout: Layout, profile: PrinterProfile) -> PaperLayers:
             x = width - block.size[0]
             ink.paste(0, (x, y), block.text)
             seal.paste(1, (x, y), block.seal)
+        elif isinstance(item, SealImage):
+            mask = seal_graphic(item.seal_text, item.seal_label, item.diameter_dots, item.red).mask()
+            seal.paste(1, (width - mask.width, y), mask)
         elif isinstance(item, QrBlock):
             mask = qr_mask(item.payload, item.module_dots)
             printed_width = mask.width if item.native else (mask.width + 7) // 8 * 8
@@ -60,18 +65,20 @@ def paint_layout(layout: Layout, profile: PrinterProfile) -> PaperLayers:
     return PaperLayers(ink=ink.point(lambda v: 0 if v else 255, mode="1"), seal=seal)
 
 
-def render_preview(receipt: Receipt, profile: PrinterProfile) -> Image.Image:
-    """The paper as it will look (RGB, seal in red), `profile.width_dots` wide."""
-    layers = paint_layout(layout_receipt(receipt, profile), profile)
+def render_preview(receipt: Receipt, profile: PrinterProfile, stored_seals: Mapping[str, str] | None = None,
+                   ) -> Image.Image:
+    """The paper as it will look (RGB; the seal red on two-colour paper), `profile.width_dots` wide."""
+    layers = paint_layout(layout_receipt(receipt, profile, stored_seals), profile)
     picture = Image.new("RGB", layers.ink.size, (255, 255, 255))
     picture.paste((0, 0, 0), (0, 0), layers.ink)
-    picture.paste(SEAL_RED, (0, 0), layers.seal)
+    picture.paste(SEAL_RED if profile.two_colour_paper else (0, 0, 0), (0, 0), layers.seal)
     return picture
 
 
-def preview_mono(receipt: Receipt, profile: PrinterProfile) -> Image.Image:
+def preview_mono(receipt: Receipt, profile: PrinterProfile, stored_seals: Mapping[str, str] | None = None,
+                 ) -> Image.Image:
     """Exactly the dots the printer prints: 1-bit, black (0) on white (255)."""
-    layers = paint_layout(layout_receipt(receipt, profile), profile)
+    layers = paint_layout(layout_receipt(receipt, profile, stored_seals), profile)
     ink = Image.new("1", layers.ink.size, 0)
     ink.paste(1, (0, 0), layers.ink)
     ink.paste(1, (0, 0), layers.seal)

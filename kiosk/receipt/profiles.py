@@ -13,6 +13,10 @@ from kiosk.errors import PrinterError
 
 NATIVE_CHARSETS = ("gb18030", "gbk")
 CUT_MODES = ("partial", "full")
+# How the printer keeps graphics in non-volatile memory: GS ( L functions 64-69 (NV graphics with a two-byte
+# key: Epson TM-T88V/VI, HPRT, SNBC, Bixolon, Citizen), FS q / FS p (the older NV bit images), or not at all.
+NV_GRAPHICS = ("none", "gs_l", "fs_q")
+NV_CAPACITY_RANGE = (1024, 16 * 1024 * 1024)
 
 
 class ProfileError(PrinterError):
@@ -38,6 +42,9 @@ class PrinterProfile:
     native_charset: str = "gb18030"
     seal_diameter_mm: float = 36.0
     qr_module_dots: int = 6
+    nv_graphics: str = "none"
+    nv_capacity_bytes: int = 0
+    two_colour_paper: bool = False
     source: str = ""
 
     @property
@@ -62,7 +69,12 @@ class PrinterProfile:
             ("qr", "native (GS ( k)" if self.native_qr else "raster image"),
             ("cutter", f"yes ({self.cut_mode})" if self.cutter else "no (tear off)"),
             ("status", "DLE EOT 1-4" if self.status_support else "not reported"),
-            ("seal", f"{self.seal_diameter_mm:g} mm"),
+            ("seal", f"{self.seal_diameter_mm:g} mm, " + ("red (two-colour paper)" if self.two_colour_paper
+                                                          else "black")),
+            ("nv graphics", {"none": "none: the seal is sent as a raster with every slip",
+                             "gs_l": f"GS ( L keyed NV graphics, {self.nv_capacity_bytes // 1024} KB",
+                             "fs_q": f"FS q / FS p NV bit image, {self.nv_capacity_bytes // 1024} KB"}
+             [self.nv_graphics]),
             ("python-escpos", self.escpos_profile),
         ]
 
@@ -72,7 +84,8 @@ _REQUIRED = ("name", "description", "paper_width_mm", "print_width_mm", "width_d
 _TYPES = {"name": str, "description": str, "paper_width_mm": float, "print_width_mm": float, "width_dots": int,
           "dots_per_mm": float, "native_chinese": bool, "native_qr": bool, "cutter": bool,
           "status_support": bool, "escpos_profile": str, "columns": int, "cut_mode": str,
-          "native_charset": str, "seal_diameter_mm": float, "qr_module_dots": int}
+          "native_charset": str, "seal_diameter_mm": float, "qr_module_dots": int,
+          "nv_graphics": str, "nv_capacity_bytes": int, "two_colour_paper": bool}
 _TYPE_WORDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
 
 
@@ -134,6 +147,7 @@ def read_profile_file(path: str | Path) -> PrinterProfile:
                            f"got {values['seal_diameter_mm']:g}")
     if not 1 <= values.get("qr_module_dots", 6) <= 16:
         raise ProfileError(f"{path}: key 'qr_module_dots' must be from 1 to 16, got {values['qr_module_dots']}")
+    _check_nv(path, values)
     _check_escpos_profile(path, values["escpos_profile"])
     return PrinterProfile(**values, source=str(path))
 
@@ -149,6 +163,22 @@ def _escpos_capabilities() -> dict:
     finally:
         root.removeHandler(placeholder)
     return CAPABILITIES
+
+
+def _check_nv(path: Path, values: dict) -> None:
+    """NV graphics: a known command family, and a capacity exactly when there is one."""
+    kind = values.get("nv_graphics", "none")
+    if kind not in NV_GRAPHICS:
+        raise ProfileError(f"{path}: key 'nv_graphics' must be one of {', '.join(NV_GRAPHICS)} "
+                           f"(gs_l: GS ( L functions 64-69; fs_q: FS q / FS p), got {kind!r}")
+    capacity = values.get("nv_capacity_bytes", 0)
+    low, high = NV_CAPACITY_RANGE
+    if kind == "none" and capacity:
+        raise ProfileError(f"{path}: key 'nv_capacity_bytes' is {capacity} but nv_graphics is \"none\"; "
+                           f"remove it or name the NV command family")
+    if kind != "none" and not low <= capacity <= high:
+        raise ProfileError(f"{path}: key 'nv_capacity_bytes' must be from {low} to {high} when nv_graphics is "
+                           f"{kind!r} (the printer's NV graphics memory in bytes), got {capacity}")
 
 
 def _check_escpos_profile(path: Path, name: str) -> None:

@@ -38,7 +38,8 @@ def sample_document() -> Document:
         issuer="合肥市人力资源和社会保障局",
         seal_text="合肥市人力资源和社会保障局",
         seal_label="业务专用章",
-        issued_at="2024年05月20日",
+        issued_at="2026-12-03T04:09:00Z",        # as central sends it; printed 2026年12月03日 12:09
+        valid_until="2027-03-02",
         verification_code="7K3Q-9XWD-2M4P",
         verification_url="https://verify.example.gov.cn/v/7K3Q9XWD2M4P",
         notes=("本证明仅证明参保人在本统筹区的参保缴费情况，自打印之日起三个月内有效。",

@@ -1,7 +1,8 @@
 """The round official seal (公章) drawn with Pillow, and the sealed block where it overlaps the issuer lines.
 
 Department name along the upper arc, a five-pointed star, the label along the lower edge; drawn
-supersampled, then thresholded (never dithered) to crisp 1-bit dots."""
+supersampled, then thresholded (never dithered) to crisp 1-bit dots. Where the seal meets the issuer and date
+lines the text is knocked out of it (a white margin round every letter), so the words stay readable."""
 from __future__ import annotations
 
 import math
@@ -9,13 +10,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from kiosk.receipt.glyphs import CELL_HEIGHT, HALF_WIDTH, display_width, draw_text, find_cjk_font
+from kiosk.receipt.nv_graphics import COLOUR_BLACK, COLOUR_RED, NvGraphic
 
 SUPERSAMPLE = 2
 SEAL_RED = (215, 25, 32)
 RIGHT_MARGIN = 16  # dots between the issuer lines and the paper's right edge
+KNOCKOUT_DOTS = 3  # white margin kept round every text dot where the seal crosses the text
 
 
 @lru_cache(maxsize=16)
@@ -107,7 +110,8 @@ class SealBlockImage:
 
 def seal_block_image(lines: tuple[str, ...], seal_text: str, seal_label: str, diameter_dots: int,
                      max_width: int) -> SealBlockImage:
-    """Right-aligned issuer and date lines with the seal centred over them, as a real stamp sits."""
+    """Right-aligned issuer and date lines with the seal centred over them, as a real stamp sits, every letter
+    knocked out of the seal (used for a red seal; a black one is printed above the lines instead)."""
     text_width = max((display_width(line) * HALF_WIDTH for line in lines), default=0)
     width = min(max_width, ((max(text_width, diameter_dots) + RIGHT_MARGIN + 7) // 8) * 8)
     height = diameter_dots + 8
@@ -124,4 +128,26 @@ def seal_block_image(lines: tuple[str, ...], seal_text: str, seal_label: str, di
     centre_x = right - min(max(text_width, diameter_dots), right) // 2
     x = min(max(0, centre_x - diameter_dots // 2), width - diameter_dots)
     seal_mask.paste(seal, (x, (height - diameter_dots) // 2))
-    return SealBlockImage(text=text_mask, seal=seal_mask)
+    return SealBlockImage(text=text_mask, seal=knock_out(seal_mask, text_mask))
+
+
+def knock_out(seal: Image.Image, text: Image.Image, margin: int = KNOCKOUT_DOTS) -> Image.Image:
+    """The seal (1-bit, 255 = ink) with every dot within `margin` of a text dot left white."""
+    return ImageChops.logical_and(seal, ImageChops.invert(dilate(text, margin)))
+
+
+def dilate(mask: Image.Image, dots: int) -> Image.Image:
+    """A 1-bit mask grown by `dots` in every direction (a square), by shifted pastes: fast for small `dots`."""
+    wide = Image.new("1", mask.size, 0)
+    for dx in range(-dots, dots + 1):
+        wide.paste(1, (dx, 0), mask)
+    grown = Image.new("1", mask.size, 0)
+    for dy in range(-dots, dots + 1):
+        grown.paste(1, (0, dy), wide)
+    return grown.point(lambda v: 255 if v else 0, mode="1")
+
+
+@lru_cache(maxsize=32)
+def seal_graphic(seal_text: str, seal_label: str, diameter_dots: int, red: bool) -> NvGraphic:
+    """The seal alone, as stored in the printer's NV memory: black, or colour 2 (red) on two-colour paper."""
+    return NvGraphic.from_mask(draw_seal(seal_text, seal_label, diameter_dots), COLOUR_RED if red else COLOUR_BLACK)

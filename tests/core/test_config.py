@@ -105,3 +105,8 @@ def test_parse_config_is_frozen():
     config = parse_config(GOOD, "x", REPO)
     with pytest.raises(Exception):
         config.terminal.id = "other"
+
+
+def test_an_unknown_time_zone_is_named(tmp_path):
+    problems = problems_of(tmp_path, GOOD.replace('time_zone = "Asia/Shanghai"', 'time_zone = "Asia/Hefei"'))
+    assert any("terminal.time_zone" in p and "'Asia/Hefei'" in p for p in problems)

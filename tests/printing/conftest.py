@@ -76,3 +76,16 @@ def network_service(network_config):
     yield make
     for service in services:
         service.close()
+
+
+@pytest.fixture
+def network_config_file(tmp_path, printer):
+    """A config file for a network printer on `port` (default: the `printer` fixture's) with `profile`."""
+    def make(profile: str = "xprinter-xp-80c", port: int | None = None) -> Path:
+        return write_config(tmp_path, f"""connection = "network"
+[printer.network]
+host = "127.0.0.1"
+port = {port or printer.port}
+timeout = 0.5
+""", profile)
+    return make

@@ -30,6 +30,10 @@ def test_shipped_profiles_have_their_models_facts():
     assert round(tm.dots_per_mm * 25.4) == 180
     xp = profiles["xprinter-xp-80c"]
     assert xp.native_chinese and xp.native_qr and xp.native_charset == "gb18030"
+    assert (tm.nv_graphics, xp.nv_graphics, profiles["generic-80mm"].nv_graphics) == ("gs_l", "fs_q", "none")
+    hprt, red = profiles["hprt-tp809"], profiles["hprt-tp809-red"]
+    assert hprt.nv_graphics == "gs_l" and hprt.nv_capacity_bytes >= 65536 and hprt.native_chinese
+    assert red.two_colour_paper and not hprt.two_colour_paper
 
 
 @pytest.mark.parametrize("change,expected", [
@@ -41,6 +45,10 @@ def test_shipped_profiles_have_their_models_facts():
     (lambda t: t + "native_charset = \"big5\"\n", "key 'native_charset'"),
     (lambda t: t.replace('name = "model"', 'name = "other"'), "must match the file name"),
     (lambda t: t + "= broken", "not valid TOML"),
+    (lambda t: t + 'nv_graphics = "gs-l"\n', "key 'nv_graphics' must be one of none, gs_l, fs_q"),
+    (lambda t: t + 'nv_graphics = "gs_l"\n', "key 'nv_capacity_bytes' must be from 1024"),
+    (lambda t: t + "nv_capacity_bytes = 65536\n", "but nv_graphics is \"none\""),
+    (lambda t: t + 'two_colour_paper = "red"\n', "key 'two_colour_paper' must be true or false"),
 ])
 def test_bad_profile_file_is_named_with_its_key(tmp_path, change, expected):
     path = tmp_path / "model.toml"

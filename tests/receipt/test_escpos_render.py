@@ -85,15 +85,26 @@ def test_reprint_and_status_line_are_on_paper(receipt, native_profile):
     assert any("已受理，待上传" in line for line in job.text_lines)
 
 
-def test_seal_is_red_round_of_the_profiles_size_and_overlaps_the_issuer_lines(receipt, any_profile):
-    picture = render_preview(receipt, any_profile)
-    red = _colour_mask(picture, SEAL_RED)
-    left, top, right, bottom = red.getbbox()
+def test_a_black_seal_of_the_profiles_size_covers_no_text(receipt, any_profile):
+    from kiosk.receipt.preview import paint_layout
+
+    layers = paint_layout(layout_receipt(receipt, any_profile), any_profile)
+    left, top, right, bottom = layers.seal.getbbox()
     diameter = any_profile.mm_to_dots(any_profile.seal_diameter_mm)
     assert abs((right - left) - diameter) <= 2 and abs((bottom - top) - diameter) <= 2
-    black = _colour_mask(picture, (0, 0, 0))
-    under_seal = black.crop((left, top, right, bottom))
-    assert under_seal.getbbox() is not None, "issuer and date lines run under the seal"
+    assert layers.ink.crop((left, top, right, bottom)).getbbox() is None, "text under a black seal"
+    below = layers.ink.crop((left, bottom, right, bottom + 80))
+    assert below.getbbox() is not None, "the issuer and date lines are not right under the seal"
+
+
+def test_seal_is_red_only_on_two_colour_paper(receipt, any_profile, profiles_dir):
+    from kiosk.receipt.profiles import load_profile
+
+    assert _colour_mask(render_preview(receipt, any_profile), SEAL_RED).getbbox() is None
+    red_profile = load_profile("hprt-tp809-red", profiles_dir)
+    red = _colour_mask(render_preview(receipt, red_profile), SEAL_RED)
+    left, top, right, bottom = red.getbbox()
+    assert abs((right - left) - red_profile.mm_to_dots(red_profile.seal_diameter_mm)) <= 2
 
 
 def test_seal_is_thresholded_not_dithered(receipt, native_profile):

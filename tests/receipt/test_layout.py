@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.receipt.glyphs import display_width
-from kiosk.receipt.layout import Cut, QrBlock, SealBlock, TextLine, field_lines, layout_receipt, wrap
+from kiosk.receipt.layout import Cut, QrBlock, SealImage, TextLine, field_lines, layout_receipt, wrap
 
 ALPHABET = st.sampled_from(list("中文政务服务证明，。：；（）、￥䶮") + list("0123456789") + list("abcXYZ-./ "))
 
@@ -55,7 +55,7 @@ def test_numbers_shorter_than_a_line_are_never_broken(parts, columns):
 def test_layout_has_title_fields_seal_qr_and_cut(receipt, native_profile):
     layout = layout_receipt(receipt, native_profile)
     kinds = [type(item) for item in layout.items]
-    assert kinds.count(SealBlock) == 1 and kinds.count(QrBlock) == 1 and kinds[-1] is Cut
+    assert kinds.count(SealImage) == 1 and kinds.count(QrBlock) == 1 and kinds[-1] is Cut
     texts = [item.text for item in layout.items if isinstance(item, TextLine)]
     assert "社会保险个人参保缴费证明" in texts[0]
     assert any("验证码：7K3Q-9XWD-2M4P" in t for t in texts)
