@@ -38,7 +38,7 @@ setup(
         "Pillow>=10.0",
         "requests>=2.31",
         "Flask>=3.0",
-        "tomlkit>=0.12",  # kiosk config set-pin edits config.toml keeping its comments and layout
+        "tomlkit>=0.14,<0.16",  # kiosk config set-pin edits config.toml keeping its comments and layout
         "Babel>=2.12",  # compiles the gettext catalogues (kiosk.locale); at run time only for a .po without its .mo
     ],
     extras_require={

@@ -48,9 +48,12 @@ def set_string_key(text: str, table: str, key: str, value: str) -> str:
             raise TomlEditError(f"the existing value of '{table}.{key}' is not a one-line string")
         section[key] = new   # tomlkit keeps the old line's indent and trailing comment
     else:
-        keys = [k for k, _ in section.value.body if k is not None]
-        if keys:   # after the last key, not after blank lines and comments that lead into the next table
-            section.value._insert_after(keys[-1], key, new)
+        body = section.value.body
+        last_key = max((i for i, (k, _) in enumerate(body) if k is not None), default=None)
+        if last_key is not None and last_key + 1 < len(body):
+            # After the last key, not after the blank lines and comments that lead into the next table.
+            # tomlkit has no public insert; _insert_at has kept its signature across the pinned range.
+            section.value._insert_at(last_key + 1, key, new)
         else:
             section.add(key, new)
     result = tomlkit.dumps(document)
