@@ -109,7 +109,7 @@ def _check(client: CentralClient, url: str, out: TextIO, sleep: Callable[[float]
                 print(MESSAGES[progress.state], file=out, flush=True)
             last_state = progress.state
             continue
-        if progress.state is LoginState.APPROVED:
+        if progress.state is LoginState.APPROVED and progress.token is not None:
             lifetime = progress.token.expires_in
             print(f"approved: received a {progress.token.token_type} token valid for {lifetime} s "
                   f"({lifetime / 60:.0f} min)", file=out)

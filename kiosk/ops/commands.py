@@ -142,7 +142,7 @@ def render_status(reading: StatusReading, now: float | None = None) -> str:
     now = time.time() if now is None else now
     status = reading.status
     name = f"kiosk {status.terminal_id}".rstrip() if status else "kiosk"
-    if reading.state == RUNNING:
+    if reading.state == RUNNING and status is not None:
         head = f"{name}: running (status written {duration(reading.age or 0)} ago)"
         return "\n".join([head, *_details(status, now)])
     if status is None:

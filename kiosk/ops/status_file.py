@@ -8,6 +8,7 @@ import math
 import os
 import time
 from dataclasses import MISSING, asdict, dataclass, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Callable, cast
 
@@ -18,11 +19,18 @@ STATUS_FILE_NAME = "status.json"
 WRITE_INTERVAL = 5.0
 STALE_FACTOR = 3
 
-RUNNING = "running"
-STALE = "stale"
-NOT_RUNNING = "not running"
-NO_STATUS = "no status"
-UNREADABLE = "unreadable"
+
+
+class ReadingState(StrEnum):
+    """What `kiosk status` found: the words are printed as they are (upper-cased for problems)."""
+    RUNNING = "running"
+    STALE = "stale"
+    NOT_RUNNING = "not running"
+    NO_STATUS = "no status"
+    UNREADABLE = "unreadable"
+
+
+RUNNING, STALE, NOT_RUNNING, NO_STATUS, UNREADABLE = ReadingState
 
 
 class StatusFileError(ValueError):
@@ -161,7 +169,7 @@ class StatusRecorder:
 @dataclass(frozen=True)
 class StatusReading:
     """What `read_status` found: `state` is one of running, stale, not running, no status, unreadable."""
-    state: str
+    state: ReadingState
     status: TerminalStatus | None
     age: float | None
     problem: str = ""
