@@ -16,24 +16,24 @@ from kiosk_devtools.escpos_decode import Command, decode_partial, mark_cuts, spl
 from kiosk_devtools.nv_memory import DEFAULT_CAPACITY, FOLDER as NV_FOLDER, NvMemory
 from kiosk.receipt.nv_graphics import capacity_reply, key_list_reply
 from kiosk.printing.connections import LinkError
-from kiosk.printing.status import PrinterState, status_replies_for
+from kiosk.printing.status import ErrorKind, PrinterState, status_replies_for
 
 log = logging.getLogger(__name__)
 
 # Faults a technician (or a test) can put the printer in.
 FAULTS = {
-    "none": (PrinterState.READY, ""),
-    "paper_low": (PrinterState.PAPER_LOW, ""),
-    "paper_out": (PrinterState.PAPER_OUT, ""),
-    "cover_open": (PrinterState.COVER_OPEN, ""),
-    "offline": (PrinterState.OFFLINE, ""),
-    "cutter_error": (PrinterState.ERROR, "cutter"),
-    "unrecoverable": (PrinterState.ERROR, "unrecoverable"),
-    "recoverable": (PrinterState.ERROR, "recoverable"),
-    "silent": (PrinterState.READY, ""),      # takes data, prints, never answers a status query
-    "drop": (PrinterState.READY, ""),        # drops the connection in the middle of the next job
-    "stall": (PrinterState.READY, ""),       # stops reading in the middle of the next job, answers nothing
-    "silent_after_print": (PrinterState.READY, ""),  # answers until it has printed a job, then hangs
+    "none": (PrinterState.READY, ErrorKind.NONE),
+    "paper_low": (PrinterState.PAPER_LOW, ErrorKind.NONE),
+    "paper_out": (PrinterState.PAPER_OUT, ErrorKind.NONE),
+    "cover_open": (PrinterState.COVER_OPEN, ErrorKind.NONE),
+    "offline": (PrinterState.OFFLINE, ErrorKind.NONE),
+    "cutter_error": (PrinterState.ERROR, ErrorKind.CUTTER),
+    "unrecoverable": (PrinterState.ERROR, ErrorKind.UNRECOVERABLE),
+    "recoverable": (PrinterState.ERROR, ErrorKind.RECOVERABLE),
+    "silent": (PrinterState.READY, ErrorKind.NONE),      # takes data, prints, never answers a status query
+    "drop": (PrinterState.READY, ErrorKind.NONE),        # drops the connection in the middle of the next job
+    "stall": (PrinterState.READY, ErrorKind.NONE),       # stops reading in the middle of the next job, answers nothing
+    "silent_after_print": (PrinterState.READY, ErrorKind.NONE),  # answers until it has printed a job, then hangs
 }
 FAULT_FILE = "fault"
 KEEP_JOBS = 200   # jobs remembered in memory (`VirtualPaper.jobs`); every job stays on disk

@@ -18,7 +18,7 @@ from kiosk.receipt.nv_graphics import (ACK, KEY_LIST_REQUEST, REMAINING_REQUEST,
                                        parse_key_list)
 from kiosk.receipt.profiles import PrinterProfile, load_profile
 from kiosk.printing.spool import PrintSpool, SpoolJob
-from kiosk.printing.status import STATUS_QUERIES, PrinterState, PrinterStatus, parse_status
+from kiosk.printing.status import STATUS_QUERIES, ErrorKind, PrinterState, PrinterStatus, parse_status
 from kiosk.receipt.escpos_render import render_escpos
 from kiosk.receipt.model import Receipt
 
@@ -96,7 +96,7 @@ class PrinterService:
                 if n == 1 and replies[n] is None:
                     break
         except LinkError as exc:
-            status = PrinterStatus(PrinterState.ERROR, "connection", str(exc)) if lost_is_error else \
+            status = PrinterStatus(PrinterState.ERROR, ErrorKind.CONNECTION, str(exc)) if lost_is_error else \
                 PrinterStatus(PrinterState.UNKNOWN, detail=str(exc))
         else:
             status = parse_status(replies)
@@ -303,7 +303,7 @@ class PrinterService:
             self._nv_keys_seen = None
             after = self._read_status()
             status = after if not after.ready and after.state is not PrinterState.UNKNOWN else \
-                self._with_paper(PrinterStatus(PrinterState.ERROR, "connection", str(exc)))
+                self._with_paper(PrinterStatus(PrinterState.ERROR, ErrorKind.CONNECTION, str(exc)))
             self._jobs().mark_queued(job.id, status)
             return PrintOutcome(False, job.id, status, reprint=receipt.reprint)
         if not self.reads_status:

@@ -22,14 +22,29 @@ class PrinterState(enum.Enum):
     UNKNOWN = "unknown"
 
 
-ERROR_KINDS = ("cutter", "unrecoverable", "recoverable", "mechanical", "connection")
+class ErrorKind(enum.StrEnum):
+    """Why a printer in ERROR cannot print; NONE for every other state."""
+    NONE = ""
+    CUTTER = "cutter"
+    UNRECOVERABLE = "unrecoverable"
+    RECOVERABLE = "recoverable"
+    MECHANICAL = "mechanical"
+    CONNECTION = "connection"   # the link broke while talking to the printer: a job may be half printed
+
+    @classmethod
+    def parse(cls, text: object) -> "ErrorKind":
+        """The kind a status file or reply names; an unknown word is UNRECOVERABLE (staff must look)."""
+        try:
+            return cls(str(text))
+        except ValueError:
+            return cls.UNRECOVERABLE
 
 
 @dataclass(frozen=True)
 class PrinterStatus:
     """One reading of the printer: its state, the error kind when it is ERROR, and a technical detail."""
     state: PrinterState
-    error_kind: str = ""
+    error_kind: ErrorKind = ErrorKind.NONE
     detail: str = ""
     paper_width_mm: float = 0.0
 
@@ -39,20 +54,20 @@ class PrinterStatus:
         return self.state in (PrinterState.READY, PrinterState.PAPER_LOW)
 
     def describe(self, locale: str = DEFAULT_LOCALE) -> str:
-        if self.state is PrinterState.ERROR and self.error_kind in ERROR_KINDS:
-            return tr(f"printer.error.{self.error_kind}", locale)
+        if self.state is PrinterState.ERROR and self.error_kind is not ErrorKind.NONE:
+            return tr(f"printer.error.{self.error_kind.value}", locale)
         return tr(f"printer.state.{self.state.value}", locale)
 
     def advice(self, locale: str = DEFAULT_LOCALE) -> str:
         if self.state is PrinterState.ERROR:
-            kind = self.error_kind if self.error_kind in ERROR_KINDS else "unrecoverable"
-            return tr(f"printer.advice.error.{kind}", locale)
+            kind = self.error_kind if self.error_kind is not ErrorKind.NONE else ErrorKind.UNRECOVERABLE
+            return tr(f"printer.advice.error.{kind.value}", locale)
         if self.paper_width_mm and self.state in (PrinterState.PAPER_LOW, PrinterState.PAPER_OUT):
             return tr(f"printer.advice.{self.state.value}.width", locale, width=self.paper_width_mm)
         return tr(f"printer.advice.{self.state.value}", locale)
 
     def to_json(self) -> dict:
-        return {"state": self.state.value, "error_kind": self.error_kind, "detail": self.detail}
+        return {"state": self.state.value, "error_kind": self.error_kind.value, "detail": self.detail}
 
     @classmethod
     def from_json(cls, data: dict) -> "PrinterStatus":
@@ -60,7 +75,8 @@ class PrinterStatus:
             state = PrinterState(data.get("state", "unknown"))
         except ValueError:
             state = PrinterState.UNKNOWN
-        return cls(state, str(data.get("error_kind", "")), str(data.get("detail", "")))
+        kind = ErrorKind.parse(data.get("error_kind", "")) if state is PrinterState.ERROR else ErrorKind.NONE
+        return cls(state, kind, str(data.get("detail", "")))
 
 
 UNKNOWN = PrinterStatus(PrinterState.UNKNOWN, detail="no reply")
@@ -93,15 +109,15 @@ def parse_status(replies: dict[int, bytes | None]) -> PrinterStatus:
     if paper & 0x60 or cause & 0x20:
         return PrinterStatus(PrinterState.PAPER_OUT, detail=detail)
     if error & 0x08:
-        return PrinterStatus(PrinterState.ERROR, "cutter", detail)
+        return PrinterStatus(PrinterState.ERROR, ErrorKind.CUTTER, detail)
     if error & 0x20:
-        return PrinterStatus(PrinterState.ERROR, "unrecoverable", detail)
+        return PrinterStatus(PrinterState.ERROR, ErrorKind.UNRECOVERABLE, detail)
     if error & 0x40:
-        return PrinterStatus(PrinterState.ERROR, "recoverable", detail)
+        return PrinterStatus(PrinterState.ERROR, ErrorKind.RECOVERABLE, detail)
     if error & 0x04:
-        return PrinterStatus(PrinterState.ERROR, "mechanical", detail)
+        return PrinterStatus(PrinterState.ERROR, ErrorKind.MECHANICAL, detail)
     if cause & 0x40:
-        return PrinterStatus(PrinterState.ERROR, "unrecoverable" if not raw.get(3) else "recoverable", detail)
+        return PrinterStatus(PrinterState.ERROR, ErrorKind.UNRECOVERABLE if not raw.get(3) else ErrorKind.RECOVERABLE, detail)
     if offline:
         return PrinterStatus(PrinterState.OFFLINE, detail=detail)
     if paper & 0x0C:
@@ -109,7 +125,7 @@ def parse_status(replies: dict[int, bytes | None]) -> PrinterStatus:
     return PrinterStatus(PrinterState.READY, detail=detail)
 
 
-def status_replies_for(state: PrinterState, error_kind: str = "") -> dict[int, bytes]:
+def status_replies_for(state: PrinterState, error_kind: ErrorKind = ErrorKind.NONE) -> dict[int, bytes]:
     """The DLE EOT 1-4 bytes a printer in `state` sends (what the virtual printer answers)."""
     n1, n2, n3, n4 = 0x16, 0x12, 0x12, 0x12
     if state is PrinterState.PAPER_LOW:
@@ -126,5 +142,6 @@ def status_replies_for(state: PrinterState, error_kind: str = "") -> dict[int, b
     elif state is PrinterState.ERROR:
         n1 |= 0x08
         n2 |= 0x40
-        n3 |= {"cutter": 0x08, "unrecoverable": 0x20, "recoverable": 0x40, "mechanical": 0x04}.get(error_kind, 0x20)
+        n3 |= {ErrorKind.CUTTER: 0x08, ErrorKind.RECOVERABLE: 0x40,
+               ErrorKind.MECHANICAL: 0x04}.get(error_kind, 0x20)
     return {1: bytes([n1]), 2: bytes([n2]), 3: bytes([n3]), 4: bytes([n4])}

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.printing.status import PrinterState, PrinterStatus, parse_status, status_replies_for
+from kiosk.printing.status import ErrorKind, PrinterState, PrinterStatus, parse_status, status_replies_for
 
 CASES = [
-    (PrinterState.READY, ""), (PrinterState.PAPER_LOW, ""), (PrinterState.PAPER_OUT, ""),
-    (PrinterState.COVER_OPEN, ""), (PrinterState.OFFLINE, ""), (PrinterState.ERROR, "cutter"),
-    (PrinterState.ERROR, "unrecoverable"), (PrinterState.ERROR, "recoverable"), (PrinterState.ERROR, "mechanical"),
+    (PrinterState.READY, ErrorKind.NONE), (PrinterState.PAPER_LOW, ErrorKind.NONE), (PrinterState.PAPER_OUT, ErrorKind.NONE),
+    (PrinterState.COVER_OPEN, ErrorKind.NONE), (PrinterState.OFFLINE, ErrorKind.NONE), (PrinterState.ERROR, ErrorKind.CUTTER),
+    (PrinterState.ERROR, ErrorKind.UNRECOVERABLE), (PrinterState.ERROR, ErrorKind.RECOVERABLE), (PrinterState.ERROR, ErrorKind.MECHANICAL),
 ]
 
 
@@ -37,7 +37,7 @@ def test_python_escpos_paper_bits_agree_with_ours():
     assert parse_status({1: b"\x16", 4: bytes([RT_MASK_LOWPAPER])}).state is PrinterState.PAPER_LOW
 
 
-@pytest.mark.parametrize("state,kind", CASES + [(PrinterState.UNKNOWN, "")])
+@pytest.mark.parametrize("state,kind", CASES + [(PrinterState.UNKNOWN, ErrorKind.NONE)])
 def test_every_state_is_described_with_advice_in_both_languages(state, kind):
     status = PrinterStatus(state, kind, paper_width_mm=80)
     texts = [status.describe("zh_CN"), status.advice("zh_CN"), status.describe("en"), status.advice("en")]

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from kiosk_devtools.escpos_decode import decode_escpos
-from kiosk.printing.status import PrinterState
+from kiosk.printing.status import ErrorKind, PrinterState
 from kiosk_devtools.virtual_printer import VirtualPaper
 from kiosk.receipt.escpos_render import render_escpos
 
@@ -103,7 +103,7 @@ def test_connection_dropped_mid_job_leaves_it_queued_then_reprinted_marked(print
     printer.set_fault("drop", drop_after=3000)
     outcome = service.print_receipt(receipt)
     assert not outcome.ok
-    assert outcome.status.state is PrinterState.ERROR and outcome.status.error_kind == "connection"
+    assert outcome.status.state is PrinterState.ERROR and outcome.status.error_kind is ErrorKind.CONNECTION
     [pending] = service.pending_jobs()
     assert pending.may_be_printed and pending.attempts == 1
     assert printer.wait_for_jobs(1) and printer.jobs[0].torn

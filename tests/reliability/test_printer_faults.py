@@ -8,7 +8,7 @@ import threading
 from kiosk.config import load_config
 from kiosk.central.server.embedded import SECRET_NAME
 from kiosk_devtools.escpos_decode import decode_partial
-from kiosk.printing.status import PrinterState
+from kiosk.printing.status import ErrorKind, PrinterState
 from tests.reliability.conftest import ONLINE_ITEM, logged_in_visit, write_config
 
 
@@ -105,7 +105,7 @@ def test_printer_disconnected_mid_job_reprints_once_marked_reprint(make_terminal
     printer.set_fault("drop", drop_after=1024)
     outcome = terminal.print_result(result)
     assert not outcome.ok
-    assert outcome.status.state is PrinterState.ERROR and outcome.status.error_kind == "connection"
+    assert outcome.status.state is PrinterState.ERROR and outcome.status.error_kind is ErrorKind.CONNECTION
     [job] = terminal.printer.pending_jobs()
     assert job.may_be_printed
     assert [(o.ok, o.reprint) for o in resume_after_fix(terminal, printer)] == [(True, True)]
