@@ -118,6 +118,15 @@ def _central_words(status: TerminalStatus, now: float) -> str:
     return "; ".join(parts)
 
 
+def _outbox_words(status: TerminalStatus, now: float) -> str:
+    words = _count(status.outbox_depth, "request waiting to be sent", "requests waiting to be sent")
+    if status.outbox_depth and status.outbox_waiting_since is not None:
+        words += f"; the oldest for {duration(now - status.outbox_waiting_since)}"
+        if status.outbox_last_error:
+            words += f", central's last answer: {status.outbox_last_error}"
+    return words
+
+
 def _details(status: TerminalStatus, now: float) -> list[str]:
     printer = PRINTER_WORDS.get(status.printer_state, status.printer_state)
     if status.printer_detail:
@@ -131,7 +140,9 @@ def _details(status: TerminalStatus, now: float) -> list[str]:
         ("service", service),
         ("printer", printer),
         ("print spool", _count(status.spool_depth, "job waiting", "jobs waiting")),
-        ("outbox", _count(status.outbox_depth, "request waiting to be sent", "requests waiting to be sent")),
+        *([("undelivered", _count(status.undelivered_slips, "slip held for staff to reprint",
+                                  "slips held for staff to reprint"))] if status.undelivered_slips else []),
+        ("outbox", _outbox_words(status, now)),
         ("central", _central_words(status, now)),
     ]
     return [f"  {label + ':':<17}{value}" for label, value in rows]

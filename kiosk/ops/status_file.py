@@ -58,6 +58,9 @@ class TerminalStatus:
     write_interval: float = WRITE_INTERVAL
     terminal_id: str = ""
     process_start: int | None = None  # the kernel's start time of `pid` (clock ticks), to spot a reused pid
+    outbox_waiting_since: float | None = None   # when the oldest waiting request was made
+    outbox_last_error: str = ""                  # central's last answer to it (clock_skew, 503, ...)
+    undelivered_slips: int = 0                   # slips held for staff after their visit ended unprinted
 
     def to_json(self) -> dict[str, Any]:
         """The status as JSON values; a number that is not finite (a broken clock) becomes null, or 0 where
@@ -153,7 +156,8 @@ class StatusRecorder:
     def write(self, *, printer_state: str = "unknown", printer_detail: str = "", spool_depth: int = 0,
               outbox_depth: int = 0, central_reachable: bool | None = None, clock_offset: float | None = None,
               last_heartbeat: float | None = None, session_active: bool = False, out_of_service: bool = False,
-              out_of_service_message: str = "") -> TerminalStatus:
+              out_of_service_message: str = "", outbox_waiting_since: float | None = None,
+              outbox_last_error: str = "", undelivered_slips: int = 0) -> TerminalStatus:
         now = self.clock()
         status = TerminalStatus(
             version=__version__, pid=self.pid, started_at=self.started_at, uptime=max(0.0, now - self.started_at),
@@ -161,7 +165,9 @@ class StatusRecorder:
             outbox_depth=outbox_depth, central_reachable=central_reachable, clock_offset=clock_offset,
             last_heartbeat=last_heartbeat, session_active=session_active, out_of_service=out_of_service,
             out_of_service_message=out_of_service_message, updated_at=now, write_interval=self.interval,
-            terminal_id=self.terminal_id, process_start=self.process_start)
+            terminal_id=self.terminal_id, process_start=self.process_start,
+            outbox_waiting_since=outbox_waiting_since, outbox_last_error=outbox_last_error,
+            undelivered_slips=undelivered_slips)
         write_status(self.data_dir, status)
         return status
 

@@ -102,7 +102,7 @@ class Operations(QObject):
         try:
             self.last_status = self.recorder.write(
                 printer_state=self.printer_state, printer_detail=self.printer_detail, spool_depth=self.spool_depth,
-                outbox_depth=terminal.outbox.depth(),
+                outbox_depth=terminal.outbox.depth(), **self._waiting(terminal),
                 central_reachable=terminal.central_reachable if self.controller.services_up else None,
                 clock_offset=heartbeat.clock_offset if heartbeat else None,
                 last_heartbeat=heartbeat.last_heartbeat if heartbeat else None,
@@ -111,6 +111,19 @@ class Operations(QObject):
                 out_of_service_message=mode.message or self.controller.service_mode.value)
         except OSError as exc:
             log.error("cannot write the status file: %s", exc)
+
+    def _waiting(self, terminal) -> dict:
+        """The oldest request still waiting for central and the slips held for staff, for the status file."""
+        words: dict = {}
+        try:
+            oldest = terminal.outbox.pending()[:1]
+            if oldest:
+                words.update(outbox_waiting_since=oldest[0].created_at, outbox_last_error=oldest[0].last_error)
+            if terminal.started:
+                words["undelivered_slips"] = len(terminal.printer.held_jobs())
+        except (StoreError, sqlite3.Error) as exc:   # the status file is written whatever the stores do
+            log.error("outbox or held slips unavailable for the status file: %s", exc)
+        return words
 
     # Remote commands
 

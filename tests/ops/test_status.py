@@ -15,7 +15,7 @@ import pytest
 from kiosk import cli
 from kiosk.config import REPO_DIR
 from kiosk.ops.commands import EXIT_NOT_RUNNING, EXIT_RUNNING, EXIT_STALE, EXIT_UNREADABLE, duration, render_status
-from kiosk.ops.status_file import (NO_STATUS, NOT_RUNNING, RUNNING, STALE, UNREADABLE, StatusRecorder,
+from kiosk.ops.status_file import (NO_STATUS, NOT_RUNNING, RUNNING, STALE, UNREADABLE, StatusReading, StatusRecorder,
                                    TerminalStatus, process_start_ticks, read_status, status_path, write_status)
 
 WRITER = textwrap.dedent("""
@@ -219,3 +219,25 @@ def test_a_status_file_holding_infinity_is_unreadable_not_printed(config_file, c
 
 def test_duration_of_a_time_that_is_not_finite_is_unknown():
     assert duration(float("inf")) == duration(float("nan")) == "unknown"
+
+
+def test_rendering_says_why_the_oldest_request_waits_and_how_many_slips_are_held(tmp_path):
+    now = time.time()
+    reading = StatusReading(RUNNING, _status(outbox_depth=2, outbox_waiting_since=now - 7200,
+                                             outbox_last_error="central refused: clock_skew",
+                                             undelivered_slips=1), 1.0)
+    text = render_status(reading, now)
+    assert "2 requests waiting to be sent; the oldest for 2 h" in text
+    assert "central's last answer: central refused: clock_skew" in text
+    assert "1 slip held for staff to reprint" in text
+
+
+def test_a_status_file_of_an_older_version_without_the_waiting_fields_still_reads(tmp_path):
+    status = _status()
+    data = status.to_json()
+    for name in ("outbox_waiting_since", "outbox_last_error", "undelivered_slips"):
+        data.pop(name)
+    (tmp_path / "status.json").write_text(json.dumps(data), encoding="utf-8")
+    reading = read_status(tmp_path)
+    assert reading.state == RUNNING and reading.status.undelivered_slips == 0
+    assert "undelivered" not in render_status(reading)

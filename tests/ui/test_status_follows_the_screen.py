@@ -67,3 +67,23 @@ def test_a_start_up_failure_is_logged_with_its_cause_and_shown_in_status(qapp, t
         assert reading.status.out_of_service and "startup" in reading.status.out_of_service_message
     finally:
         shutdown(parts)
+
+
+def test_status_names_the_oldest_waiting_request_and_its_last_answer(qapp, tmp_path):
+    from kiosk.app import build_kiosk, shutdown
+
+    secret_path = tmp_path / "terminal.secret"
+    create_secret_file(secret_path)
+    parts = build_kiosk(url_config(tmp_path, secret_path))
+    try:
+        outbox = parts.controller.terminal.outbox
+        entry = outbox.add("submission", {"item_id": "si-cert"})
+        outbox.record_attempt(entry.idempotency_key, "central refused: clock_skew")
+        parts.operations.write_status()
+        status = read_status(parts.controller.config.data_dir).status
+        assert status.outbox_depth == 1 and status.outbox_last_error == "central refused: clock_skew"
+        assert status.outbox_waiting_since is not None
+        assert "central's last answer: central refused: clock_skew" in render_status(read_status(
+            parts.controller.config.data_dir))
+    finally:
+        shutdown(parts)
