@@ -178,14 +178,22 @@ def at_confirm(world):
     return flow
 
 
-def test_a_whole_visit_by_card_ends_home_with_nothing_left(world):
+def submitted(world, answer=None, *, answered=True):
+    """Confirm, wait out the grace period, and (when `answered`) let central's answer arrive."""
     flow, services, view, runner, clock = world
-    services.submit_answer = SubmissionResult("A-1", "issued", document=None)
+    services.submit_answer = answer if answer is not None else SubmissionResult("A-1", "issued", document=None)
     at_confirm(world)
     flow.submit()
-    clock.now += 3.0
+    clock.now += 3
     flow.tick()
-    runner.finish_all()
+    if answered:
+        runner.finish_all()
+    return flow
+
+
+def test_a_whole_visit_by_card_ends_home_with_nothing_left(world):
+    flow, services, view, runner, clock = world
+    submitted(world)
     assert flow.stage == Stage.RATING and flow.visit.print_ok is False  # nothing to print
     flow.rate("satisfied")
     runner.finish_all()
@@ -215,11 +223,7 @@ def test_submission_waits_its_grace_period_and_can_be_cancelled_before(world):
 
 def test_an_answer_for_a_visit_that_ended_is_dropped(world):
     flow, services, view, runner, clock = world
-    services.submit_answer = SubmissionResult("A-1", "issued", document=None)
-    at_confirm(world)
-    flow.submit()
-    clock.now += 3
-    flow.tick()
+    submitted(world, answered=False)
     assert len(runner.queue) == 1            # the submission is on its way
     flow.end_visit(EndReason.IDLE)
     runner.finish_all()
@@ -240,12 +244,7 @@ def test_a_login_that_arrives_after_the_visit_ended_is_revoked_not_used(world):
                                         (CentralUnavailable("down"), "submit.unavailable")])
 def test_a_failed_submission_returns_to_confirm_saying_why(world, error, key):
     flow, services, view, runner, clock = world
-    services.submit_answer = error
-    at_confirm(world)
-    flow.submit()
-    clock.now += 3
-    flow.tick()
-    runner.finish_all()
+    submitted(world, error)
     assert flow.stage == Stage.CONFIRM and flow.visit.error == key
 
 
@@ -255,14 +254,9 @@ def test_a_failed_print_shows_the_number_and_the_printer_problem(world):
     document = Document(title="证明", number="D-1", fields=(), issuer="人社局", seal_text="人社局",
                         issued_at="2026-12-03T12:00:00+08:00", verification_code="V1",
                         verification_url="https://c/v/1")
-    services.submit_answer = SubmissionResult("A-9", "issued", document=document)
     services.status = Status(ready=False)
     services.print_answer = Outcome(ok=False, status=services.status)
-    at_confirm(world)
-    flow.submit()
-    clock.now += 3
-    flow.tick()
-    runner.finish_all()
+    submitted(world, SubmissionResult("A-9", "issued", document=document))
     assert flow.stage == Stage.PRINTING
     failure = view.named("show_print_failure")[-1][0]
     assert failure.application_number == "A-9" and failure.verification_url == "https://c/v/1"
@@ -273,12 +267,7 @@ def test_a_failed_print_shows_the_number_and_the_printer_problem(world):
 
 def test_done_counts_down_and_returns_home_by_itself(world):
     flow, services, view, runner, clock = world
-    services.submit_answer = SubmissionResult("A-1", "issued", document=None)
-    at_confirm(world)
-    flow.submit()
-    clock.now += 3
-    flow.tick()
-    runner.finish_all()
+    submitted(world)
     flow.skip_rating()
     assert flow.stage == Stage.DONE
     clock.now += 10
