@@ -21,10 +21,10 @@ class Header(QFrame):
     def __init__(self, ctx: UiContext, hall: str, terminal_name: str, clock=_dt.datetime.now):
         super().__init__()
         self.setObjectName("Header")
-        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.ctx = ctx
         self.clock = clock
-        self.layout_box = QBoxLayout(QBoxLayout.LeftToRight, self)
+        self.layout_box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         self.layout_box.setContentsMargins(32, 12, 32, 12)
         self.layout_box.setSpacing(16)
         info = QHBoxLayout()
@@ -38,7 +38,7 @@ class Header(QFrame):
         names.addWidget(self.hall)
         names.addWidget(self.terminal)
         info.addLayout(names, 1)
-        self.time = label(role="header_title", wrap=False, align=Qt.AlignCenter)
+        self.time = label(role="header_title", wrap=False, align=Qt.AlignmentFlag.AlignCenter)
         self.time.setObjectName("clock")
         info.addWidget(self.time)
         self.layout_box.addLayout(info, 1)
@@ -70,7 +70,7 @@ class Header(QFrame):
 
     def set_portrait(self, portrait: bool) -> None:
         """Portrait: names and clock on one line, the buttons on the next."""
-        self.layout_box.setDirection(QBoxLayout.TopToBottom if portrait else QBoxLayout.LeftToRight)
+        self.layout_box.setDirection(QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight)
 
     def show_home_button(self, visible: bool) -> None:
         self.home_button.setVisible(visible)

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 from kiosk.ui.screens.base import UiContext
 from kiosk.ui.widgets import button, label
 
-ACTIVITY_EVENTS = {QEvent.MouseButtonPress, QEvent.TouchBegin, QEvent.KeyPress, QEvent.TouchUpdate,
-                   QEvent.MouseMove, QEvent.Wheel}
+ACTIVITY_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress, QEvent.Type.TouchUpdate,
+                   QEvent.Type.MouseMove, QEvent.Type.Wheel}
 
 
 class IdleWatcher(QObject):
@@ -76,7 +76,7 @@ class IdleWarning(QFrame):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("IdleWarning")
-        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("QFrame#IdleWarning { background: rgba(10, 20, 40, 200); }")
         outer = QVBoxLayout(self)
         outer.addStretch(1)
@@ -84,8 +84,8 @@ class IdleWarning(QFrame):
         box.setObjectName("Card")
         inner = QVBoxLayout(box)
         inner.setContentsMargins(48, 40, 48, 40)
-        self.title = label(role="title", align=Qt.AlignCenter)
-        self.body = label(role="heading", align=Qt.AlignCenter)
+        self.title = label(role="title", align=Qt.AlignmentFlag.AlignCenter)
+        self.body = label(role="heading", align=Qt.AlignmentFlag.AlignCenter)
         self.body.setObjectName("idle_body")
         inner.addWidget(self.title)
         inner.addWidget(self.body)
@@ -97,7 +97,7 @@ class IdleWarning(QFrame):
         row.addWidget(self.end_button)
         row.addWidget(self.continue_button)
         inner.addLayout(row)
-        outer.addWidget(box, 0, Qt.AlignCenter)
+        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignCenter)
         outer.addStretch(1)
         self.seconds = 0
         self.hide()
@@ -105,7 +105,9 @@ class IdleWarning(QFrame):
     def show_seconds(self, seconds: int) -> None:
         self.seconds = seconds
         self.refresh()
-        self.setGeometry(self.parentWidget().rect())
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
         self.raise_()
         self.show()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -16,8 +17,11 @@ from kiosk.ops.audit import AuditLog
 from kiosk.ops.heartbeat import HeartbeatLoop, status_for_central
 from kiosk.ops.remote_commands import CommandQueue, apply_due
 from kiosk.ops.service_state import ServiceState
-from kiosk.ops.status_file import StatusRecorder
+from kiosk.ops.status_file import StatusRecorder, TerminalStatus
 from kiosk.ui.workers import run_async
+
+if TYPE_CHECKING:
+    from kiosk.ui.controller import KioskController
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +34,7 @@ class Operations(QObject):
     commands_arrived = Signal()
     restart_requested = Signal()
 
-    def __init__(self, controller):
+    def __init__(self, controller: KioskController):
         super().__init__()
         self.controller = controller
         terminal = controller.terminal
@@ -42,7 +46,7 @@ class Operations(QObject):
         self.printer_state = "unknown"
         self.printer_detail = ""
         self.spool_depth = 0
-        self.last_status = None
+        self.last_status: TerminalStatus | None = None
         self.commands_arrived.connect(self.apply_commands)
         controller.session.subscribe(self._on_stage)
         controller.ready.connect(self._services_ready)

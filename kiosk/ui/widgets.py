@@ -2,6 +2,7 @@
 
 Styling comes from theme.py through the `role` property; nothing here knows about sessions."""
 from __future__ import annotations
+from collections.abc import Sequence
 
 import io
 
@@ -18,7 +19,7 @@ def label(text: str = "", role: str = "", wrap: bool = True, align=None) -> QLab
     widget.setWordWrap(wrap)
     if align is not None:
         widget.setAlignment(align)
-    widget.setTextInteractionFlags(Qt.NoTextInteraction)
+    widget.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
     return widget
 
 
@@ -26,8 +27,8 @@ def button(text: str = "", role: str = "", on_click=None) -> QPushButton:
     widget = QPushButton(text)
     if role:
         widget.setProperty("role", role)
-    widget.setFocusPolicy(Qt.NoFocus)
-    widget.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
     if on_click is not None:
         widget.clicked.connect(on_click)
     return widget
@@ -39,8 +40,8 @@ class Tile(QPushButton):
     def __init__(self, name: str, reason: str = ""):
         super().__init__()
         self.setProperty("role", "tile")
-        self.setFocusPolicy(Qt.NoFocus)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Minimum)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 12, 20, 12)
         layout.setSpacing(4)
@@ -48,7 +49,7 @@ class Tile(QPushButton):
         self.reason_label = label(("⚠ " + reason) if reason else "", role="tile_reason")
         self.reason_label.setVisible(bool(reason))
         for part in (self.name_label, self.reason_label):
-            part.setAttribute(Qt.WA_TransparentForMouseEvents, True)
+            part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
             layout.addWidget(part)
         self.set_texts(name, reason)
 
@@ -77,7 +78,8 @@ class Tile(QPushButton):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        return max(self.layout().totalHeightForWidth(width), self.minimumHeight())
+        layout = self.layout()
+        return max(layout.totalHeightForWidth(width) if layout else 0, self.minimumHeight())
 
 
 class ButtonGrid(QWidget):
@@ -91,7 +93,7 @@ class ButtonGrid(QWidget):
         self.grid.setSpacing(spacing)
         self.buttons: list[QWidget] = []
 
-    def set_buttons(self, buttons: list[QWidget]) -> None:
+    def set_buttons(self, buttons: Sequence[QWidget]) -> None:
         """Show exactly `buttons`, in order; buttons no longer listed are hidden, not deleted (callers reuse them)."""
         buttons = list(buttons)
         if buttons == self.buttons:
@@ -147,7 +149,7 @@ def qr_pixmap(data: str, size_px: int) -> QPixmap:
     qr.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
     pixmap = QPixmap()
     pixmap.loadFromData(buffer.getvalue(), "PNG")
-    return pixmap.scaled(size_px, size_px, Qt.KeepAspectRatio, Qt.FastTransformation)
+    return pixmap.scaled(size_px, size_px, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
 
 
 class QrView(QLabel):
@@ -157,7 +159,7 @@ class QrView(QLabel):
         super().__init__()
         self.size_px = size_px
         self.data = ""
-        self.setAlignment(Qt.AlignCenter)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setFixedSize(size_px + 16, size_px + 16)
         self.setStyleSheet("background: white; border-radius: 8px;")
 
@@ -189,14 +191,20 @@ class NumericKeypad(QWidget):
         grid = QGridLayout(self)
         grid.setSpacing(10)
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0"]
+        self.keys: dict[str, QPushButton] = {}
         for i, key in enumerate(keys):
             b = button(key, on_click=lambda _=False, k=key: self.key_pressed.emit(k))
             b.setObjectName(f"key_{key}")
             grid.addWidget(b, i // 3, i % 3)
+            self.keys[key] = b
         self.delete_button = button(delete_text, on_click=lambda: self.delete_pressed.emit())
         self.clear_button = button(clear_text, on_click=lambda: self.clear_pressed.emit())
         grid.addWidget(self.delete_button, 3, 2)
         grid.addWidget(self.clear_button, 4, 0, 1, 3)
+
+    def key(self, name: str) -> QPushButton:
+        """The button of one key ("0"-"9" or "X")."""
+        return self.keys[name]
 
     def retranslate(self, delete_text: str, clear_text: str) -> None:
         self.delete_button.setText(delete_text)

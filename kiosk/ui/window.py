@@ -4,6 +4,7 @@ It displays; kiosk.ui.controller decides. No window frame, no context menus, no 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QWindow
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config import Config
@@ -45,14 +46,14 @@ class KioskWindow(QWidget):
         self._painted = False
         self.setObjectName("KioskRoot")
         self.setWindowTitle("kiosk")
-        self.setWindowFlags(Qt.Window | Qt.FramelessWindowHint)
-        self.setContextMenuPolicy(Qt.NoContextMenu)
+        self.setWindowFlags(Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         self.header = Header(ctx, config.terminal.hall, config.terminal.name)
         layout.addWidget(self.header)
-        self.notice = label(role="notice", align=Qt.AlignCenter)
+        self.notice = label(role="notice", align=Qt.AlignmentFlag.AlignCenter)
         self.notice.setObjectName("window_notice")
         self.notice.hide()
         layout.addWidget(self.notice)
@@ -74,7 +75,7 @@ class KioskWindow(QWidget):
         self.lockdown.staff_gesture.connect(self.staff_requested.emit)
         self.scanner = ScannerInput(self)
         self.keyboard = KeyboardOnFocus(self)
-        self._filtered_handle = None
+        self._filtered_handle: QWindow | None = None
         self.apply_theme()
 
     # Typed access for the controller and tests
@@ -137,7 +138,9 @@ class KioskWindow(QWidget):
     def closeEvent(self, event) -> None:
         if self.allow_close:
             self.closing.emit()
-            QApplication.instance().focusChanged.disconnect(self.keyboard._focus_changed)
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                app.focusChanged.disconnect(self.keyboard._focus_changed)
             event.accept()
         else:
             event.ignore()
@@ -183,8 +186,10 @@ class KioskWindow(QWidget):
         """Take this size, arranged for its orientation first (so a tall layout never blocks a wide size)."""
         self.set_portrait(height > width)
         for _ in range(3):          # nested layouts settle over a few event-loop turns
-            QApplication.sendPostedEvents(None, QEvent.LayoutRequest)
-            self.layout().activate()
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            layout = self.layout()
+            if layout is not None:
+                layout.activate()
             self.resize(width, height)
             if (self.width(), self.height()) == (width, height):
                 break

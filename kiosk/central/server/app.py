@@ -62,7 +62,7 @@ def create_app(db_path: str | Path, *, public_base_url: str | None = None,
 
     path = Path(catalog_path) if catalog_path else SAMPLE_CATALOG_PATH
     app = Flask(__name__, template_folder=str(TEMPLATES))
-    app.json.ensure_ascii = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # the default provider has it
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["central"] = CentralState(
         store=CentralStore(db_path, clock=clock), catalog=load_catalog(path), catalog_path=path,

@@ -109,8 +109,8 @@ def _facts(kind: str, id_number: str, values: dict[str, str], now: _dt.datetime)
         scheme = "职工基本医疗保险" if monthly else "职工基本医疗保险（退休，个人免缴）"
         return {"scheme": scheme, "months": str(months), "amount": f"{monthly * months:.2f}"}
     if kind == "medical_enrolment":
-        since = _dt.date(max(work_start, 2000), 1 + n % 12, 1)
-        return {"scheme": "职工基本医疗保险", "state": "正常参保", "since": since.strftime("%Y年%m月%d日")}
+        enrolled = _dt.date(max(work_start, 2000), 1 + n % 12, 1)
+        return {"scheme": "职工基本医疗保险", "state": "正常参保", "since": enrolled.strftime("%Y年%m月%d日")}
     if kind == "housing_fund":
         since = f"{max(work_start, 2005)}年{1 + n % 12:02d}月"
         return {"employer": employer, "since": since, "monthly": f"{600 + n % 1800}.00"}

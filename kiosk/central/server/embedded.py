@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from kiosk.central.server.app import DEFAULT_DEVICE_INTERVAL, close_app, create_app
@@ -35,7 +36,7 @@ class EmbeddedCentral:
     data_dir: Path
     server: BaseWSGIServer = field(repr=False)
     thread: threading.Thread = field(repr=False)
-    app: object = field(repr=False)
+    app: Flask | None = field(repr=False)
 
     def stop(self) -> None:
         """Stop serving, wait for the thread, close the database. Safe to call twice."""

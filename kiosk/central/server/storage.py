@@ -251,7 +251,8 @@ class CentralStore:
         return self._one("SELECT * FROM applications WHERE verification_code = ?", (code.upper(),))
 
     def count_applications(self) -> int:
-        return self._one("SELECT COUNT(*) FROM applications")[0]
+        row = self._one("SELECT COUNT(*) FROM applications")
+        return row[0] if row is not None else 0
 
     # Ratings
 

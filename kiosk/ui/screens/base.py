@@ -41,7 +41,7 @@ class Screen(QWidget):
         super().__init__()
         self.ctx = ctx
         self.setObjectName("Screen")
-        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.root = QVBoxLayout(self)
         self.root.setContentsMargins(48, 32, 48, 32)
         self.root.setSpacing(20)
@@ -50,7 +50,7 @@ class Screen(QWidget):
 
     def flip_row(self, spacing: int = 24) -> QBoxLayout:
         """A row in landscape that becomes a column in portrait."""
-        row = QBoxLayout(QBoxLayout.LeftToRight)
+        row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         row.setSpacing(spacing)
         self._flip_rows.append(row)
         return row
@@ -59,7 +59,7 @@ class Screen(QWidget):
         """Re-arrange for a tall screen (columns) or a wide one (rows)."""
         self.portrait = portrait
         for row in self._flip_rows:
-            row.setDirection(QBoxLayout.TopToBottom if portrait else QBoxLayout.LeftToRight)
+            row.setDirection(QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight)
         self.root.setContentsMargins(*((32, 20, 32, 20) if portrait else (48, 32, 48, 32)))
         self.arrange(portrait)
         self.root.invalidate()          # the cached minimum of the whole screen depends on the rows' direction
@@ -72,8 +72,8 @@ class Screen(QWidget):
         """Called when the screen becomes current."""
         self.refresh(visit)
 
-    def refresh(self, visit: Visit) -> None:
-        """Set every text and value from the context and the visit."""
+    def refresh(self, visit: Visit | None) -> None:
+        """Set every text and value from the context and the visit (None: only the texts, for a language change)."""
 
     def leave(self) -> None:
         """Called when another screen becomes current: drop anything about the citizen."""

@@ -33,9 +33,10 @@ class CatalogScreen(Screen):
         top.addWidget(self.greeting)
         top.addWidget(self.logout_button)
         self.root.addLayout(top)
+        self.category = ""
         self.search = QLineEdit()
         self.search.setObjectName("search")
-        self.search.setContextMenuPolicy(Qt.NoContextMenu)
+        self.search.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.search.textChanged.connect(lambda text: self.query_changed.emit(text, self.category))
         self.root.addWidget(self.search)
         self.categories = ButtonGrid(columns=7)
@@ -43,15 +44,14 @@ class CatalogScreen(Screen):
         self.root.addWidget(self.categories)
         self.tiles = ItemTiles(columns=2)
         self.tiles.chosen.connect(self.item_chosen.emit)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.tiles)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.root.addWidget(self.scroll, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.tiles)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.root.addWidget(self.scroll_area, 1)
         self.empty = label(role="muted")
         self.empty.setObjectName("catalog_empty")
         self.root.addWidget(self.empty)
-        self.category = ""
         self._categories: tuple[Category, ...] = ()
         self._entries: list[tuple[CatalogItem, str]] = []
         self._visit: Visit | None = None

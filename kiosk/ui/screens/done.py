@@ -18,16 +18,16 @@ class DoneScreen(Screen):
     def __init__(self, ctx: UiContext):
         super().__init__(ctx)
         self.root.addStretch(1)
-        self.title = label(role="success", align=Qt.AlignCenter)
-        self.body = label(role="heading", align=Qt.AlignCenter)
-        self.thanks = label(role="muted", align=Qt.AlignCenter)
-        self.countdown = label(role="muted", align=Qt.AlignCenter)
+        self.title = label(role="success", align=Qt.AlignmentFlag.AlignCenter)
+        self.body = label(role="heading", align=Qt.AlignmentFlag.AlignCenter)
+        self.thanks = label(role="muted", align=Qt.AlignmentFlag.AlignCenter)
+        self.countdown = label(role="muted", align=Qt.AlignmentFlag.AlignCenter)
         self.countdown.setObjectName("done_countdown")
         self.finish_button = button(role="primary", on_click=self.finish_requested.emit)
         self.finish_button.setObjectName("done_finish")
         for w in (self.title, self.body, self.thanks, self.countdown):
             self.root.addWidget(w)
-        self.root.addWidget(self.finish_button, 0, Qt.AlignCenter)
+        self.root.addWidget(self.finish_button, 0, Qt.AlignmentFlag.AlignCenter)
         self.root.addStretch(1)
         self.seconds_left = 0
         self.rated = False

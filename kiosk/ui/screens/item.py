@@ -4,7 +4,7 @@ Values prefilled from the citizen's profile are shown masked and read-only; erro
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.central.models import CatalogItem, FormField
 from kiosk.core.forms import FieldProblem
@@ -30,8 +30,8 @@ class ItemScreen(Screen):
         guide_card, guide_layout = card()
         self.guide_title = label(role="heading")
         self.guide_body = label()
-        self.guide_body.setTextFormat(Qt.RichText)
-        self.guide_body.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.guide_body.setTextFormat(Qt.TextFormat.RichText)
+        self.guide_body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         guide_scroll = QScrollArea()
         guide_scroll.setWidgetResizable(True)
         guide_scroll.setWidget(self.guide_body)
@@ -66,8 +66,8 @@ class ItemScreen(Screen):
         self.root.addLayout(nav)
         self.item: CatalogItem | None = None
         self.inputs: dict[str, QLineEdit | QComboBox] = {}
-        self.field_labels: dict[str, object] = {}
-        self.errors: dict[str, object] = {}
+        self.field_labels: dict[str, QLabel] = {}
+        self.errors: dict[str, QLabel] = {}
         self.readonly: set[str] = set()
         self._hidden_values: dict[str, str] = {}
         self._active: QLineEdit | None = None
@@ -91,29 +91,11 @@ class ItemScreen(Screen):
             self.field_labels[f.key] = label(role="")
             self.form_layout.addWidget(self.field_labels[f.key])
             value = visit.values.get(f.key, "")
+            widget: QLineEdit | QComboBox
             if f.type == "choice":
-                widget = QComboBox()
-                widget.setFocusPolicy(Qt.NoFocus)
-                widget.addItems(list(f.choices))
-                if value in f.choices:
-                    widget.setCurrentText(value)
+                widget = self._choice(f, value)
             else:
-                widget = QLineEdit()
-                if f.key in profile_values and value:
-                    self._hidden_values[f.key] = value
-                    widget.setText(mask_value(f.mask, value) if f.mask else value)
-                    widget.setReadOnly(True)
-                    self.readonly.add(f.key)
-                else:
-                    widget.setText(value)
-                widget.setContextMenuPolicy(Qt.NoContextMenu)
-                if f.type in KEYPAD_TYPES:
-                    # digits come from the big keypad, not from the virtual keyboard
-                    widget.setInputMethodHints(Qt.ImhDigitsOnly | Qt.ImhNoPredictiveText)
-                    widget.setAttribute(Qt.WA_InputMethodEnabled, False)
-                else:
-                    widget.setInputMethodHints(Qt.ImhPreferLatin if f.type == "date" else Qt.ImhNone)
-                widget.installEventFilter(self)
+                widget = self._line(f, value, prefilled=f.key in profile_values and bool(value))
             widget.setObjectName(f"field_{f.key}")
             self.inputs[f.key] = widget
             self.form_layout.addWidget(widget)
@@ -125,8 +107,39 @@ class ItemScreen(Screen):
         self.form_layout.addStretch(1)
         first_editable = next((f for f in self.item.form if f.key not in self.readonly and f.type != "choice"), None)
         if first_editable:
-            self._active = self.inputs[first_editable.key]
+            first = self.inputs[first_editable.key]
+            self._active = first if isinstance(first, QLineEdit) else None
         self._update_keypad()
+
+    @staticmethod
+    def _choice(f, value: str) -> QComboBox:
+        widget = QComboBox()
+        widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        widget.addItems(list(f.choices))
+        if value in f.choices:
+            widget.setCurrentText(value)
+        return widget
+
+    def _line(self, f, value: str, *, prefilled: bool) -> QLineEdit:
+        """A text field; a value from the citizen's record is shown masked and read-only."""
+        widget = QLineEdit()
+        if prefilled:
+            self._hidden_values[f.key] = value
+            widget.setText(mask_value(f.mask, value) if f.mask else value)
+            widget.setReadOnly(True)
+            self.readonly.add(f.key)
+        else:
+            widget.setText(value)
+        widget.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        if f.type in KEYPAD_TYPES:
+            # digits come from the big keypad, not from the virtual keyboard
+            widget.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly | Qt.InputMethodHint.ImhNoPredictiveText)
+            widget.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+        else:
+            widget.setInputMethodHints(Qt.InputMethodHint.ImhPreferLatin if f.type == "date"
+                                       else Qt.InputMethodHint.ImhNone)
+        widget.installEventFilter(self)
+        return widget
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == event.Type.FocusIn and isinstance(watched, QLineEdit):

@@ -17,13 +17,13 @@ class LoginScreen(Screen):
 
     def __init__(self, ctx: UiContext):
         super().__init__(ctx)
-        self.title = label(role="title", align=Qt.AlignCenter)
+        self.title = label(role="title", align=Qt.AlignmentFlag.AlignCenter)
         self.root.addWidget(self.title)
         row = self.flip_row(32)
         qr_card, qr_layout = card()
         self.qr = QrView(380)
-        qr_layout.addWidget(self.qr, 0, Qt.AlignCenter)
-        self.user_code = label(role="code", align=Qt.AlignCenter)
+        qr_layout.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignCenter)
+        self.user_code = label(role="code", align=Qt.AlignmentFlag.AlignCenter)
         self.user_code.setObjectName("user_code")
         qr_layout.addWidget(self.user_code)
         row.addWidget(qr_card, 1)

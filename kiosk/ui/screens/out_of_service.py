@@ -18,10 +18,10 @@ class OutOfServiceScreen(Screen):
         super().__init__(ctx)
         self.contact = contact
         self.root.addStretch(1)
-        self.title = label(role="title", align=Qt.AlignCenter)
-        self.reason = label(role="heading", align=Qt.AlignCenter)
+        self.title = label(role="title", align=Qt.AlignmentFlag.AlignCenter)
+        self.reason = label(role="heading", align=Qt.AlignmentFlag.AlignCenter)
         self.reason.setObjectName("oos_reason")
-        self.contact_label = label(role="muted", align=Qt.AlignCenter)
+        self.contact_label = label(role="muted", align=Qt.AlignmentFlag.AlignCenter)
         for w in (self.title, self.reason, self.contact_label):
             self.root.addWidget(w)
         self.root.addStretch(1)

@@ -4,7 +4,7 @@ Disabled tiles keep their text readable and add the reason in words (colour is n
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.central.models import CatalogItem
 from kiosk.ui.widgets import ButtonGrid, Tile, button
@@ -35,7 +35,7 @@ class ItemTiles(QWidget):
     def show_items(self, entries: list[tuple[CatalogItem, str]], en: bool) -> None:
         """`entries` are (item, reason it is unavailable or "")."""
         self.tiles = {}
-        buttons = []
+        buttons: list[QWidget] = []
         for item, reason in entries:
             name = item.name_en if en and item.name_en else item.name_zh
             tile = self._made.get(item.id)
@@ -56,7 +56,7 @@ class CategoryButtons:
     def __init__(self, on_choose, prefix: str = "category_"):
         self.on_choose = on_choose
         self.prefix = prefix
-        self._made: dict[str, object] = {}
+        self._made: dict[str, QPushButton] = {}
 
     def buttons(self, categories, en: bool, all_text: str, selected: str | None) -> list:
         """The buttons for `categories`; the selected one is marked by a tick as well as by colour."""
@@ -68,7 +68,7 @@ class CategoryButtons:
                 b = self._made[cid] = button(on_click=lambda _=False, c=cid: self.on_choose(c))
                 b.setProperty("role", "category")
                 b.setObjectName(f"{self.prefix}{cid or 'all'}")
-                b.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+                b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             chosen = selected is not None and cid == selected
             text = ("✓ " + name) if chosen else name
             if b.text() != text:

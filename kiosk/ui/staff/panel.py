@@ -179,8 +179,10 @@ class StaffPanel(QWidget):
     # Actions
 
     def _act(self, fn, describe) -> None:
-        run_async(fn, lambda value: (self.say(describe(value)), self.refresh_all()),
-                  lambda exc: self.say(tr("staff.action_failed", error=exc)))
+        def done(value) -> None:
+            self.say(describe(value))
+            self.refresh_all()
+        run_async(fn, done, lambda exc: self.say(tr("staff.action_failed", error=exc)))
 
     def test_print(self) -> None:
         self._act(self.console.test_print,

@@ -29,13 +29,13 @@ class PinEntry(QWidget):
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         box, layout = card()
-        self.title = label(tr("staff.pin.title"), role="title", align=Qt.AlignCenter)
-        self.dots = label("", role="code", align=Qt.AlignCenter)
+        self.title = label(tr("staff.pin.title"), role="title", align=Qt.AlignmentFlag.AlignCenter)
+        self.dots = label("", role="code", align=Qt.AlignmentFlag.AlignCenter)
         self.dots.setObjectName("pin_dots")
-        self.message = label(tr("staff.pin.prompt"), role="muted", align=Qt.AlignCenter)
+        self.message = label(tr("staff.pin.prompt"), role="muted", align=Qt.AlignmentFlag.AlignCenter)
         self.message.setObjectName("pin_message")
         self.keypad = NumericKeypad(tr("keypad.delete"), tr("keypad.clear"))
-        self.keypad.findChild(QWidget, "key_X").setEnabled(False)
+        self.keypad.key("X").setEnabled(False)
         self.keypad.key_pressed.connect(self._digit)
         self.keypad.delete_pressed.connect(lambda: self._set(self.digits[:-1]))
         self.keypad.clear_pressed.connect(lambda: self._set(""))
@@ -50,7 +50,7 @@ class PinEntry(QWidget):
             layout.addWidget(widget)
         layout.addLayout(row)
         box.setMaximumWidth(640)
-        outer.addWidget(box, 0, Qt.AlignCenter)
+        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignCenter)
         outer.addStretch(1)
 
     def reset(self) -> None:
@@ -58,7 +58,7 @@ class PinEntry(QWidget):
         state = self.gate.state() if self.gate.configured else None
         if not self.gate.configured:
             self.message.setText(tr("staff.pin.not_set"))
-        elif state.locked_until:
+        elif state is not None and state.locked_until:
             self._show_locked(state.locked_until)
         else:
             self.message.setText(tr("staff.pin.prompt"))

@@ -21,7 +21,7 @@ class StaffScreen(QFrame):
     def __init__(self, parent: QWidget, console: StaffConsole, gate: PinGate):
         super().__init__(parent)
         self.setObjectName("StaffScreen")
-        self.setAttribute(Qt.WA_StyledBackground, True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("QFrame#StaffScreen { background: #F3F6FA; }")
         self.console = console
         self.gate = gate
@@ -30,30 +30,33 @@ class StaffScreen(QFrame):
         self.panel: StaffPanel | None = None
         self.hide()
 
-    def _build(self) -> None:
-        """The PIN pad and the panel are made on first use: start-up does not wait for them."""
-        if self.pin is not None:
-            return
-        self.pin = PinEntry(self.gate)
-        self.panel = StaffPanel(self.console)
-        self.stack.addWidget(self.pin)
-        self.stack.addWidget(self.panel)
-        self.pin.accepted.connect(self._unlocked)
-        self.pin.cancelled.connect(self.close_screen)
-        self.panel.closed.connect(self.close_screen)
-        self.panel.restart_requested.connect(self.restart_requested.emit)
+    def _parts(self) -> tuple[PinEntry, StaffPanel]:
+        """The PIN pad and the panel, made on first use: start-up does not wait for them."""
+        if self.pin is None or self.panel is None:
+            self.pin = PinEntry(self.gate)
+            self.panel = StaffPanel(self.console)
+            self.stack.addWidget(self.pin)
+            self.stack.addWidget(self.panel)
+            self.pin.accepted.connect(self._unlocked)
+            self.pin.cancelled.connect(self.close_screen)
+            self.panel.closed.connect(self.close_screen)
+            self.panel.restart_requested.connect(self.restart_requested.emit)
+        return self.pin, self.panel
 
     def open(self) -> None:
-        self._build()
-        self.pin.reset()
-        self.stack.setCurrentWidget(self.pin)
-        self.setGeometry(self.parentWidget().rect())
+        pin, _ = self._parts()
+        pin.reset()
+        self.stack.setCurrentWidget(pin)
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
         self.raise_()
         self.show()
 
     def _unlocked(self) -> None:
-        self.stack.setCurrentWidget(self.panel)
-        self.panel.open()
+        _, panel = self._parts()
+        self.stack.setCurrentWidget(panel)
+        panel.open()
 
     def close_screen(self) -> None:
         self.hide()
