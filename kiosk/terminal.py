@@ -179,6 +179,9 @@ class Terminal:
     def most_used(self, limit: int) -> list[CatalogItem]:
         return self.catalog.most_used(limit)
 
+    def search(self, query: str, category: str = "") -> list[CatalogItem]:
+        return self.catalog.search(query, category)
+
     def categories(self) -> tuple[Category, ...]:
         return self.catalog.catalog.categories if self.catalog.catalog else ()
 

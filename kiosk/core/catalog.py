@@ -11,6 +11,7 @@ import time
 
 from kiosk.central.errors import CentralError, InvalidAnswer
 from kiosk.central.models import Catalog, CatalogItem
+from kiosk.core.item_search import SearchIndex, Spelling, spell_items
 from kiosk.shared.store import Transaction
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,12 @@ CREATE TABLE IF NOT EXISTS catalog_cache (
 CREATE TABLE IF NOT EXISTS item_usage (
     item_id TEXT PRIMARY KEY,
     uses INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS item_spelling (
+    item_id TEXT PRIMARY KEY,
+    etag TEXT NOT NULL,
+    pinyin TEXT NOT NULL,
+    initials TEXT NOT NULL
 );
 """
 
@@ -46,6 +53,8 @@ class CatalogStore:
         conn.executescript(SCHEMA)
         self.catalog: Catalog | None = self._load_cached()
         self.central_answered = False   # whether the last refresh reached central (False: cached copy shown)
+        self._index: SearchIndex | None = None
+        self._ranked: list[CatalogItem] | None = None   # most used first; cleared when a use is counted
 
     def _load_cached(self) -> Catalog | None:
         row = self.conn.execute("SELECT etag, body FROM catalog_cache WHERE id = 1").fetchone()
@@ -70,9 +79,11 @@ class CatalogStore:
             if self.catalog is None:
                 raise
             log.warning("central unreachable; showing the cached catalogue")
+            self.prepare_search()
             return self.catalog
         self.central_answered = True
         if fresh is None and self.catalog is not None:
+            self.prepare_search()
             return self.catalog
         if fresh is None:
             fresh = client.catalog("")
@@ -85,13 +96,44 @@ class CatalogStore:
                 (fresh.etag, body, time.time()),
             )
         self.catalog = fresh
+        self._index = self._ranked = None
+        self.prepare_search()
         return fresh
+
+    def prepare_search(self) -> None:
+        """Spell every item's name in pinyin once per catalogue and keep it (the services thread calls this:
+        spelling 2,100 names takes about a second, which neither start-up nor a keystroke should wait for)."""
+        catalog = self.catalog
+        if catalog is None:
+            return
+        known = {r["item_id"] for r in self.conn.execute(
+            "SELECT item_id FROM item_spelling WHERE etag = ?", (catalog.etag,))}
+        missing = [item for item in catalog.items if item.id not in known]
+        if missing:
+            spelled = spell_items(missing)
+            with Transaction(self.conn):
+                self.conn.execute("DELETE FROM item_spelling WHERE etag != ?", (catalog.etag,))
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO item_spelling (item_id, etag, pinyin, initials) VALUES (?, ?, ?, ?)",
+                    [(item_id, catalog.etag, s.pinyin, s.initials) for item_id, s in spelled.items()])
+        self._index = None
+
+    def search_index(self) -> SearchIndex:
+        """The index of the current catalogue, from the stored spellings (names not spelled yet match by their
+        characters only, until prepare_search has run)."""
+        if self._index is None:
+            etag = self.catalog.etag if self.catalog else ""
+            spellings = {r["item_id"]: Spelling(r["pinyin"], r["initials"]) for r in self.conn.execute(
+                "SELECT item_id, pinyin, initials FROM item_spelling WHERE etag = ?", (etag,))}
+            self._index = SearchIndex(self.items(), spellings)
+        return self._index
 
     def items(self) -> tuple[CatalogItem, ...]:
         return self.catalog.items if self.catalog else ()
 
     def record_use(self, item_id: str) -> None:
         """Count a chosen item, so the most used rise to the top of the home screen."""
+        self._ranked = None
         with Transaction(self.conn):
             self.conn.execute(
                 "INSERT INTO item_usage (item_id, uses) VALUES (?, 1) "
@@ -99,20 +141,19 @@ class CatalogStore:
 
     def most_used(self, limit: int = 6, category: str = "") -> list[CatalogItem]:
         """Items ranked by local use, then by central's popularity, then by name."""
-        uses = {r["item_id"]: r["uses"] for r in self.conn.execute("SELECT item_id, uses FROM item_usage")}
-        items = [it for it in self.items() if not category or it.category == category]
-        items.sort(key=lambda it: (-uses.get(it.id, 0), -it.popularity, it.name_zh))
+        if self._ranked is None:
+            uses = {r["item_id"]: r["uses"] for r in self.conn.execute("SELECT item_id, uses FROM item_usage")}
+            self._ranked = sorted(self.items(), key=lambda it: (-uses.get(it.id, 0), -it.popularity, it.name_zh))
+        items = [it for it in self._ranked if not category or it.category == category]
         return items[:limit] if limit else items
 
-    def search(self, query: str) -> list[CatalogItem]:
-        """Items whose Chinese or English name, or a keyword (e.g. pinyin initials), contains the query."""
-        needle = query.strip().lower()
-        if not needle:
-            return self.most_used(limit=0)
-        ranked = self.most_used(limit=0)
-        return [it for it in ranked
-                if needle in it.name_zh.lower() or needle in it.name_en.lower()
-                or any(needle in k.lower() for k in it.keywords)]
+    def search(self, query: str, category: str = "") -> list[CatalogItem]:
+        """Items matching what the citizen typed (name, keyword, pinyin or initials), best match first, then the
+        most used; every item of `category` (or of all) when the query is empty."""
+        if not query.strip():
+            return self.most_used(limit=0, category=category)
+        order = {item.id: i for i, item in enumerate(self.most_used(limit=0))}
+        return self.search_index().search(query, order, category)
 
 
 def unavailable_reason(item: CatalogItem, *, printer_ready: bool, central_reachable: bool) -> str:

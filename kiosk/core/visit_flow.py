@@ -13,7 +13,6 @@ from kiosk.central.errors import CentralRefused, LoginExpired
 from kiosk.central.models import CatalogItem, Category, CitizenProfile, SubmissionResult, Token
 from kiosk.core.catalog import unavailable_reason
 from kiosk.core.forms import check_form
-from kiosk.core.item_search import search_items
 from kiosk.core.login_code import LoginCode, Runner, ShownCode
 from kiosk.core.session import EndReason, Event, Session, Stage, Visit
 from kiosk.i18n import tr
@@ -113,6 +112,8 @@ class VisitServices(Protocol):
     def item(self, item_id: str) -> CatalogItem | None: ...
     def items(self) -> list[CatalogItem]: ...
     def most_used(self, limit: int) -> list[CatalogItem]: ...
+
+    def search(self, query: str, category: str = "") -> list[CatalogItem]: ...
     def categories(self) -> tuple[Category, ...]: ...
     def has_catalog(self) -> bool: ...
     def record_use(self, item_id: str) -> None: ...
@@ -272,8 +273,7 @@ class VisitFlow:
         self.filter_catalog(*self.view.catalog_query())
 
     def filter_catalog(self, text: str, category: str) -> None:
-        items = [it for it in search_items(self.services.items(), text) if not category or it.category == category]
-        self.view.show_items(self.entries(items))
+        self.view.show_items(self.entries(self.services.search(text, category)))
 
     # 1. Login by QR (RFC 8628) or by the card scanner
 

@@ -75,6 +75,6 @@ def test_search_finds_items_by_name_keyword_and_spread_out_pinyin_initials():
 def test_direct_matches_rank_before_initials_matches():
     a = sample_item(id="a", name_zh="社保卡挂失", name_en="Card", keywords=["sbkgs"])
     b = sample_item(id="b", name_zh="其他", name_en="Other", keywords=["sgx", "sbk"])
-    assert search_items([a, b], "sbk") == [a, b]
-    assert search_items([b, a], "sbk") == [b, a]    # both direct: the given (most-used) order is kept
+    assert search_items([a, b], "sbk") == [b, a]    # b's keyword is exactly "sbk", a's only starts so
+    assert search_items([a, b], "sbkg") == [a]
     assert search_items([b, a], "sbg")[0] is a      # only a matches, by initials

@@ -11,6 +11,7 @@ import pytest
 from kiosk.central.device_flow import LoginState
 from kiosk.central.errors import CentralRefused, CentralUnavailable, LoginExpired
 from kiosk.central.models import CitizenProfile, DeviceAuthorization, SubmissionResult, Token
+from kiosk.core.item_search import search_items
 from kiosk.core.login_code import DENIED_PAUSE_SECONDS
 from kiosk.core.session import EndReason, Stage
 from kiosk.core.visit_flow import ServiceMode, VisitFlow, service_mode
@@ -117,6 +118,8 @@ class Services:
     def item(self, item_id: str): return next((i for i in self.catalog if i.id == item_id), None)
     def items(self): return list(self.catalog)
     def most_used(self, limit: int): return list(self.catalog)[:limit]
+    def search(self, query: str, category: str = ""):
+        return [it for it in search_items(list(self.catalog), query) if not category or it.category == category]
     def categories(self): return ()
     def has_catalog(self) -> bool: return bool(self.catalog)
     def record_use(self, item_id: str) -> None: ...
