@@ -97,6 +97,7 @@ class Bench:
     def visit(self, card_code: str) -> None:
         from kiosk.core.session import Stage
         from kiosk_devtools.demo import HeadlessDemo
+        from kiosk_devtools.list_rows import ListRow
 
         c, w = self.c, self.w
         self.tap("home → catalogue", w.home.categories.buttons[0], Stage.CATALOG)
@@ -105,7 +106,7 @@ class Bench:
         self.tap("language switch", w.header.language_button)
         self.tap("language switch", w.header.language_button)
         item = c.terminal.most_used(1)[0]
-        self.tap("catalogue → item", w.catalog.tiles.tiles[item.id], Stage.ITEM)
+        self.tap("catalogue → item", ListRow(w.catalog.items, item.id), Stage.ITEM)
         HeadlessDemo._fill_form(None, w.item)
         self.tap("item → confirm", w.item.next_button, Stage.CONFIRM)
         self.tap("confirm → item (change)", w.confirm.edit_button, Stage.ITEM)

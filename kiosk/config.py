@@ -42,6 +42,7 @@ class CentralConfig:
     read_timeout: float = 10.0
     heartbeat_interval: float = 30.0
     ca_bundle: str = ""
+    embedded_catalog: str = ""   # with base_url "embedded": the catalogue file it serves (default: the sample)
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ API_PREFIX = "/api/v1"   # the client adds it to every call; a base_url ending i
 _TERMINAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_PATH_KEYS = ("central.credentials_file", "central.ca_bundle", "printer.profiles_dir", "printer.serial.device",
+_PATH_KEYS = ("central.credentials_file", "central.ca_bundle", "central.embedded_catalog", "printer.profiles_dir", "printer.serial.device",
               "printer.file.path", "printer.virtual.out_dir", "data.dir")
 
 
@@ -430,6 +431,8 @@ def _normalised(config: Config) -> Config:
         changes["base_url"] = normalised_base_url(central.base_url)
     if central.ca_bundle:
         changes["ca_bundle"] = str(config.resolve(central.ca_bundle))
+    if central.embedded_catalog:
+        changes["embedded_catalog"] = str(config.resolve(central.embedded_catalog))
     return dataclasses.replace(config, central=dataclasses.replace(central, **changes)) if changes else config
 
 

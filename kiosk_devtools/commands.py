@@ -3,6 +3,7 @@
 Registered as kiosk.plugins entry points, so the kiosk finds them without importing this package."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sys
@@ -26,6 +27,15 @@ def has_display() -> bool:
 def run_demo(args) -> int:
     data_dir = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     config = with_data_dir(embedded_defaults(), data_dir)
+    if getattr(args, "catalog", None):
+        from kiosk.ops.preflight import embedded_catalog_problem
+
+        catalog = Path(args.catalog).resolve()
+        problem = embedded_catalog_problem(catalog)
+        if problem:
+            return _fail(f"--catalog: {problem}", 2)
+        config = dataclasses.replace(config, central=dataclasses.replace(config.central,
+                                                                          embedded_catalog=str(catalog)))
     if args.headless or not has_display():
         if not args.headless:
             print("no display found: running the headless demo", file=sys.stderr)

@@ -65,6 +65,7 @@ class HeadlessDemo:
     def run(self) -> list[Path]:
         from kiosk.app import build_kiosk, setup_logging, show, shutdown
         from kiosk_devtools.phone import PhoneSimulator
+        from kiosk_devtools.list_rows import ListRow
         from kiosk.core.session import Stage
 
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -93,12 +94,15 @@ class HeadlessDemo:
             self.wait_until("login completes", lambda: c.session.stage == Stage.CATALOG)
             profile = c.visit.profile
             self.snap("catalog")
-            w.catalog.search.setText("sbjf")              # pinyin initials of 社保…缴费…
-            self.wait_until("search by pinyin initials", lambda: len(w.catalog.tiles.tiles) >= 1)
+            everything = len(w.catalog.items.item_ids())
+            w.catalog.search.setText("gjj")               # pinyin initials of 公积金
+            self.wait_until("search by pinyin initials (after the pause in typing)",
+                            lambda: 1 <= len(w.catalog.items.item_ids()) < everything)
             self.snap("catalog-search")
             w.catalog.search.clear()
             item = c.terminal.most_used(1)[0]
-            self.click("choose an item", w.catalog.tiles.tiles.get(item.id))
+            self.wait_until("the whole list is back", lambda: item.id in w.catalog.items.item_ids())
+            self.click("choose an item", ListRow(w.catalog.items, item.id))
             self.wait_until("the item's guide and form open", lambda: c.session.stage == Stage.ITEM)
             self.snap("item")
             w.idle_warning.show_seconds(c.idle.warning)

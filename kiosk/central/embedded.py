@@ -15,4 +15,5 @@ def start_embedded_central(config: Config) -> Any:
     Returns a handle with `base_url`, `secret` and `stop()`; PluginMissing when the package is not installed."""
     start = plugins.load("embedded_central", "a configuration without central.base_url (the embedded central)")
     t = config.terminal
-    return start(config.data_dir / "central", t.id, t.name, t.hall)
+    options = {"catalog_path": config.central.embedded_catalog} if config.central.embedded_catalog else {}
+    return start(config.data_dir / "central", t.id, t.name, t.hall, **options)

@@ -66,6 +66,27 @@ def _virtual_printer_problem(config: Config) -> str:
     return ""
 
 
+def embedded_catalog_problem(path: Path) -> str:
+    """Why `path` cannot be the embedded central's catalogue ("" when the terminal can read it)."""
+    import json
+
+    from kiosk.central.errors import InvalidAnswer
+    from kiosk.central.models import Catalog
+
+    if not path.is_file():
+        return f"{path}: no such file (a catalogue JSON file, e.g. tests/fixtures/catalog-2100.json)"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        Catalog.from_json(raw)
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"{path}: cannot be read ({exc})"
+    except (ValueError, RecursionError) as exc:
+        return f"{path}: not JSON ({exc})"
+    except InvalidAnswer as exc:
+        return f"{path}: not a catalogue the terminal can show: {exc}"
+    return ""
+
+
 def preflight_problems(config: Config) -> list[str]:
     """Every problem that would stop `kiosk run` (or leave the terminal unable to serve), one line each."""
     where = config.source
@@ -75,6 +96,9 @@ def preflight_problems(config: Config) -> list[str]:
         if config.central.ca_bundle:
             problem = ca_bundle_problem(Path(config.central.ca_bundle))
             found.append(f"key 'central.ca_bundle': {problem}" if problem else "")
+    elif config.central.embedded_catalog:
+        problem = embedded_catalog_problem(Path(config.central.embedded_catalog))
+        found.append(f"key 'central.embedded_catalog': {problem}" if problem else "")
     found += [_profile_problem(config), _pin_problem(config), _virtual_printer_problem(config)]
     storage = data_dir_problem(config.data_dir, min_free=0)
     if storage:

@@ -118,6 +118,7 @@ QComboBox QAbstractItemView {{ font-size: {s.body}px; background: {p.surface}; c
 QComboBox QAbstractItemView::item {{ min-height: {s.touch_min}px; }}
 QComboBox::drop-down {{ width: {s.touch_min}px; }}
 QScrollBar:vertical {{ width: {s.spacing * 2}px; }}
+QListView#item_list QScrollBar:vertical {{ width: {s.touch_min - 16}px; }}
 QProgressBar {{ min-height: 24px; border: 1px solid {p.border}; border-radius: 6px; background: {p.surface}; }}
 QProgressBar::chunk {{ background: {p.primary}; }}
 """

@@ -95,8 +95,10 @@ class Kiosk:
     def open_first_item(self) -> None:
         from kiosk.core.session import Stage
 
+        from kiosk_devtools.list_rows import ListRow
+
         item = self.c.terminal.most_used(1)[0]
-        self.w.catalog.tiles.tiles[item.id].click()
+        ListRow(self.w.catalog.items, item.id).click()
         wait_until(lambda: self.stage == Stage.ITEM, what="item screen")
 
     def fill_and_review(self) -> None:

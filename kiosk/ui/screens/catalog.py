@@ -1,17 +1,23 @@
-"""Catalogue: every item by category, most-used first, with search by name or pinyin initials.
+"""Catalogue: every item by category, most-used first, with search by name, pinyin or initials.
 
-Items that cannot be done now are shown disabled with the reason in words."""
+The list is model/view (item_list.py) and the search waits for a pause in typing; items that cannot be done now
+are shown disabled with the reason in words."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QScrollArea
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QScrollArea, QScroller, QVBoxLayout, QWidget
 
 from kiosk.central.models import CatalogItem, Category
 from kiosk.shared.masking import mask_name
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
-from kiosk.ui.screens.tiles import CategoryButtons, ItemTiles
+from kiosk.ui.screens.item_list import ItemListView
+from kiosk.ui.screens.tiles import CategoryButtons
+from kiosk.ui.theme import sizes_for
 from kiosk.ui.widgets import ButtonGrid, button, label
+
+
+SEARCH_PAUSE_MS = 150
 
 
 class CatalogScreen(Screen):
@@ -37,21 +43,39 @@ class CatalogScreen(Screen):
         self.search = QLineEdit()
         self.search.setObjectName("search")
         self.search.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
-        self.search.textChanged.connect(lambda text: self.query_changed.emit(text, self.category))
+        # Typing restarts a short wait; the list is searched once the citizen pauses, not at every letter.
+        self.search_pause = QTimer(self)
+        self.search_pause.setSingleShot(True)
+        self.search_pause.setInterval(SEARCH_PAUSE_MS)
+        self.search_pause.timeout.connect(self.search_now)
+        self.search.textChanged.connect(lambda _text: self.search_pause.start())
         self.root.addWidget(self.search)
-        self.categories = ButtonGrid(columns=7)
+        # Categories on a rail at the left (a province has some 21), the items beside them.
+        body = QHBoxLayout()
+        self.categories = ButtonGrid(columns=1, spacing=8)
         self.category_buttons = CategoryButtons(self.choose_category, "catalog_category_")
-        self.root.addWidget(self.categories)
-        self.tiles = ItemTiles(columns=2)
-        self.tiles.chosen.connect(self.item_chosen.emit)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setWidget(self.tiles)
-        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.root.addWidget(self.scroll_area, 1)
+        rail_inside = QWidget()
+        rail_layout = QVBoxLayout(rail_inside)
+        rail_layout.setContentsMargins(0, 0, 8, 0)
+        rail_layout.addWidget(self.categories)
+        rail_layout.addStretch(1)
+        self.rail = QScrollArea()
+        self.rail.setObjectName("category_rail")
+        self.rail.setWidgetResizable(True)
+        self.rail.setWidget(rail_inside)
+        self.rail.setFrameShape(QFrame.Shape.NoFrame)
+        self.rail.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        QScroller.grabGesture(self.rail.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        body.addWidget(self.rail)
+        column = QVBoxLayout()
+        self.items = ItemListView(sizes_for(ctx.elderly))
+        self.items.chosen.connect(self.item_chosen.emit)
+        column.addWidget(self.items, 1)
         self.empty = label(role="muted")
         self.empty.setObjectName("catalog_empty")
-        self.root.addWidget(self.empty)
+        column.addWidget(self.empty)
+        body.addLayout(column, 1)
+        self.root.addLayout(body, 1)
         self._categories: tuple[Category, ...] = ()
         self._entries: list[tuple[CatalogItem, str]] = []
         self._visit: Visit | None = None
@@ -63,12 +87,19 @@ class CatalogScreen(Screen):
     def choose_category(self, category_id: str) -> None:
         self.category = category_id
         self._show_categories()
-        self.query_changed.emit(self.search.text(), category_id)
+        self.search_now()
+
+    def search_now(self) -> None:
+        """Ask for the items matching the search box and category now (a pause in typing, or a category tap)."""
+        self.search_pause.stop()
+        self.query_changed.emit(self.search.text(), self.category)
 
     def show_items(self, entries: list[tuple[CatalogItem, str]]) -> None:
         self._entries = entries
-        self.tiles.show_items(entries, self.ctx.en)
-        self.empty.setText("" if entries else self.ctx.tr("catalog.no_match"))
+        self.items.show_items(entries, self.ctx.en, self.ctx.tr("catalog.chinese_only"))
+        letters = "".join(self.search.text().split())
+        one_letter = len(letters) == 1 and letters.isascii() and letters.isalpha()
+        self.empty.setText("" if entries else self.ctx.tr("catalog.more_letters" if one_letter else "catalog.no_match"))
         self.empty.setVisible(not entries)
 
     def enter(self, visit: Visit) -> None:
@@ -80,12 +111,14 @@ class CatalogScreen(Screen):
 
     def _show_categories(self) -> None:
         tr = self.ctx.tr
-        self.categories.set_buttons(self.category_buttons.buttons(self._categories, self.ctx.en,
-                                                                  tr("home.all_items"), self.category))
-        if self.portrait:
-            self.categories.set_columns(2 if self.ctx.en else 4)
-        else:
-            self.categories.set_columns(4 if self.ctx.en or self.ctx.elderly else 7)
+        buttons = self.category_buttons.buttons(self._categories, self.ctx.en, tr("home.all_items"), self.category)
+        self.categories.set_buttons(buttons)
+        # As wide as the longest name (with its tick), never more than a third of the screen.
+        widest = max((b.sizeHint().width() for b in buttons), default=0)
+        limit = max(240, self.width() // 3) if self.width() > 0 else 600
+        narrowest = 8 * sizes_for(self.ctx.elderly).button_text + 64     # room for a six-character name and ✓
+        wanted = max(widest, narrowest) + self.rail.verticalScrollBar().sizeHint().width() + 24
+        self.rail.setFixedWidth(min(wanted, limit))
 
     def refresh(self, visit: Visit | None) -> None:
         visit = visit or self._visit
@@ -96,10 +129,17 @@ class CatalogScreen(Screen):
         self.greeting.setText(tr("catalog.greeting", name=mask_name(profile.name)) if profile else "")
         self.logout_button.setText(tr("catalog.logout"))
         self.logout_button.setVisible(profile is not None)
+        if self.items.delegate.sizes != sizes_for(self.ctx.elderly):
+            self.items.set_sizes(sizes_for(self.ctx.elderly))
         self._show_categories()
         self.show_items(self._entries)
 
+    def hideEvent(self, event) -> None:
+        self.search_pause.stop()        # a search due after the screen (or the window) went away is not run
+        super().hideEvent(event)
+
     def leave(self) -> None:
+        self.search_pause.stop()
         self.search.blockSignals(True)
         self.search.clear()
         self.search.blockSignals(False)

@@ -13,6 +13,8 @@ from kiosk.ui.screens.tiles import CategoryButtons, ItemTiles
 from kiosk.ui.widgets import ButtonGrid, QrView, button, card, label
 
 
+HOME_CATEGORIES = 6   # with the 全部事项 button: seven, what the landscape column holds in elderly mode too
+
 class HomeScreen(Screen):
     stage = Stage.HOME
     voice_key = "voice.home"
@@ -69,7 +71,8 @@ class HomeScreen(Screen):
 
     def show_catalog(self, entries: list[tuple[CatalogItem, str]], categories: tuple[Category, ...]) -> None:
         self._entries = entries
-        self._categories = categories
+        # A province lists some 21 categories: home shows the first few, "全部事项" leads to all of them.
+        self._categories = categories[:HOME_CATEGORIES]
         self.refresh(None)
 
     def show_login_code(self, verification_uri_complete: str, user_code: str) -> None:
