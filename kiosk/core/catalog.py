@@ -7,6 +7,7 @@ import dataclasses
 import json
 import logging
 import sqlite3
+import threading
 import time
 
 from kiosk.central.errors import CentralError, InvalidAnswer
@@ -51,10 +52,28 @@ class CatalogStore:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         conn.executescript(SCHEMA)
-        self.catalog: Catalog | None = self._load_cached()
+        self._catalog: Catalog | None = None
+        self._cache_read = False                 # the cached copy is parsed when first needed, not at start-up
+        self._cache_lock = threading.Lock()
         self.central_answered = False   # whether the last refresh reached central (False: cached copy shown)
         self._index: SearchIndex | None = None
         self._ranked: list[CatalogItem] | None = None   # most used first; cleared when a use is counted
+
+    @property
+    def catalog(self) -> Catalog | None:
+        """The catalogue shown: central's last answer, or the copy cached on disk (read on first use: 2,100
+        items take a fifth of a second to parse, which the first painted screen does not wait for)."""
+        if not self._cache_read:
+            with self._cache_lock:
+                if not self._cache_read:
+                    self._catalog = self._load_cached()
+                    self._cache_read = True
+        return self._catalog
+
+    @catalog.setter
+    def catalog(self, value: Catalog | None) -> None:
+        with self._cache_lock:
+            self._catalog, self._cache_read = value, True
 
     def _load_cached(self) -> Catalog | None:
         row = self.conn.execute("SELECT etag, body FROM catalog_cache WHERE id = 1").fetchone()
