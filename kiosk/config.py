@@ -115,7 +115,9 @@ class UiConfig:
     elderly_mode: bool = False
     fullscreen: bool = True
     show_cursor: bool = False
-    voice: bool = True
+    voice: bool = True                   # spoken prompts in standard mode
+    voice_in_elderly_mode: bool = True   # spoken prompts in 长辈模式 (a hall may turn both off)
+    voice_volume: str = "normal"         # quiet, normal or loud (20 dB from quiet to loud)
     staff_pin_hash: str = ""
 
 
@@ -249,6 +251,7 @@ TIMEOUT_RANGES = {
     "printer.serial.timeout": (0.0, 120.0),
 }
 IDLE_TIMEOUT_MAX = 3600
+VOICE_VOLUMES = ("quiet", "normal", "loud")   # kiosk.core.speech.Volume's values
 SERIAL_BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 API_PREFIX = "/api/v1"   # the client adds it to every call; a base_url ending in it is accepted and trimmed
 _TERMINAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
@@ -417,6 +420,9 @@ def _check_semantics(config: Config, problems: list[str], where: str) -> None:
     locales = available_locales()
     if config.ui.locale not in locales:
         problems.append(f"{where}: key 'ui.locale' must be one of {', '.join(locales)}, got {_show(config.ui.locale)}")
+    if config.ui.voice_volume not in VOICE_VOLUMES:
+        problems.append(f"{where}: key 'ui.voice_volume' must be one of {', '.join(VOICE_VOLUMES)}, "
+                        f"got {_show(config.ui.voice_volume)}")
     _check_text(config, problems, where)
     _check_numbers(config, problems, where)
     _check_central(config, problems, where)

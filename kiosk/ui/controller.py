@@ -13,7 +13,8 @@ from kiosk.terminal import Terminal
 from kiosk.ui.idle import IdleWatcher
 from kiosk.ui.screens.base import UiContext
 from kiosk.ui.visit_view import WindowView
-from kiosk.ui.voice import Voice
+from kiosk.core.speech import Volume
+from kiosk.ui.voice import TapStopsVoice, Voice, find_engine
 from kiosk.ui.window import KioskWindow
 from kiosk.ui.workers import run_async
 
@@ -36,7 +37,14 @@ class KioskController(QObject):
         self._app = app
         if app is not None:
             app.installEventFilter(self.idle)
-        self.view = WindowView(window, ctx, self.config, self.idle, Voice(enabled=self.config.ui.voice))
+        ui = self.config.ui
+        voice = Voice(enabled=lambda: ui.voice_in_elderly_mode if ctx.elderly else ui.voice,
+                      engine_lookup=lambda: find_engine(self.config.data_dir / "speech", Volume(ui.voice_volume),
+                                                        elderly=lambda: ctx.elderly))
+        self.voice_stopper = TapStopsVoice(voice)
+        if app is not None:
+            app.installEventFilter(self.voice_stopper)
+        self.view = WindowView(window, ctx, self.config, self.idle, voice)
         # What Qt-side listeners (operations, the staff screen, tests) connect to.
         self.stage_changed = self.view.stage_shown
         self.ready = self.view.services_up

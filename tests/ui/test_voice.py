@@ -80,3 +80,31 @@ def test_the_engine_speaks_in_the_catalogues_language_whatever_it_is():
     for locale in ("zh_CN", "en", "ug"):
         assert voice.say("…", locale)
     assert engine.locales[0] == "zh_CN" and engine.locales[1].startswith("en_") and engine.locales[2].startswith("ug")
+
+
+def test_the_repeat_button_renders_the_prompt_with_espeak_and_a_tap_stops_it(kiosk, tmp_path):
+    import shutil
+
+    import pytest
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+
+    from kiosk.core.speech import Volume, measure
+    from kiosk.ui.voice import RenderedSpeech, TapStopsVoice
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (deploy/bootstrap.sh installs it)")
+    voice = Voice(enabled=True, engine_lookup=lambda: find_engine(tmp_path / "speech", Volume.LOUD))
+    kiosk.c.view.voice = voice
+    kiosk.w.header.voice_button.click()
+    engine = voice._get_engine()
+    assert isinstance(engine, RenderedSpeech)
+    wait_until(lambda: engine.last_file is not None, what="the home prompt rendered")
+    heard = measure(engine.last_file)
+    assert heard.seconds > 1.0 and heard.voiced_fraction > 0.5
+    stopper = TapStopsVoice(voice)
+    before = engine.generation
+    press = QMouseEvent(QEvent.Type.MouseButtonPress, QPointF(10, 10), QPointF(10, 10), Qt.MouseButton.LeftButton,
+                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    stopper.eventFilter(kiosk.w, press)
+    assert engine.generation == before + 1        # a prompt still rendering will not be played
