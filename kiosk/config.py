@@ -355,6 +355,9 @@ def _check_central(config: Config, problems: list[str], where: str) -> None:
         if not central.credentials_file:
             problems.append(f"{where}: key 'central.credentials_file' is required when central.base_url is a URL "
                             "(a file holding the terminal's secret)")
+        if central.embedded_catalog:
+            problems.append(f"{where}: key 'central.embedded_catalog' only applies to the embedded central "
+                            "(central.base_url = \"embedded\"); central serves its own catalogue: remove the key")
 
 
 def _host_name_ok(host: str) -> bool:

@@ -110,3 +110,24 @@ def test_parse_config_is_frozen():
 def test_an_unknown_time_zone_is_named(tmp_path):
     problems = problems_of(tmp_path, GOOD.replace('time_zone = "Asia/Shanghai"', 'time_zone = "Asia/Hefei"'))
     assert any("terminal.time_zone" in p and "'Asia/Hefei'" in p for p in problems)
+
+
+def test_the_embedded_catalogue_file_is_checked_before_the_terminal_starts(tmp_path):
+    import dataclasses
+
+    from kiosk.config import embedded_defaults
+    from kiosk.ops.preflight import preflight_problems
+
+    config = embedded_defaults(tmp_path / "data")
+
+    def problems_with(path) -> str:
+        changed = dataclasses.replace(config, central=dataclasses.replace(config.central, embedded_catalog=str(path)))
+        return "\n".join(preflight_problems(changed))
+
+    assert "no such file" in problems_with(tmp_path / "missing.json")
+    (tmp_path / "broken.json").write_text("{items", encoding="utf-8")
+    assert "not JSON" in problems_with(tmp_path / "broken.json")
+    (tmp_path / "wrong.json").write_text('{"version": "1", "categories": [], "items": [{"id": 7}]}', encoding="utf-8")
+    assert "catalog.items[0].id: expected str" in problems_with(tmp_path / "wrong.json")
+    province = Path(__file__).resolve().parents[1] / "fixtures" / "catalog-2100.json"
+    assert "embedded_catalog" not in problems_with(province)

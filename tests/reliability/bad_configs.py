@@ -279,6 +279,12 @@ CASES: list[Case] = [
          mentions="printer.virtual.out_dir"),
     # [ui]
     Case("locale-unknown", (("ui.locale", "fr"),), mentions="ui.locale"),
+    Case("voice-volume-unknown", (("ui.voice_volume", "max"),), mentions="ui.voice_volume"),
+    Case("voice-volume-number", (("ui.voice_volume", 11),), mentions="ui.voice_volume"),
+    Case("embedded-catalog-missing", (("central.embedded_catalog", "no-such-catalog.json"),),
+         mentions="central.embedded_catalog"),
+    Case("embedded-catalog-not-json", (("central.embedded_catalog", _file("catalog.json", b"{items", 0o644)),),
+         mentions="central.embedded_catalog"),
     Case("idle-timeout-small", (("ui.idle_timeout", 5),), mentions="ui.idle_timeout"),
     Case("idle-timeout-absurd", (("ui.idle_timeout", 10 ** 9),), mentions="ui.idle_timeout"),
     Case("idle-timeout-overflow", (("ui.idle_timeout", 2 ** 62),), mentions="ui.idle_timeout"),
