@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from kiosk.core.forms import id_number_is_valid
 from kiosk.shared.masking import mask_id_number, mask_phone
 from kiosk.shared.store import Transaction, db_lock
 
@@ -27,17 +28,46 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 """
 
-# No word boundaries on purpose: an ID number or a phone number glued to other
-# digits (a +86 prefix, a long reference) is still masked. Masking too much in
-# an audit line is harmless; leaking one is not.
-_ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+# A run of exactly 18 digits (the last may be X) is masked as an ID number whatever it holds: masking too
+# much is harmless, leaking one is not. Inside a longer run of digits (an application number such as
+# 34010020261203000123, a reference) only a checksum-valid ID number with a real birth date is masked, so a
+# 20-digit application number stays readable for staff. Phone numbers are masked wherever they appear (+86…).
+_DIGIT_RUN = re.compile(r"\d{18,}|\d{17}[Xx]")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
+ID_LENGTH = 18
+
+
+def _mask_ids_in_run(run: str) -> str:
+    if len(run) == ID_LENGTH:
+        return mask_id_number(run)
+    out, i = [], 0
+    while i <= len(run) - ID_LENGTH:
+        window = run[i:i + ID_LENGTH]
+        if id_number_is_valid(window):
+            out.append(mask_id_number(window))
+            i += ID_LENGTH
+        else:
+            out.append(run[i])
+            i += 1
+    out.append(run[i:])
+    return "".join(out)
 
 
 def mask_personal_data(text: str) -> str:
     """`text` with every ID-number-like and mobile-number-like run masked (340102********1234, 138****5678)."""
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
-    return _MOBILE.sub(lambda m: mask_phone(m.group()), text)
+    text = _DIGIT_RUN.sub(lambda m: _mask_ids_in_run(m.group()), text)
+    return _MOBILE.sub(lambda m: mask_phone(m.group()) if not _inside_masked_run(text, m) else m.group(), text)
+
+
+def _inside_masked_run(text: str, match: re.Match) -> bool:
+    """True when a phone-like match lies inside a run of 20 or more digits (an application number): it is a part
+    of that number, not a phone number (+86 and 0086 before a phone number make 13 and 15 digits)."""
+    start, end = match.start(), match.end()
+    while start > 0 and text[start - 1].isdigit():
+        start -= 1
+    while end < len(text) and text[end].isdigit():
+        end += 1
+    return end - start >= ID_LENGTH + 2
 
 
 @dataclass(frozen=True)

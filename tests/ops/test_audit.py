@@ -37,6 +37,12 @@ def test_id_and_mobile_numbers_are_masked_before_storing(db_path, clock):
     ("12812345678", "12812345678"),           # 12x is not a mobile prefix
     ("slip 20240101-0042", "slip 20240101-0042"),
     ("", ""),
+    # a 20-digit application number is not an ID number (nor holds a phone number)
+    ("application 34010020261203000123 accepted", "application 34010020261203000123 accepted"),
+    ("application 34010020261203013800 accepted", "application 34010020261203013800 accepted"),
+    # a checksum-valid ID number glued inside a longer run of digits is still masked
+    ("ref 9934010219850312731477", "ref 99340102********731477"),
+    ("+8613812345678", "+86138****5678"),
 ])
 def test_masking_keeps_only_what_may_be_shown(text, expected):
     assert mask_personal_data(text) == expected
