@@ -91,3 +91,14 @@ def test_help_button_reaches_central_and_says_help_is_coming(kiosk):
     wait_until(lambda: kiosk.w.notice.isVisible() and "帮办人员马上就到" in kiosk.w.notice.text(),
                what="help is coming")
     assert len(store.open_help_requests()) == before + 1
+
+
+def test_the_login_screen_never_says_it_is_fetching_a_code_it_already_shows(kiosk):
+    w = kiosk.w
+    wait_until(lambda: kiosk.c.authorization is not None, what="a code on home")
+    w.home.login_button.click()
+    wait_until(lambda: kiosk.stage == Stage.LOGIN and bool(w.login.qr.data), what="login screen with its code")
+    settle(300)
+    fetching = kiosk.c.ctx.tr("login.waiting")
+    assert w.login.qr.data and fetching not in w.login.status.text()
+    assert not w.login.status.isVisible() or w.login.status.text() != fetching

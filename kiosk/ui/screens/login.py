@@ -60,6 +60,8 @@ class LoginScreen(Screen):
         self.qr.show_data(verification_uri_complete)
         self._code = user_code
         self._seconds_left = seconds_left
+        if self._status_key == "login.waiting":
+            self._status_key = ""            # the code is here: "fetching the code" would contradict the screen
         self.refresh(None)
 
     def clear_code(self) -> None:
