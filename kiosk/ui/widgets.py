@@ -8,7 +8,7 @@ import io
 
 import qrcode
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 
@@ -209,3 +209,19 @@ class NumericKeypad(QWidget):
     def retranslate(self, delete_text: str, clear_text: str) -> None:
         self.delete_button.setText(delete_text)
         self.clear_button.setText(clear_text)
+
+
+def no_entry_icon(size: int, colour: str) -> QPixmap:
+    """A 'no entry' sign (a filled circle with a white bar), drawn: the installed fonts lack the emoji."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    painter.drawEllipse(2, 2, size - 4, size - 4)
+    painter.setBrush(QColor("#FFFFFF"))
+    bar = size // 6
+    painter.drawRoundedRect(size // 5, size // 2 - bar // 2, size - 2 * (size // 5), bar, bar // 3, bar // 3)
+    painter.end()
+    return pixmap

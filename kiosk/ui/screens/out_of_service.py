@@ -4,10 +4,12 @@ Shown when central is unreachable at home or staff switched the terminal off."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
-from kiosk.ui.widgets import label
+from kiosk.ui.theme import PALETTE
+from kiosk.ui.widgets import label, no_entry_icon
 
 
 class OutOfServiceScreen(Screen):
@@ -18,6 +20,11 @@ class OutOfServiceScreen(Screen):
         super().__init__(ctx)
         self.contact = contact
         self.root.addStretch(1)
+        self.icon = QLabel()
+        self.icon.setObjectName("oos_icon")
+        self.icon.setPixmap(no_entry_icon(160, PALETTE.accent))
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.root.addWidget(self.icon)
         self.title = label(role="title", align=Qt.AlignmentFlag.AlignCenter)
         self.reason = label(role="heading", align=Qt.AlignmentFlag.AlignCenter)
         self.reason.setObjectName("oos_reason")
@@ -35,6 +42,6 @@ class OutOfServiceScreen(Screen):
 
     def refresh(self, visit: Visit | None) -> None:
         tr = self.ctx.tr
-        self.title.setText("⛔ " + tr("oos.title"))
+        self.title.setText(tr("oos.title"))   # the sign above is drawn: the fonts have no ⛔
         self.reason.setText(tr(self.reason_key, message=self.message))
         self.contact_label.setText(tr("oos.contact", contact=self.contact) if self.contact else "")
