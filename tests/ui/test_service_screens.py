@@ -124,3 +124,20 @@ def test_out_of_service_while_central_is_unreachable_and_back_by_itself(qapp, tm
             server.server_close()
         if app is not None:
             close_app(app)
+
+
+def test_after_a_failed_print_the_done_screen_says_where_the_slip_is_not_to_take_it(kiosk):
+    c, w = kiosk.c, kiosk.w
+    kiosk.log_in()
+    kiosk.open_first_item()
+    kiosk.fill_and_review()
+    (virtual_out_dir(c.config) / "fault").write_text("paper_out\n", encoding="utf-8")
+    w.confirm.submit_button.click()
+    wait_until(lambda: w.printing.problem_card.isVisible(), timeout=20, what="print failure shown")
+    number = c.visit.result.application_number
+    w.printing.continue_button.click()
+    w.rating.skip_button.click()
+    assert kiosk.stage == Stage.DONE
+    body = w.done.body.text()
+    assert "请带好您的凭证" not in body
+    assert "没有打印出来" in body and number in body and "补打" in body and "手机" in body

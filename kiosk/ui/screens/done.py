@@ -31,10 +31,22 @@ class DoneScreen(Screen):
         self.root.addStretch(1)
         self.seconds_left = 0
         self.rated = False
+        self.body_key, self.number = "done.body", ""
 
     def enter(self, visit: Visit) -> None:
         self.rated = bool(visit.rating)
+        self.body_key, self.number = self.slip_words(visit)
         super().enter(visit)
+
+    @staticmethod
+    def slip_words(visit: Visit) -> tuple[str, str]:
+        """What to say of the slip: take it, it was not printed (and where it is instead), or there was none."""
+        result = visit.result
+        if result is None or result.document is None:
+            return "done.body_nothing_printed", ""
+        if visit.print_ok is False:
+            return "done.body_not_printed", result.application_number
+        return "done.body", ""
 
     def set_seconds_left(self, seconds: int) -> None:
         self.seconds_left = seconds
@@ -43,7 +55,12 @@ class DoneScreen(Screen):
     def refresh(self, visit: Visit | None) -> None:
         tr = self.ctx.tr
         self.title.setText("✔ " + tr("done.title"))
-        self.body.setText(tr("done.body"))
+        self.body.setText(tr(self.body_key, number=self.number))
+        self.body.setWordWrap(True)
         self.thanks.setText(tr("rating.thanks") if self.rated else "")
         self.countdown.setText(tr("done.countdown", seconds=self.seconds_left))
         self.finish_button.setText(tr("done.finish"))
+
+    def leave(self) -> None:
+        self.body_key, self.number, self.rated = "done.body", "", False
+        super().leave()
