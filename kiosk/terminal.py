@@ -22,8 +22,9 @@ from kiosk.core.offline import STATUS_LINE, entry_id_of, is_pending_upload, loca
 from kiosk.core.outbox import EntryState, Outbox, new_idempotency_key
 from kiosk.core.outbox_sender import OutboxSender, SendOutcome
 from kiosk.core.replay import InFlight, OutboxReplayer, ReplayReport
-from kiosk.core.session import Visit
+from kiosk.core.session import Stage, Visit
 from kiosk.errors import KioskError
+from kiosk.i18n import tr
 from kiosk.shared.store import open_db
 
 if TYPE_CHECKING:
@@ -319,8 +320,12 @@ class Terminal:
         except CentralError as exc:
             log.info("token revocation failed (%s); it expires on its own", type(exc).__name__)
 
-    def help_request(self) -> str:
-        request_id = self.client.help_request("citizen pressed 呼叫帮办")
+    def help_request(self, stage: Stage, item_name: str = "") -> str:
+        """Call hall staff, saying on which screen (and item) the citizen is, in the hall's language."""
+        locale = self.config.ui.locale
+        item = tr("help.reason_item", locale, item=item_name) if item_name else ""
+        request_id = self.client.help_request(tr("help.reason", locale, screen=tr(f"stage.{stage.value}", locale),
+                                                 item=item))
         self._track(True)
         return request_id
 

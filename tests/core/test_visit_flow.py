@@ -104,6 +104,7 @@ class Services:
     start_error: Exception | None = None
     status: Status = field(default_factory=Status)
     resumed_slips: int = 0
+    help_calls: list = field(default_factory=list)
     visits_ended: int = 0
 
     def visit_ended(self) -> None:
@@ -136,7 +137,9 @@ class Services:
 
     def print_result(self, result): return self.print_answer
     def rate(self, visit, level: str) -> str: return "recorded"
-    def help_request(self) -> str: return "h-1"
+    def help_request(self, stage, item_name: str = "") -> str:
+        self.help_calls.append((stage, item_name))
+        return "h-1"
     def printer_status(self): return self.status
 
 
@@ -365,3 +368,12 @@ def test_items_that_need_the_printer_wait_for_it(world):
     assert entries[0].unavailable == "catalog.reason_printer" and entries[0].problem("zh_CN") == "缺纸"
     flow.choose_item(item.id)
     assert flow.stage == Stage.HOME
+
+
+def test_a_help_call_says_on_which_screen_and_item_the_citizen_is(world):
+    flow, services, view, runner, clock = world
+    at_confirm(world)
+    flow.call_for_help()
+    runner.finish_all()
+    assert services.help_calls == [(Stage.CONFIRM, sample_item().name_zh)]
+    assert view.named("show_help_outcome")[-1] == (True,)

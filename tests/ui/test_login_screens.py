@@ -102,3 +102,18 @@ def test_the_login_screen_never_says_it_is_fetching_a_code_it_already_shows(kios
     fetching = kiosk.c.ctx.tr("login.waiting")
     assert w.login.qr.data and fetching not in w.login.status.text()
     assert not w.login.status.isVisible() or w.login.status.text() != fetching
+
+
+def test_the_hall_page_shows_the_terminal_screen_item_and_time_of_a_help_call(kiosk):
+    import requests
+
+    kiosk.log_in()
+    kiosk.open_first_item()
+    item = kiosk.c.visit.item
+    kiosk.w.header.help_button.click()
+    wait_until(lambda: kiosk.w.notice.isVisible(), what="help is coming")
+    store = kiosk.c.terminal.embedded.app.extensions["central"].store
+    reason = store.open_help_requests()[-1]["reason"]
+    assert reason == f"呼叫帮办 · 页面：填写表单 · 事项：{item.name_zh}"
+    page = requests.get(kiosk.c.terminal.embedded.base_url + "/staff", timeout=5).text
+    assert f"事项：{item.name_zh}" in page and kiosk.c.config.terminal.id in page
