@@ -124,6 +124,14 @@ class CitizenProfile:
         return {"name": self.name, "id_number": self.id_number, "phone": self.phone}.get(key, "")
 
 
+def _translations(obj: Any, key: str, where: str) -> tuple[str, ...]:
+    """`key`_en: the English words of the list `key`, one for each, or nothing."""
+    english = _str_list(obj, f"{key}_en", where)
+    if english and len(english) != len(_str_list(obj, key, where)):
+        raise InvalidAnswer(f"{where}.{key}_en: {len(english)} words for {len(_str_list(obj, key, where))} {key}")
+    return english
+
+
 @dataclass(frozen=True)
 class FormField:
     """One typed input of an item's form."""
@@ -138,6 +146,17 @@ class FormField:
     max_length: int = 0
     pattern: str = ""
     mask: str = ""
+    choices_en: tuple[str, ...] = ()   # the choices' English words, in the same order ("" where missing)
+
+    def label(self, en: bool) -> str:
+        return self.label_en if en and self.label_en else self.label_zh
+
+    def choice_label(self, value: str, en: bool) -> str:
+        """The words shown for a choice; the value sent to central is always the Chinese choice."""
+        if en and value in self.choices:
+            english = self.choices_en[self.choices.index(value)] if self.choices_en else ""
+            return english or value
+        return value
 
     @classmethod
     def from_json(cls, obj: Any, where: str) -> "FormField":
@@ -159,6 +178,7 @@ class FormField:
             max_length=_get(obj, "max_length", int, where, optional=True, default=0),
             pattern=_get(obj, "pattern", str, where, optional=True, default=""),
             mask=mask,
+            choices_en=_translations(obj, "choices", where),
         )
 
 
@@ -171,13 +191,21 @@ class Guide:
     time_limit: str
     fee: str
     faq: tuple[tuple[str, str], ...] = ()
+    english: "Guide | None" = None   # the same guide in English, when central has one ("en" in the API)
+
+    def in_language(self, en: bool) -> tuple["Guide", bool]:
+        """The guide to show, and whether it is in the language asked for (False: Chinese shown in English)."""
+        if not en:
+            return self, True
+        return (self.english, True) if self.english is not None else (self, False)
 
     @classmethod
-    def from_json(cls, obj: Any, where: str) -> "Guide":
+    def from_json(cls, obj: Any, where: str, *, translation: bool = False) -> "Guide":
         faq_raw = _get(obj, "faq", list, where, optional=True, default=[])
         faq = []
         for i, entry in enumerate(faq_raw):
             faq.append((_get(entry, "q", str, f"{where}.faq[{i}]"), _get(entry, "a", str, f"{where}.faq[{i}]")))
+        english_raw = None if translation else _get(obj, "en", dict, where, optional=True, default=None)
         return cls(
             summary=_get(obj, "summary", str, where, optional=True, default=""),
             eligibility=_get(obj, "eligibility", str, where),
@@ -185,6 +213,7 @@ class Guide:
             time_limit=_get(obj, "time_limit", str, where),
             fee=_get(obj, "fee", str, where),
             faq=tuple(faq),
+            english=None if english_raw is None else cls.from_json(english_raw, f"{where}.en", translation=True),
         )
 
 

@@ -42,7 +42,13 @@ def catalog_to_json(catalog: Catalog) -> dict:
     body = dataclasses.asdict(catalog)
     body.pop("etag", None)
     for item in body["items"]:
-        item["guide"]["faq"] = [{"q": q, "a": a} for q, a in item["guide"]["faq"]]
+        guide = item["guide"]
+        english = guide.pop("english")
+        for part in (guide, english) if english else (guide,):
+            part["faq"] = [{"q": q, "a": a} for q, a in part["faq"]]
+        if english:
+            english.pop("english", None)
+            guide["en"] = english
     return body
 
 

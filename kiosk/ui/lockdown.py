@@ -14,7 +14,8 @@ from kiosk.core.corner_taps import CornerTaps
 BLOCKED_SHORTCUTS = tuple(QKeySequence(s) for s in (
     "Alt+F4", "Ctrl+Q", "Ctrl+W", "Escape", "Alt+Tab", "Ctrl+Alt+Backspace", "Ctrl+Alt+Delete", "Alt+Esc",
     "Ctrl+Esc", "Meta", "Alt+Space"))
-BLOCKED_KEYS = frozenset({Qt.Key.Key_Escape, Qt.Key.Key_F4, Qt.Key.Key_Meta, Qt.Key.Key_Super_L, Qt.Key.Key_Super_R, Qt.Key.Key_Menu})
+BLOCKED_KEYS = frozenset({Qt.Key.Key_Escape, Qt.Key.Key_F4, Qt.Key.Key_Meta, Qt.Key.Key_Super_L,
+                          Qt.Key.Key_Super_R, Qt.Key.Key_Menu})
 
 
 def is_blocked_key(key: int, modifiers) -> bool:

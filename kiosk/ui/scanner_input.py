@@ -41,7 +41,8 @@ class ScannerInput(QObject):
         if text_input_focused():
             self.classifier.reset()
             return False
-        if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier):
+        if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                                | Qt.KeyboardModifier.MetaModifier):
             return False
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             char = "\n"

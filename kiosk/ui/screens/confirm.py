@@ -62,9 +62,8 @@ class ConfirmScreen(Screen):
         lines = []
         for f in item.form:
             value = visit.values.get(f.key, "")
-            shown = mask_value(f.mask, value) if f.mask and value else value
-            lines.append(tr("common.label_value", label=f.label_en if en and f.label_en else f.label_zh,
-                            value=shown or "—"))
+            shown = mask_value(f.mask, value) if f.mask and value else f.choice_label(value, en)
+            lines.append(tr("common.label_value", label=f.label(en), value=shown or "—"))
         self.summary.setText("\n".join(lines))
         self.error.setText(tr(visit.error, reason=visit.error_detail) if visit.error else "")
         self.error.setVisible(bool(visit.error))

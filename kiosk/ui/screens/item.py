@@ -111,13 +111,14 @@ class ItemScreen(Screen):
             self._active = first if isinstance(first, QLineEdit) else None
         self._update_keypad()
 
-    @staticmethod
-    def _choice(f, value: str) -> QComboBox:
+    def _choice(self, f, value: str) -> QComboBox:
+        """A list of choices in the screen's language; each carries the Chinese value central expects."""
         widget = QComboBox()
         widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        widget.addItems(list(f.choices))
+        for choice in f.choices:
+            widget.addItem(f.choice_label(choice, self.ctx.en), choice)
         if value in f.choices:
-            widget.setCurrentText(value)
+            widget.setCurrentIndex(f.choices.index(value))
         return widget
 
     def _line(self, f, value: str, *, prefilled: bool) -> QLineEdit:
@@ -174,7 +175,7 @@ class ItemScreen(Screen):
             if key in self._hidden_values:
                 values[key] = self._hidden_values[key]
             elif isinstance(widget, QComboBox):
-                values[key] = widget.currentText()
+                values[key] = str(widget.currentData() or "")
             else:
                 values[key] = widget.text()
         return values
@@ -199,7 +200,7 @@ class ItemScreen(Screen):
         if item is None:
             self.guide_body.setText("")
             return
-        g = item.guide
+        g, translated = item.guide.in_language(en)
         faq = "".join(f"<p><b>{tr('item.question', text=q)}</b><br/>{tr('item.answer', text=a)}</p>"
                       for q, a in g.faq)
         materials = "".join(f"<li>{m}</li>" for m in g.materials)
@@ -208,6 +209,7 @@ class ItemScreen(Screen):
             return tr("common.label_value", label=f"<b>{tr(key)}</b>", value=value)
 
         self.guide_body.setText(
+            ("" if translated else f"<p><i>{tr('item.guide_chinese_only')}</i></p>") +
             f"<p>{g.summary}</p>"
             f"<p>{field('item.eligibility', g.eligibility)}</p>"
             f"<p><b>{tr('item.materials')}</b></p><ul>{materials}</ul>"
@@ -215,8 +217,12 @@ class ItemScreen(Screen):
             + (f"<p><b>{tr('item.faq')}</b></p>{faq}" if faq else ""))
         problems = {p.field: p for p in self._problems}
         for f in item.form:
-            name = f.label_en if en and f.label_en else f.label_zh
+            name = f.label(en)
             self.field_labels[f.key].setText(name if f.required else tr("form.optional", label=name))
+            widget_now = self.inputs[f.key]
+            if isinstance(widget_now, QComboBox):
+                for index, choice in enumerate(f.choices):
+                    widget_now.setItemText(index, f.choice_label(choice, en))
             problem = problems.get(f.key)
             error = self.errors[f.key]
             error.setText("⚠ " + tr(problem.key, **dict(problem.params)) if problem else "")
