@@ -40,6 +40,7 @@ setup(
         "Flask>=3.0",
         "tomlkit>=0.14,<0.16",  # kiosk config set-pin edits config.toml keeping its comments and layout
         "pypinyin>=0.50",   # the catalogue search derives pinyin and initials from item names
+        "qtawesome>=1.3",   # category icons (Font Awesome), drawn from its fonts, not emoji
         "Babel>=2.12",  # compiles the gettext catalogues (kiosk.locale); at run time only for a .po without its .mo
     ],
     extras_require={

@@ -96,3 +96,15 @@ def test_english_names_where_the_catalogue_has_them_and_a_mark_where_it_has_not(
     assert english and chinese_only
     assert all(name == item.name_en for name, item in english)
     assert all(name.startswith(item.name_zh) and name.endswith("(in Chinese only)") for name, item in chinese_only)
+
+
+def test_every_province_category_has_its_own_icon_not_text_alone(province_kiosk):
+    from kiosk.ui.category_icons import OTHER, icon_name
+
+    k = province_kiosk
+    categories = k.c.terminal.categories()
+    assert len(categories) == 21
+    names = {c.name_zh: icon_name(c.name_zh) for c in categories}
+    assert OTHER not in names.values(), [n for n, icon in names.items() if icon == OTHER]
+    assert len(set(names.values())) == 21                         # no two categories look alike
+    assert all(not b.icon().isNull() for b in k.w.catalog.categories.buttons)

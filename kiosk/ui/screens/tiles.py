@@ -3,10 +3,12 @@
 Disabled tiles keep their text readable and add the reason in words (colour is never the only cue)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.central.models import CatalogItem
+from kiosk.ui.category_icons import category_icon
+from kiosk.ui.theme import PALETTE
 from kiosk.ui.widgets import ButtonGrid, Tile, button
 
 
@@ -61,6 +63,7 @@ class CategoryButtons:
     def buttons(self, categories, en: bool, all_text: str, selected: str | None) -> list:
         """The buttons for `categories`; the selected one is marked by a tick as well as by colour."""
         out = []
+        chinese = {c.id: c.name_zh for c in categories}
         for cid, name in [("", all_text), *((c.id, c.name_en if en and c.name_en else c.name_zh)
                                             for c in categories)]:
             b = self._made.get(cid)
@@ -69,11 +72,14 @@ class CategoryButtons:
                 b.setProperty("role", "category")
                 b.setObjectName(f"{self.prefix}{cid or 'all'}")
                 b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                b.setIconSize(QSize(28, 28))
             chosen = selected is not None and cid == selected
             text = ("✓ " + name) if chosen else name
             if b.text() != text:
                 b.setText(text)
             if b.property("selected") != ("true" if chosen else "false"):
+                # white on the chosen (blue) button, blue on the others
+                b.setIcon(category_icon(chinese.get(cid, ""), PALETTE.primary_text if chosen else PALETTE.primary))
                 b.setProperty("selected", "true" if chosen else "false")
                 b.style().unpolish(b)
                 b.style().polish(b)
