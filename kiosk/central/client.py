@@ -30,6 +30,10 @@ SERVER_TIME_HEADER = "X-Server-Time"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
+# A province's 2,100 items are about 3 MB of JSON (0.1 MB on the wire, compressed); the catalogue may be four times
+# the cap of other answers (16 MB after decompression), every other answer stays under the cap.
+CATALOG_CAP_FACTOR = 4
+
 @dataclass(frozen=True)
 class _Call:
     """One logical API call; `retryable` when repeating it cannot do anything twice."""
@@ -42,6 +46,7 @@ class _Call:
     idempotency_key: str = ""
     signed: bool = True
     extra_headers: tuple[tuple[str, str], ...] = ()
+    body_cap_factor: int = 1   # the catalogue may be larger than any other answer
 
 
 class CentralClient:
@@ -142,7 +147,8 @@ class CentralClient:
     def catalog(self, etag: str = "") -> Catalog | None:
         """The catalogue, or None when it did not change since `etag` (304 Not Modified)."""
         headers = (("If-None-Match", etag),) if etag else ()
-        resp = self._send(_Call("GET", "/api/v1/catalog", retryable=True, extra_headers=headers))
+        resp = self._send(_Call("GET", "/api/v1/catalog", retryable=True, extra_headers=headers,
+                                body_cap_factor=CATALOG_CAP_FACTOR))
         if resp.status_code == 304:
             return None
         return Catalog.from_json(self._json(resp), etag=resp.headers.get("ETag", ""))
@@ -247,7 +253,7 @@ class CentralClient:
             resp = self.session.request(call.method, url, data=call.body or None, headers=self._headers(call, url),
                                         timeout=self.timeout, allow_redirects=False, stream=True)
             try:
-                resp._content = read_body(resp, self.max_body)
+                resp._content = read_body(resp, self.max_body * call.body_cap_factor)
                 resp._content_consumed = True
             except AnswerTooLarge:
                 log.warning("%s %s: answer refused as too large", call.method, call.path)

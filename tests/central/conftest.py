@@ -100,7 +100,8 @@ class FaultInjector:
             body = fault.body
         if fault.truncate_to is not None:
             body = body[:fault.truncate_to]
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() not in ("content-length", "content-type")]
+        replaced = ("content-length", "content-type") + (("content-encoding",) if fault.body is not None else ())
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() not in replaced]
         headers += [("Content-Type", fault.content_type), ("Content-Length", str(len(body)))]
         start_response(captured["status"], headers)
         return [body]

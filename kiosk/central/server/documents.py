@@ -4,6 +4,7 @@ Facts on a document (months paid, employer, …) are derived from the ID number,
 from __future__ import annotations
 
 import datetime as _dt
+import gzip
 import hashlib
 import json
 import string
@@ -37,6 +38,8 @@ class ServedCatalog:
     etag: str
     specs: dict[str, dict]
     parsed: Catalog
+    body: bytes = b""         # the JSON as sent
+    gzipped: bytes = b""      # the same, compressed once for clients that accept gzip
 
 
 def load_catalog(path: str | Path = SAMPLE_CATALOG_PATH) -> ServedCatalog:
@@ -55,7 +58,7 @@ def load_catalog(path: str | Path = SAMPLE_CATALOG_PATH) -> ServedCatalog:
     parsed = Catalog.from_json(public)
     body = json.dumps(public, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return ServedCatalog(public, etag, specs, parsed)
+    return ServedCatalog(public, etag, specs, parsed, body, gzip.compress(body, compresslevel=6, mtime=0))
 
 
 def check_values(catalog: ServedCatalog, item_id: str, values: dict[str, str], applicant: dict[str, str],
