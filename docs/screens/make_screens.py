@@ -85,6 +85,7 @@ class ScreenCamera:
         from kiosk_devtools.phone import PhoneSimulator
         from kiosk.core.session import EndReason, Stage
         from kiosk.printing.connections import virtual_out_dir
+        from kiosk_devtools.list_rows import ListRow
 
         c, w = self.c, self.w
         c.start()
@@ -103,11 +104,13 @@ class ScreenCamera:
         self.wait("catalogue", lambda: c.session.stage == Stage.CATALOG)
         self.snap("catalog")
         w.catalog.search.setText("sbjf")
+        w.catalog.search_now()                         # as after the pause in typing
         self.pump(0.1)
         self.snap("catalog-search")
         w.catalog.search.clear()
+        w.catalog.search_now()
         item = c.terminal.most_used(1)[0]
-        w.catalog.tiles.tiles[item.id].click()
+        ListRow(w.catalog.items, item.id).click()
         self.wait("item", lambda: c.session.stage == Stage.ITEM)
         self.snap("item")
         w.item.next_button.click()                     # nothing filled in yet: the form says what is missing
@@ -142,7 +145,7 @@ class ScreenCamera:
         w.home.login_button.click()
         phone.approve(c.authorization.user_code)
         self.wait("catalogue", lambda: c.session.stage == Stage.CATALOG)
-        w.catalog.tiles.tiles[item.id].click()
+        ListRow(w.catalog.items, item.id).click()
         self.wait("item", lambda: c.session.stage == Stage.ITEM)
         HeadlessDemo._fill_form(None, w.item)
         w.item.next_button.click()

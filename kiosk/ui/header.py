@@ -8,6 +8,7 @@ import datetime as _dt
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QVBoxLayout
 
+from kiosk.receipt.dates import format_when, time_zone
 from kiosk.ui.screens.base import UiContext
 from kiosk.ui.widgets import button, label
 
@@ -18,12 +19,13 @@ class Header(QFrame):
     home_requested = Signal()
     voice_requested = Signal()
 
-    def __init__(self, ctx: UiContext, hall: str, terminal_name: str, clock=_dt.datetime.now):
+    def __init__(self, ctx: UiContext, hall: str, terminal_name: str, clock=None, zone: str = ""):
         super().__init__()
         self.setObjectName("Header")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.ctx = ctx
-        self.clock = clock
+        self.zone = time_zone(zone)        # the terminal's configured zone, the same one its slips use
+        self.clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
         self.layout_box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         self.layout_box.setContentsMargins(32, 12, 32, 12)
         self.layout_box.setSpacing(16)
@@ -66,7 +68,10 @@ class Header(QFrame):
 
     def tick(self) -> None:
         now = self.clock()
-        self.time.setText(self.ctx.tr("header.clock", now=now, weekday=self.ctx.tr(f"header.weekday.{now.weekday()}")))
+        if now.tzinfo is not None:
+            now = now.astimezone(self.zone)
+        self.time.setText(self.ctx.tr("header.clock", date=format_when(now, self.ctx.locale, self.zone, with_time=False),
+                                      weekday=self.ctx.tr(f"header.weekday.{now.weekday()}"), time=f"{now:%H:%M}"))
 
     def set_portrait(self, portrait: bool) -> None:
         """Portrait: names and clock on one line, the buttons on the next."""

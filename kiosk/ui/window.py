@@ -51,7 +51,7 @@ class KioskWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.header = Header(ctx, config.terminal.hall, config.terminal.name)
+        self.header = Header(ctx, config.terminal.hall, config.terminal.name, zone=config.terminal.time_zone)
         layout.addWidget(self.header)
         self.notice = label(role="notice", align=Qt.AlignmentFlag.AlignCenter)
         self.notice.setObjectName("window_notice")

@@ -143,8 +143,14 @@ def test_dates_and_label_punctuation_follow_the_language():
 
     now = datetime.datetime(2026, 5, 1, 9, 5)   # a Friday
     weekday = {locale: tr(f"header.weekday.{now.weekday()}", locale) for locale in ("zh_CN", "en")}
-    assert tr("header.clock", "zh_CN", now=now, weekday=weekday["zh_CN"]) == "2026年05月01日 星期五 09:05"
-    assert tr("header.clock", "en", now=now, weekday=weekday["en"]) == "2026-05-01 Fri 09:05"
+    from kiosk.receipt.dates import format_when
+
+    def clock(locale: str) -> str:
+        return tr("header.clock", locale, date=format_when(now, locale, with_time=False), weekday=weekday[locale],
+                  time=f"{now:%H:%M}")
+
+    assert clock("zh_CN") == "2026年05月01日 星期五 09:05"
+    assert clock("en") == "Fri 1 May 2026 09:05"
     assert tr("common.label_value", "zh_CN", label="姓名", value="张**") == "姓名：张**"
     assert tr("common.label_value", "en", label="Name", value="Zhang **") == "Name: Zhang **"
 

@@ -46,3 +46,4 @@ def test_the_out_of_service_sign_is_drawn_not_a_character(kiosk):
     screen = kiosk.w.screens[__import__("kiosk.core.session", fromlist=["Stage"]).Stage.OUT_OF_SERVICE]
     assert "⛔" not in screen.title.text()
     assert not screen.icon.pixmap().isNull() and screen.icon.pixmap().width() >= 120
+
