@@ -164,7 +164,22 @@ class ScreenCamera:
         self.wait("out of service", lambda: c.session.stage == Stage.OUT_OF_SERVICE)
         self.snap("out-of-service")
         c.apply_service_mode(False, "", "")
+        self.snap_staff()
         return self.saved
+
+    def snap_staff(self) -> None:
+        """The staff screen (behind the PIN, in the hall's language) at the three sizes it must fit."""
+        staff, w = self.parts.staff, self.parts.window
+        for suffix, size in (("", (1920, 1080)), (".1600x900", (1600, 900)), (".portrait", (1080, 1920))):
+            w.resize(*size)
+            staff.open()
+            staff._unlocked()
+            self.pump(0.3)
+            path = self.out_dir / f"staff{suffix}.png"
+            w.grab().save(str(path))
+            self.saved.append(path)
+            staff.close_screen()
+        w.resize(1920, 1080)
 
     def close(self) -> None:
         from kiosk.app import shutdown

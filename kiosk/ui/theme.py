@@ -119,6 +119,8 @@ QComboBox QAbstractItemView::item {{ min-height: {s.touch_min}px; }}
 QComboBox::drop-down {{ width: {s.touch_min}px; }}
 QScrollBar:vertical {{ width: {s.spacing * 2}px; }}
 QListView#item_list QScrollBar:vertical {{ width: {s.touch_min - 16}px; }}
+QPlainTextEdit {{ font-size: {s.body}px; background: {p.surface}; color: {p.text}; border: 2px solid {p.border};
+    border-radius: 8px; }}
 QProgressBar {{ min-height: 24px; border: 1px solid {p.border}; border-radius: 6px; background: {p.surface}; }}
 QProgressBar::chunk {{ background: {p.primary}; }}
 """

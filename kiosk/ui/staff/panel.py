@@ -4,16 +4,20 @@ Every button runs a StaffConsole action on a worker thread and shows what came o
 from __future__ import annotations
 
 import datetime as _dt
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLineEdit, QPlainTextEdit, QScrollArea, QScroller,
+                               QVBoxLayout, QWidget)
 
 from kiosk.i18n import tr
 from kiosk.ops.staff_console import StaffConsole
+from kiosk.receipt.dates import time_zone
 from kiosk.ui.widgets import button, card, clear_layout, label
 from kiosk.ui.workers import run_async
 
 PRESET_MESSAGE_KEYS = ("staff.preset.maintenance", "staff.preset.printer")
+TWO_COLUMNS_FROM = 1500   # px of panel width; below it (1080 portrait, small screens) the cards stand in one column
 
 
 def button_row(specs) -> QHBoxLayout:
@@ -26,8 +30,9 @@ def button_row(specs) -> QHBoxLayout:
     return row
 
 
-def _time(ts: float | None) -> str:
-    return _dt.datetime.fromtimestamp(ts).strftime("%m-%d %H:%M:%S") if ts else "—"
+def _time(ts: float | None, zone: ZoneInfo) -> str:
+    """A moment as staff read it, in the terminal's time zone (the header's and the slips')."""
+    return _dt.datetime.fromtimestamp(ts, zone).strftime("%m-%d %H:%M:%S") if ts else "—"
 
 
 class StaffPanel(QWidget):
@@ -39,6 +44,7 @@ class StaffPanel(QWidget):
     def __init__(self, console: StaffConsole):
         super().__init__()
         self.console = console
+        self.zone = time_zone(console.terminal.config.terminal.time_zone)
         root = QVBoxLayout(self)
         root.setContentsMargins(32, 24, 32, 24)
         top = QHBoxLayout()
@@ -51,9 +57,20 @@ class StaffPanel(QWidget):
         top.addWidget(close)
         root.addLayout(top)
         root.addWidget(self.result)
-        grid = QGridLayout()
+        # The cards keep their natural height and scroll (by finger too) when the screen is short; they stand in
+        # two columns on a wide screen and in one on a narrow or portrait one.
+        content = QWidget()
+        self.grid = grid = QGridLayout(content)
         grid.setSpacing(16)
-        root.addLayout(grid, 1)
+        grid.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setObjectName("staff_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        QScroller.grabGesture(scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        root.addWidget(scroll, 1)
 
         printer_card, printer = card()
         printer.addWidget(label(tr("staff.printer"), role="heading"))
@@ -68,14 +85,12 @@ class StaffPanel(QWidget):
                                    (tr("staff.retry_spool"), "staff_retry_spool", self.retry_spool))))
         self.spool_label = label("", role="muted")
         printer.addWidget(self.spool_label)
-        grid.addWidget(printer_card, 0, 0)
 
         slips_card, slips = card()
         slips.addWidget(label(tr("staff.slips"), role="heading"))
         self.slips_box = QVBoxLayout()
         slips.addLayout(self.slips_box)
         slips.addStretch(1)
-        grid.addWidget(slips_card, 0, 1)
 
         central_card, central = card()
         central.addWidget(label(tr("staff.central"), role="heading"))
@@ -87,7 +102,6 @@ class StaffPanel(QWidget):
         central.addWidget(self.outbox_label)
         central.addLayout(button_row(((tr("staff.retry_outbox"), "staff_retry_outbox", self.retry_outbox),
                                    (tr("staff.reload_catalog"), "staff_reload_catalog", self.reload_catalog))))
-        grid.addWidget(central_card, 1, 0)
 
         service_card, service = card()
         service.addWidget(label(tr("staff.service"), role="heading"))
@@ -106,7 +120,6 @@ class StaffPanel(QWidget):
         service.addLayout(button_row(((tr("staff.out_of_service"), "staff_out_of_service", self.out_of_service),
                                    (tr("staff.in_service"), "staff_in_service", self.in_service),
                                    (tr("staff.restart"), "staff_restart", self.restart))))
-        grid.addWidget(service_card, 1, 1)
 
         logs_card, logs = card()
         logs.addWidget(label(tr("staff.logs"), role="heading"))
@@ -115,7 +128,25 @@ class StaffPanel(QWidget):
         self.logs.setReadOnly(True)
         self.logs.setMinimumHeight(160)
         logs.addWidget(self.logs)
-        grid.addWidget(logs_card, 2, 0, 1, 2)
+        self.cards = (printer_card, slips_card, central_card, service_card, logs_card)
+        self.columns = 0
+        self._place(2)
+
+    def _place(self, columns: int) -> None:
+        """Lay the cards out in `columns` columns (the log always spans the width)."""
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for card_widget in self.cards:
+            self.grid.removeWidget(card_widget)
+        *boxes, logs_card = self.cards
+        for index, card_widget in enumerate(boxes):
+            self.grid.addWidget(card_widget, index // columns, index % columns)
+        self.grid.addWidget(logs_card, (len(boxes) + columns - 1) // columns, 0, 1, columns)
+
+    def resizeEvent(self, event) -> None:
+        self._place(2 if event.size().width() >= TWO_COLUMNS_FROM else 1)
+        super().resizeEvent(event)
 
     # Loading
 
@@ -151,11 +182,11 @@ class StaffPanel(QWidget):
                         None: "staff.central.not_contacted"}[report.reachable])
         offset = "—" if report.clock_offset is None else tr("staff.central.offset", seconds=report.clock_offset)
         self.central_state.setText(tr("staff.central.state", reachable=reachable, offset=offset,
-                                      heartbeat=_time(report.last_heartbeat)))
+                                      heartbeat=_time(report.last_heartbeat, self.zone)))
 
     def _show_queues(self, queues) -> None:
         outbox, spool, slips = queues
-        self.outbox_label.setText(tr("staff.outbox.oldest", count=len(outbox), oldest=_time(outbox[0].created_at))
+        self.outbox_label.setText(tr("staff.outbox.oldest", count=len(outbox), oldest=_time(outbox[0].created_at, self.zone))
                                   if outbox else tr("staff.outbox", count=0))
         self.spool_label.setText(tr("staff.spool", count=len(spool)))
         clear_layout(self.slips_box)
@@ -166,7 +197,7 @@ class StaffPanel(QWidget):
             line = QHBoxLayout(row)
             line.setContentsMargins(0, 0, 0, 0)
             state = tr("staff.slip.printed" if job.finished else "staff.slip.unfinished")
-            line.addWidget(label(f"{_time(job.created_at)}  {job.title}  {state}"), 1)
+            line.addWidget(label(f"{_time(job.created_at, self.zone)}  {job.title}  {state}"), 1)
             b = button(tr("staff.reprint"), on_click=lambda _=False, job_id=job.id: self.reprint(job_id))
             b.setObjectName(f"staff_reprint_{job.id}")
             line.addWidget(b)

@@ -1,0 +1,49 @@
+"""The staff screen at 1920×1080, 1600×900 and 1080×1920: nothing overlaps, every button is a finger's size,
+the log is as legible as the citizen screens; reprint buttons are whole buttons, not slivers."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QPushButton
+
+from kiosk.core.session import Stage
+from kiosk.ui.theme import STANDARD
+from tests.ui.conftest import settle, wait_until
+
+
+def visible_rect(widget, panel) -> QRect:
+    return QRect(widget.mapTo(panel, QPoint(0, 0)), widget.size())
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1600, 900), (1080, 1920)])
+def test_the_staff_panel_fits_without_overlaps_at_every_size(kiosk, size):
+    k = kiosk
+    k.log_in()
+    k.open_first_item()
+    k.fill_and_review()
+    k.w.confirm.submit_button.click()
+    wait_until(lambda: k.stage == Stage.RATING, timeout=20, what="a printed slip to reprint")
+    k.w.rating.skip_button.click()
+    k.w.done.finish_button.click()
+    k.w.resize(*size)
+    staff = k.parts.staff
+    staff.open()
+    staff._unlocked()
+    panel = staff.panel
+    wait_until(lambda: panel.findChildren(QPushButton, None) and any(
+        b.objectName().startswith("staff_reprint_") for b in panel.findChildren(QPushButton)), what="reprints")
+    settle(200)
+    buttons = [b for b in panel.findChildren(QPushButton) if b.isVisibleTo(panel)]
+    reprints = [b for b in buttons if b.objectName().startswith("staff_reprint_")]
+    assert reprints
+    for b in buttons:
+        assert b.height() >= STANDARD.touch_min - 4 and b.width() >= STANDARD.touch_min, (b.text(), b.size())
+        assert b.fontMetrics().horizontalAdvance(b.text()) <= b.width(), f"{b.text()!r} is cut off"
+    rects = [(b.text(), visible_rect(b, panel)) for b in buttons]
+    for i, (name_a, a) in enumerate(rects):
+        for name_b, b in rects[i + 1:]:
+            assert not a.intersects(b), f"{name_a!r} overlaps {name_b!r} at {size}"
+    logs = panel.findChild(QPlainTextEdit, "staff_logs")
+    assert logs.font().pixelSize() >= STANDARD.body or logs.fontInfo().pixelSize() >= STANDARD.body
+    assert all(w.height() >= STANDARD.touch_min - 4 for w in panel.findChildren(QLineEdit) if w.isVisibleTo(panel))
+    staff.close_screen()
