@@ -13,7 +13,7 @@ apt_packages=(
   libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 libx11-xcb1
   libnss3 libasound2 libpulse0 xvfb xauth libusb-1.0-0
-  espeak-ng
+  espeak-ng openbox xdotool
 )
 
 missing=()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from typing import MutableMapping
 
-from PySide6.QtCore import QLocale, QObject, Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtCore import QLocale, QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 KEYBOARD_MODULE = "qtvirtualkeyboard"
 
@@ -27,17 +27,37 @@ def takes_text(widget) -> bool:
 
 
 class KeyboardOnFocus(QObject):
-    """A text field that gets focus opens the keyboard at once (Qt's default waits for a second tap)."""
+    """A text field that gets focus opens the keyboard at once (Qt's default waits for a second tap); any other
+    field closes it. While it is open, `room_needed(pixels)` tells the window how much of its bottom it covers,
+    so the window can make room and keep the field and what belongs to it in sight."""
 
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
+    room_needed = Signal(int)
+
+    def __init__(self, window: QWidget):
+        super().__init__(window)
+        self.window = window
         app = QApplication.instance()
         assert isinstance(app, QApplication), "the keyboard helper needs the QApplication"
+        # Qt would also open the keyboard for any field tapped, digit fields included (its numeric layout over the
+        # kiosk's own keypad): this helper alone decides when it opens.
+        app.setAutoSipEnabled(False)
         app.focusChanged.connect(self._focus_changed)
+        im = QApplication.inputMethod()
+        im.visibleChanged.connect(self._keyboard_moved)
+        im.keyboardRectangleChanged.connect(self._keyboard_moved)
 
     def _focus_changed(self, old, new) -> None:
         if takes_text(new):
             QApplication.inputMethod().show()
+        elif new is not None:
+            QApplication.inputMethod().hide()     # a digit field, a button: the big keypad or nothing
+
+    def _keyboard_moved(self) -> None:
+        im = QApplication.inputMethod()
+        covered = 0
+        if im.isVisible():   # the rectangle is in the window's coordinates
+            covered = max(0, self.window.height() - int(im.keyboardRectangle().y()))
+        self.room_needed.emit(covered)
 
 
 def hide_keyboard() -> None:

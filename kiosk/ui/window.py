@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QWindow
-from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk.config import Config
 from kiosk.core.session import Stage, Visit
@@ -75,8 +75,29 @@ class KioskWindow(QWidget):
         self.lockdown.staff_gesture.connect(self.staff_requested.emit)
         self.scanner = ScannerInput(self)
         self.keyboard = KeyboardOnFocus(self)
+        self.keyboard.room_needed.connect(self.make_room_for_keyboard)
         self._filtered_handle: QWindow | None = None
         self.apply_theme()
+
+    def make_room_for_keyboard(self, covered: int) -> None:
+        """Lift the screen above the on-screen keyboard (`covered` pixels of the bottom), so that the focused field
+        and what it fills (search results, the form) stay in sight; 0 when the keyboard closes."""
+        layout = self.layout()
+        if layout is None:
+            return
+        margins = layout.contentsMargins()
+        self.current.keyboard_open(covered > 0)
+        layout.setContentsMargins(margins.left(), margins.top(), margins.right(), 0)
+        layout.activate()
+        # Never more room than the screen can give without growing the window past the screen's edge.
+        room = min(covered, max(0, self.height() - layout.minimumSize().height()))
+        layout.setContentsMargins(margins.left(), margins.top(), margins.right(), room)
+        focused = QApplication.focusWidget()
+        scroller = focused.parentWidget() if focused is not None else None
+        while scroller is not None and not isinstance(scroller, QScrollArea):
+            scroller = scroller.parentWidget()
+        if covered and isinstance(scroller, QScrollArea) and focused is not None:
+            scroller.ensureWidgetVisible(focused, 0, 40)
 
     # Typed access for the controller and tests
     home = property(lambda self: self.screens[Stage.HOME])
@@ -97,6 +118,11 @@ class KioskWindow(QWidget):
             self.current.leave()
         self.current = screen
         screen.enter(visit)
+        # Only the shown screen's minimum size counts (the stack takes the largest of all otherwise), so that
+        # the screen can shrink above the on-screen keyboard.
+        for other in self.screens.values():
+            policy = QSizePolicy.Policy.Preferred if other is screen else QSizePolicy.Policy.Ignored
+            other.setSizePolicy(policy, policy)
         self.stack.setCurrentWidget(screen)
         self.header.show_home_button(stage not in (Stage.HOME, Stage.OUT_OF_SERVICE, Stage.SUBMITTING,
                                                   Stage.PRINTING))

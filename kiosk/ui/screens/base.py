@@ -65,6 +65,9 @@ class Screen(QWidget):
         self.root.invalidate()          # the cached minimum of the whole screen depends on the rows' direction
         self.updateGeometry()
 
+    def keyboard_open(self, is_open: bool) -> None:
+        """The on-screen keyboard opened or closed over the lower part of this screen (it has less height)."""
+
     def arrange(self, portrait: bool) -> None:
         """Screen-specific changes beyond flipping rows (e.g. how many tile columns)."""
 

@@ -134,6 +134,12 @@ class CatalogScreen(Screen):
         self._show_categories()
         self.show_items(self._entries)
 
+    def keyboard_open(self, is_open: bool) -> None:
+        # The title row gives its height to the results; the search field stays where the finger left it.
+        for widget in (self.title, self.greeting, self.logout_button):
+            widget.setVisible(not is_open and (widget is not self.logout_button or self._visit is not None
+                                                and self._visit.profile is not None))
+
     def hideEvent(self, event) -> None:
         self.search_pause.stop()        # a search due after the screen (or the window) went away is not run
         super().hideEvent(event)

@@ -3,7 +3,8 @@
 Values prefilled from the citizen's profile are shown masked and read-only; errors sit beside their field."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.central.models import CatalogItem, FormField
@@ -14,6 +15,22 @@ from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.widgets import clear_layout, NumericKeypad, button, card, label
 
 KEYPAD_TYPES = ("digits", "id_number", "phone", "year")
+
+
+def accepts(validator, text: str) -> bool:
+    """Whether a keypad field's validator lets `text` in (the keypad sets text, which validators do not see)."""
+    if not isinstance(validator, QRegularExpressionValidator):
+        return True
+    whole = QRegularExpression.anchoredPattern(validator.regularExpression().pattern())
+    return QRegularExpression(whole).match(text).hasMatch()
+
+
+def digits_pattern(f: FormField) -> str:
+    """What a keypad field may hold while it is typed: digits only, as many as the field takes."""
+    if f.type == "id_number":
+        return r"\d{0,17}|\d{17}[Xx]"
+    longest = {"year": 4, "phone": 11}.get(f.type) or f.max_length or 32
+    return rf"\d{{0,{longest}}}"
 
 
 class ItemScreen(Screen):
@@ -133,9 +150,11 @@ class ItemScreen(Screen):
             widget.setText(value)
         widget.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         if f.type in KEYPAD_TYPES:
-            # digits come from the big keypad, not from the virtual keyboard
+            # digits come from the big keypad, not from the virtual keyboard; a hardware keyboard or scanner
+            # cannot put anything else in either ("." and spaces are refused as they are typed)
             widget.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly | Qt.InputMethodHint.ImhNoPredictiveText)
             widget.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+            widget.setValidator(QRegularExpressionValidator(QRegularExpression(digits_pattern(f)), widget))
         else:
             widget.setInputMethodHints(Qt.InputMethodHint.ImhPreferLatin if f.type == "date"
                                        else Qt.InputMethodHint.ImhNone)
@@ -166,7 +185,11 @@ class ItemScreen(Screen):
 
     def _edit_focused(self, change) -> None:
         if self._active is not None and not self._active.isReadOnly():
-            self._active.setText(change(self._active.text()))
+            text = change(self._active.text())
+            validator = self._active.validator()
+            if not accepts(validator, text):
+                return          # a fifth digit of a year, an X inside an ID number: the key does nothing
+            self._active.setText(text)
 
     def values(self) -> dict[str, str]:
         """What the form holds now (read-only prefilled fields give their real, unmasked value)."""
