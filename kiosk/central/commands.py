@@ -24,6 +24,8 @@ def register(subparsers) -> None:
                        help="base URL phones and printed slips use (default: the URL each request came to)")
     serve.add_argument("--device-interval", type=positive_int, default=None, help="RFC 8628 polling interval in seconds")
     serve.add_argument("--catalog", default=None, help="catalogue JSON file (default: the sample catalogue)")
+    serve.add_argument("--demo", action="store_true",
+                       help="add the phone simulator (/phone: sample citizens, approve as any of them)")
     serve.set_defaults(func=_serve)
 
     add = sub.add_parser("add-terminal", help="register a terminal and write its secret file (mode 0600)")
@@ -66,7 +68,7 @@ def _serve(args) -> int:
         return _fail(f"--port must be from 0 to 65535, got {args.port}", 2)
     try:
         app = create_app(Path(args.db), public_base_url=args.public_url, catalog_path=args.catalog,
-                         device_interval=args.device_interval or DEFAULT_DEVICE_INTERVAL)
+                         device_interval=args.device_interval or DEFAULT_DEVICE_INTERVAL, demo=args.demo)
     except (StoreError, OSError, ValueError, KeyError) as exc:
         return _fail(f"cannot start the central server: {exc}")
     try:
@@ -75,8 +77,8 @@ def _serve(args) -> int:
         close_app(app)
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
     url = f"http://{args.host}:{server.server_port}"
-    print(f"central serving on {url}  (phone simulator {url}/phone, hall staff {url}/staff); Ctrl-C stops",
-          file=sys.stderr, flush=True)
+    phone = f"phone simulator {url}/phone, " if args.demo else ""
+    print(f"central serving on {url}  ({phone}hall staff {url}/staff); Ctrl-C stops", file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

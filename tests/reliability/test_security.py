@@ -146,3 +146,14 @@ def test_the_terminal_itself_refuses_a_secret_file_readable_by_others(tmp_path):
             terminal.start()
     finally:
         terminal.stop()
+
+
+def test_the_phone_simulator_exists_only_on_a_demo_central(tmp_path):
+    production = create_app(tmp_path / "prod.sqlite3").test_client()
+    for path in ("/phone", "/phone/citizens"):
+        answer = production.get(path)
+        assert answer.status_code == 404 and b"demo server" in answer.data
+    assert production.post("/phone/approve", data={"user_code": "BCDF-GHJK", "citizen": "c1"}).status_code == 404
+    demo = create_app(tmp_path / "demo.sqlite3", demo=True).test_client()
+    assert demo.get("/phone").status_code == 200
+    assert demo.get("/phone/citizens").status_code == 200

@@ -53,8 +53,12 @@ def create_app(db_path: str | Path, *, public_base_url: str | None = None,
                device_interval: int = DEFAULT_DEVICE_INTERVAL,
                device_code_lifetime: int = DEFAULT_DEVICE_CODE_LIFETIME,
                token_lifetime: int = DEFAULT_TOKEN_LIFETIME, catalog_path: str | Path | None = None,
-               signature_window: float = DEFAULT_WINDOW, clock: Callable[[], float] = time.time) -> Flask:
-    """The reference central server as a WSGI app, storing everything in the SQLite file `db_path`."""
+               signature_window: float = DEFAULT_WINDOW, clock: Callable[[], float] = time.time,
+               demo: bool = False) -> Flask:
+    """The reference central server as a WSGI app, storing everything in the SQLite file `db_path`.
+
+    `demo` adds the phone simulator (/phone/*: the sample citizens, approving as any of them); a central
+    serving real terminals runs without it."""
     if device_interval < 1 or device_code_lifetime < 1 or token_lifetime < 1:
         raise ValueError("device_interval, device_code_lifetime and token_lifetime must be at least 1 second")
     from kiosk.central.server.api import bp as api_bp
@@ -64,6 +68,7 @@ def create_app(db_path: str | Path, *, public_base_url: str | None = None,
     app = Flask(__name__, template_folder=str(TEMPLATES))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # the default provider has it
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.config["KIOSK_DEMO"] = demo
     app.extensions["central"] = CentralState(
         store=CentralStore(db_path, clock=clock), catalog=load_catalog(path), catalog_path=path,
         public_base_url=public_base_url, device_interval=int(device_interval),

@@ -56,6 +56,7 @@ def start_embedded_central(data_dir: Path, terminal_id: str, terminal_name: str,
     data_dir.mkdir(parents=True, exist_ok=True)
     secret_path = data_dir / SECRET_NAME
     secret = load_secret(secret_path) if secret_path.exists() else create_secret_file(secret_path)
+    app_options.setdefault("demo", True)    # the embedded central is the demo's: its phone simulator is on
     app = create_app(data_dir / DB_NAME, device_interval=device_interval, **app_options)
     app.extensions["central"].store.register_terminal(terminal_id, terminal_name, hall, secret)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)

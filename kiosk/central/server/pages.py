@@ -7,7 +7,7 @@ import datetime as _dt
 import json
 import logging
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from kiosk.central.models import COMMAND_KINDS
 from kiosk.central.server.api import queue_command, verification_facts
@@ -17,6 +17,15 @@ from kiosk.shared.masking import mask_id_number
 
 log = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
+
+
+@bp.before_request
+def phone_pages_only_in_demo():
+    """The phone simulator lists sample citizens and approves logins as any of them: demo servers only."""
+    if request.path.startswith("/phone") and not current_app.config.get("KIOSK_DEMO"):
+        return Response("the phone simulator exists only on a demo server (kiosk central serve --demo)\n",
+                        status=404, mimetype="text/plain")
+    return None
 
 PRINTER_WORDS = {"ready": "正常", "busy": "打印中", "paper_low": "纸将用完", "paper_out": "缺纸",
                  "cover_open": "机盖打开", "offline": "脱机", "error": "故障", "unknown": "无应答"}
