@@ -66,6 +66,8 @@ class IdleWatcher(QObject):
             self.tick.emit(left)
 
 
+BOX_WIDTH = 960   # px: the warning's card, narrower on a narrow screen
+
 class IdleWarning(QFrame):
     """The overlay that asks 您还在办理吗？ with a countdown, 继续 and 退出."""
 
@@ -99,6 +101,7 @@ class IdleWarning(QFrame):
         inner.addLayout(row)
         outer.addWidget(box, 0, Qt.AlignmentFlag.AlignCenter)
         outer.addStretch(1)
+        self.box = box
         self.seconds = 0
         self.hide()
 
@@ -108,6 +111,7 @@ class IdleWarning(QFrame):
         parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())
+        self._fit()
         self.raise_()
         self.show()
 
@@ -117,3 +121,21 @@ class IdleWarning(QFrame):
         self.body.setText(tr("idle.body", seconds=self.seconds))
         self.end_button.setText(tr("idle.end"))
         self.continue_button.setText(tr("idle.continue"))
+        self._fit()
+
+    def changeEvent(self, event) -> None:
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            QTimer.singleShot(0, self._fit)     # elderly mode's larger words: measure again once restyled
+        super().changeEvent(event)
+
+    def _fit(self) -> None:
+        """A set width lets the words wrap and the card grow to hold every line (English is longer)."""
+        parent = self.parentWidget()
+        inner = self.box.layout()
+        if parent is None or inner is None:
+            return
+        for part in (self.title, self.body, self.end_button, self.continue_button):
+            part.ensurePolished()        # the fonts of the mode just chosen, before measuring
+        width = min(BOX_WIDTH, max(320, parent.width() - 96))
+        self.box.setFixedWidth(width)
+        self.box.setFixedHeight(inner.totalHeightForWidth(width))

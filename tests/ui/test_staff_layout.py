@@ -47,3 +47,17 @@ def test_the_staff_panel_fits_without_overlaps_at_every_size(kiosk, size):
     assert logs.font().pixelSize() >= STANDARD.body or logs.fontInfo().pixelSize() >= STANDARD.body
     assert all(w.height() >= STANDARD.touch_min - 4 for w in panel.findChildren(QLineEdit) if w.isVisibleTo(panel))
     staff.close_screen()
+
+
+@pytest.mark.parametrize("locale, elderly", [("zh_CN", False), ("en", False), ("en", True)])
+def test_the_idle_warning_shows_every_line_of_its_words(kiosk, locale, elderly):
+    k = kiosk
+    k.c.view.set_presentation(locale, elderly)
+    k.w.idle_warning.show_seconds(20)
+    settle(200)
+    for part in (k.w.idle_warning.title, k.w.idle_warning.body):
+        needed = part.heightForWidth(part.width()) if part.wordWrap() else part.sizeHint().height()
+        assert part.height() >= needed, f"{part.text()!r} is cut: {part.height()} px for {needed}"
+    box = k.w.idle_warning.box
+    assert box.geometry().bottom() < k.w.idle_warning.height()
+    k.w.idle_warning.hide()
