@@ -4,6 +4,7 @@ Local storage is ready once constructed; `start()` connects central and the prin
 (network, printer): the UI calls them from worker threads only."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -26,6 +27,7 @@ from kiosk.core.session import Stage, Visit
 from kiosk.errors import KioskError
 from kiosk.i18n import tr
 from kiosk.shared.store import open_db
+from kiosk.receipt.dates import time_zone
 
 if TYPE_CHECKING:
     from kiosk.central.client import CentralClient
@@ -179,6 +181,11 @@ class Terminal:
 
     def most_used(self, limit: int) -> list[CatalogItem]:
         return self.catalog.most_used(limit)
+
+    def home_items(self, limit: int) -> list[CatalogItem]:
+        """The 常办 tiles, in an order that holds for the whole day (the terminal's own date)."""
+        day = dt.datetime.now(time_zone(self.config.terminal.time_zone)).date().isoformat()
+        return self.catalog.home_items(limit, day)
 
     def search(self, query: str, category: str = "") -> list[CatalogItem]:
         return self.catalog.search(query, category)

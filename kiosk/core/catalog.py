@@ -28,6 +28,11 @@ CREATE TABLE IF NOT EXISTS item_usage (
     item_id TEXT PRIMARY KEY,
     uses INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS home_ranking (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    day TEXT NOT NULL,
+    item_ids TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS item_spelling (
     item_id TEXT PRIMARY KEY,
     etag TEXT NOT NULL,
@@ -171,6 +176,23 @@ class CatalogStore:
             self._ranked = sorted(self.items(), key=lambda it: (-uses.get(it.id, 0), -it.popularity, it.name_zh))
         items = [it for it in self._ranked if not category or it.category == category]
         return items[:limit] if limit else items
+
+    def home_items(self, limit: int, day: str) -> list[CatalogItem]:
+        """The 常办 tiles: the most used items as they stood when `day` (the terminal's date) began. The order is
+        taken once a day, so a returning citizen finds the same tile in the same place all day."""
+        catalog = self.catalog
+        if catalog is None:
+            return []
+        row = self.conn.execute("SELECT day, item_ids FROM home_ranking WHERE id = 1").fetchone()
+        ids = json.loads(row["item_ids"]) if row is not None and row["day"] == day else []
+        chosen = [item for item in (catalog.item(i) for i in ids) if item is not None]
+        if len(chosen) < min(limit, len(catalog.items)):     # a new day, or items central has withdrawn
+            chosen = self.most_used(limit)
+            with Transaction(self.conn):
+                self.conn.execute(
+                    "INSERT INTO home_ranking (id, day, item_ids) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                    "day = excluded.day, item_ids = excluded.item_ids", (day, json.dumps([i.id for i in chosen])))
+        return chosen[:limit]
 
     def search(self, query: str, category: str = "") -> list[CatalogItem]:
         """Items matching what the citizen typed (name, keyword, pinyin or initials), best match first, then the

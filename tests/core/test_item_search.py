@@ -112,3 +112,23 @@ def test_spellings_are_stored_once_per_catalogue_and_searched_from_the_store(tmp
     reopened = CatalogStore(conn)             # a restart: the cached catalogue and its spellings are read back
     assert reopened.search("gjj")[:5] == store.search("gjj")[:5]
     assert [item.category for item in reopened.search("", "shuiwu")] == ["shuiwu"] * 100
+
+
+def test_home_tiles_keep_their_places_all_day_and_move_only_on_a_new_day(tmp_path):
+    conn = sqlite3.connect(tmp_path / "kiosk.sqlite3")
+    conn.row_factory = sqlite3.Row
+    store = CatalogStore(conn)
+
+    class Central:
+        def catalog(self, etag):
+            return province_catalog()
+
+    store.refresh(Central())
+    morning = [item.id for item in store.home_items(6, "2026-12-03")]
+    last = store.most_used(200)[-1]
+    for _ in range(50):                     # one item chosen by many citizens during the day
+        store.record_use(last.id)
+    assert [item.id for item in store.home_items(6, "2026-12-03")] == morning      # same places all day
+    assert CatalogStore(conn).home_items(6, "2026-12-03")[0].id == morning[0]     # and after a restart
+    tomorrow = [item.id for item in store.home_items(6, "2026-12-04")]
+    assert tomorrow[0] == last.id and tomorrow[1:] == morning[:5]                  # the day's count, next day

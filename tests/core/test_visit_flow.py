@@ -119,6 +119,7 @@ class Services:
     def item(self, item_id: str): return next((i for i in self.catalog if i.id == item_id), None)
     def items(self): return list(self.catalog)
     def most_used(self, limit: int): return list(self.catalog)[:limit]
+    def home_items(self, limit: int): return list(self.catalog)[:limit]
     def search(self, query: str, category: str = ""):
         return [it for it in search_items(list(self.catalog), query) if not category or it.category == category]
     def categories(self): return ()
