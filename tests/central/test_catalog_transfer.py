@@ -38,3 +38,4 @@ def test_the_catalogue_cap_is_larger_than_other_answers_but_still_a_cap(province
         small.catalog()
     roomy = province_central.client(max_body=1024 * 1024)        # catalogue cap 4 MB: it fits
     assert len(roomy.catalog().items) == 2100
+

@@ -17,6 +17,7 @@ from kiosk.central.signing import create_secret_file, load_secret
 log = logging.getLogger(__name__)
 
 DB_NAME = "central.sqlite3"
+PORT_NAME = "port"   # the port of the last start, reused when free
 SECRET_NAME = "terminal-secret"
 SHUTDOWN_POLL = 0.1  # seconds; how quickly stop() is noticed
 
@@ -49,6 +50,28 @@ class EmbeddedCentral:
             self.app = None
 
 
+def _listen(port_file: Path, app) -> BaseWSGIServer:
+    """A server on the port used last time (the hall page's address stays the same across restarts), or on a
+    free one when that port is taken or none was kept; the port is kept for next time."""
+    try:
+        kept = int(port_file.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        kept = 0
+    server = None
+    if 1024 <= kept <= 65535:
+        try:
+            server = make_server("127.0.0.1", kept, app, threaded=True, request_handler=QuietRequestHandler)
+        except OSError:
+            log.info("embedded central: port %d is taken; using another", kept)
+    if server is None:
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    try:
+        port_file.write_text(f"{server.server_port}\n", encoding="ascii")
+    except OSError as exc:   # a read-only data folder: the next start picks another port, nothing else changes
+        log.warning("embedded central: cannot keep the port in %s: %s", port_file, exc.strerror or exc)
+    return server
+
+
 def start_embedded_central(data_dir: Path, terminal_id: str, terminal_name: str, hall: str, *,
                            device_interval: int = DEFAULT_DEVICE_INTERVAL, **app_options) -> EmbeddedCentral:
     """Start the reference server on 127.0.0.1 (ephemeral port) with this terminal registered."""
@@ -59,7 +82,7 @@ def start_embedded_central(data_dir: Path, terminal_id: str, terminal_name: str,
     app_options.setdefault("demo", True)    # the embedded central is the demo's: its phone simulator is on
     app = create_app(data_dir / DB_NAME, device_interval=device_interval, **app_options)
     app.extensions["central"].store.register_terminal(terminal_id, terminal_name, hall, secret)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    server = _listen(data_dir / PORT_NAME, app)
     base_url = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL},
                               name="embedded-central", daemon=True)
