@@ -3,14 +3,18 @@
 Values prefilled from the citizen's profile are shown masked and read-only; errors sit beside their field."""
 from __future__ import annotations
 
+import datetime as _dt
+
 from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout,
+                               QWidget)
 
 from kiosk.central.models import CatalogItem, FormField
 from kiosk.core.forms import FieldProblem
 from kiosk.shared.masking import mask_value
 from kiosk.core.session import Stage, Visit
+from kiosk.core.year_presets import preset_values, presets_for
 from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.widgets import clear_layout, NumericKeypad, button, card, label
 
@@ -89,6 +93,8 @@ class ItemScreen(Screen):
         self._hidden_values: dict[str, str] = {}
         self._active: QLineEdit | None = None
         self._problems: list[FieldProblem] = []
+        self.preset_buttons: list[QPushButton] = []
+        self.presets_label: QLabel | None = None
 
     def enter(self, visit: Visit) -> None:
         self.item = visit.item
@@ -104,6 +110,7 @@ class ItemScreen(Screen):
         if self.item is None:
             return
         profile_values = {f.key for f in self.item.form if f.prefill and visit.profile is not None}
+        self._add_year_presets(self.item.form)
         for f in self.item.form:
             self.field_labels[f.key] = label(role="")
             self.form_layout.addWidget(self.field_labels[f.key])
@@ -127,6 +134,33 @@ class ItemScreen(Screen):
             first = self.inputs[first_editable.key]
             self._active = first if isinstance(first, QLineEdit) else None
         self._update_keypad()
+
+    def _add_year_presets(self, form) -> None:
+        """A row of one-tap year answers (今年, 近3年 …) above a form that asks for years."""
+        self.preset_buttons = []
+        presets = presets_for(form, _dt.date.today().year)
+        if not presets:
+            return
+        self.presets_label = label(role="")
+        self.form_layout.addWidget(self.presets_label)
+        row = QHBoxLayout()
+        for preset in presets:
+            b = button(on_click=lambda _=False, p=preset: self._apply_preset(p))
+            b.setObjectName(f"preset_{preset.key.rsplit('.', 1)[-1]}")
+            b.setProperty("preset_key", preset.key)
+            row.addWidget(b)
+            self.preset_buttons.append(b)
+        self.form_layout.addLayout(row)
+
+    def _apply_preset(self, preset) -> None:
+        if self.item is None:
+            return
+        for key, value in preset_values(self.item.form, preset).items():
+            widget = self.inputs.get(key)
+            if isinstance(widget, QLineEdit) and not widget.isReadOnly():
+                widget.setText(value)
+        self._problems = [p for p in self._problems if p.field not in preset_values(self.item.form, preset)]
+        self.refresh(None)
 
     def _choice(self, f, value: str) -> QComboBox:
         """A list of choices in the screen's language; each carries the Chinese value central expects."""
@@ -238,6 +272,10 @@ class ItemScreen(Screen):
             f"<p><b>{tr('item.materials')}</b></p><ul>{materials}</ul>"
             f"<p>{field('item.time_limit', g.time_limit)}　{field('item.fee', g.fee)}</p>"
             + (f"<p><b>{tr('item.faq')}</b></p>{faq}" if faq else ""))
+        if self.preset_buttons and self.presets_label is not None:
+            self.presets_label.setText(tr("item.presets"))
+            for b in self.preset_buttons:
+                b.setText(tr(b.property("preset_key")))
         problems = {p.field: p for p in self._problems}
         for f in item.form:
             name = f.label(en)
