@@ -16,7 +16,7 @@ from kiosk.shared.masking import mask_value
 from kiosk.core.session import Stage, Visit
 from kiosk.core.year_presets import preset_values, presets_for
 from kiosk.ui.screens.base import Screen, UiContext
-from kiosk.ui.widgets import clear_layout, NumericKeypad, button, card, label
+from kiosk.ui.widgets import ButtonGrid, clear_layout, NumericKeypad, button, card, label
 
 KEYPAD_TYPES = ("digits", "id_number", "phone", "year")
 
@@ -110,8 +110,11 @@ class ItemScreen(Screen):
         if self.item is None:
             return
         profile_values = {f.key for f in self.item.form if f.prefill and visit.profile is not None}
-        self._add_year_presets(self.item.form)
+        self.preset_buttons, self.presets_label = [], None
+        first_year = next((f.key for f in self.item.form if f.type == "year"), None)
         for f in self.item.form:
+            if f.key == first_year:
+                self._add_year_presets(self.item.form)      # just above the years they fill
             self.field_labels[f.key] = label(role="")
             self.form_layout.addWidget(self.field_labels[f.key])
             value = visit.values.get(f.key, "")
@@ -136,21 +139,20 @@ class ItemScreen(Screen):
         self._update_keypad()
 
     def _add_year_presets(self, form) -> None:
-        """A row of one-tap year answers (今年, 近3年 …) above a form that asks for years."""
-        self.preset_buttons = []
+        """A row of one-tap year answers (今年, 近3年 …) for a form that asks for years."""
         presets = presets_for(form, _dt.date.today().year)
         if not presets:
             return
         self.presets_label = label(role="")
         self.form_layout.addWidget(self.presets_label)
-        row = QHBoxLayout()
         for preset in presets:
             b = button(on_click=lambda _=False, p=preset: self._apply_preset(p))
             b.setObjectName(f"preset_{preset.key.rsplit('.', 1)[-1]}")
             b.setProperty("preset_key", preset.key)
-            row.addWidget(b)
             self.preset_buttons.append(b)
-        self.form_layout.addLayout(row)
+        self.preset_grid = ButtonGrid(columns=len(presets), spacing=8)
+        self.preset_grid.set_buttons(self.preset_buttons)
+        self.form_layout.addWidget(self.preset_grid)
 
     def _apply_preset(self, preset) -> None:
         if self.item is None:
@@ -274,6 +276,9 @@ class ItemScreen(Screen):
             + (f"<p><b>{tr('item.faq')}</b></p>{faq}" if faq else ""))
         if self.preset_buttons and self.presets_label is not None:
             self.presets_label.setText(tr("item.presets"))
+            # four across in Chinese; two rows of two where the words are longer or larger
+            wide = len(self.preset_buttons) > 2 and (en or self.ctx.elderly)
+            self.preset_grid.set_columns(2 if wide else len(self.preset_buttons))
             for b in self.preset_buttons:
                 b.setText(tr(b.property("preset_key")))
         problems = {p.field: p for p in self._problems}
