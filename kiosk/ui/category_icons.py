@@ -43,8 +43,22 @@ def icon_name(name_zh: str) -> str:
     return next((icon for words, icon in ICONS if any(word in name_zh for word in words)), OTHER)
 
 
-@functools.lru_cache(maxsize=128)
+_loaded = False   # qtawesome loads its fonts (0.3 s) once the first screen is painted, not before
+
+
+def load_icons() -> None:
+    """Allow icons from now on (the window calls this after its first paint)."""
+    global _loaded
+    _loaded = True
+
+
 def category_icon(name_zh: str, colour: str) -> QIcon:
-    import qtawesome   # loads its fonts on first use, after the first paint
+    """The category's icon in `colour`; an empty icon until load_icons() (the buttons are redrawn then)."""
+    return _icon(name_zh, colour) if _loaded else QIcon()
+
+
+@functools.lru_cache(maxsize=128)
+def _icon(name_zh: str, colour: str) -> QIcon:
+    import qtawesome
 
     return qtawesome.icon(icon_name(name_zh), color=colour)

@@ -11,6 +11,7 @@ from kiosk.config import Config
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.header import Header
 from kiosk.ui.idle import IdleWarning
+from kiosk.ui.category_icons import load_icons
 from kiosk.ui.input_method import KeyboardOnFocus, hide_keyboard
 from kiosk.ui.lockdown import Lockdown, is_blocked_key
 from kiosk.ui.qt_compat import immortalize_singletons
@@ -76,8 +77,15 @@ class KioskWindow(QWidget):
         self.scanner = ScannerInput(self)
         self.keyboard = KeyboardOnFocus(self)
         self.keyboard.room_needed.connect(self.make_room_for_keyboard)
+        # after whatever else waits for the first paint: the icons' fonts take a third of a second to load
+        self.first_paint.connect(lambda: QTimer.singleShot(0, self._load_icons))
         self._filtered_handle: QWindow | None = None
         self.apply_theme()
+
+    def _load_icons(self) -> None:
+        load_icons()
+        for screen in (self.home, self.catalog):
+            screen.category_buttons.refresh_icons()
 
     def make_room_for_keyboard(self, covered: int) -> None:
         """Lift the screen above the on-screen keyboard (`covered` pixels of the bottom), so that the focused field

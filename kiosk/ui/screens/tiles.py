@@ -59,6 +59,17 @@ class CategoryButtons:
         self.on_choose = on_choose
         self.prefix = prefix
         self._made: dict[str, QPushButton] = {}
+        self._icons: dict[str, tuple[str, bool]] = {}   # category id → (Chinese name, chosen)
+
+    def _set_icon(self, cid: str) -> None:
+        name_zh, chosen = self._icons[cid]
+        # white on the chosen (blue) button, blue on the others
+        self._made[cid].setIcon(category_icon(name_zh, PALETTE.primary_text if chosen else PALETTE.primary))
+
+    def refresh_icons(self) -> None:
+        """Draw the icons again (they become available after the first paint)."""
+        for cid in self._icons:
+            self._set_icon(cid)
 
     def buttons(self, categories, en: bool, all_text: str, selected: str | None) -> list:
         """The buttons for `categories`; the selected one is marked by a tick as well as by colour."""
@@ -78,8 +89,8 @@ class CategoryButtons:
             if b.text() != text:
                 b.setText(text)
             if b.property("selected") != ("true" if chosen else "false"):
-                # white on the chosen (blue) button, blue on the others
-                b.setIcon(category_icon(chinese.get(cid, ""), PALETTE.primary_text if chosen else PALETTE.primary))
+                self._icons[cid] = (chinese.get(cid, ""), chosen)
+                self._set_icon(cid)
                 b.setProperty("selected", "true" if chosen else "false")
                 b.style().unpolish(b)
                 b.style().polish(b)
