@@ -97,16 +97,25 @@ def test_the_most_used_order_breaks_ties(province):
     assert index.search("gjj", reversed_order)[:3] != found[:3] or len(found) < 2
 
 
-def test_spellings_are_stored_once_per_catalogue_and_searched_from_the_store(tmp_path):
+class ProvinceCentral:
+    """Central answering the province's catalogue."""
+
+    def catalog(self, etag):
+        return province_catalog()
+
+
+@pytest.fixture
+def province_store(tmp_path):
     conn = sqlite3.connect(tmp_path / "kiosk.sqlite3")
     conn.row_factory = sqlite3.Row
     store = CatalogStore(conn)
+    store.refresh(ProvinceCentral())
+    yield conn, store
+    conn.close()
 
-    class Central:
-        def catalog(self, etag):
-            return province_catalog()
 
-    store.refresh(Central())
+def test_spellings_are_stored_once_per_catalogue_and_searched_from_the_store(province_store):
+    conn, store = province_store
     assert conn.execute("SELECT COUNT(*) FROM item_spelling").fetchone()[0] == 2100
     assert "公积金" in store.search("gjj")[0].name_zh
     reopened = CatalogStore(conn)             # a restart: the cached catalogue and its spellings are read back
@@ -114,16 +123,8 @@ def test_spellings_are_stored_once_per_catalogue_and_searched_from_the_store(tmp
     assert [item.category for item in reopened.search("", "shuiwu")] == ["shuiwu"] * 100
 
 
-def test_home_tiles_keep_their_places_all_day_and_move_only_on_a_new_day(tmp_path):
-    conn = sqlite3.connect(tmp_path / "kiosk.sqlite3")
-    conn.row_factory = sqlite3.Row
-    store = CatalogStore(conn)
-
-    class Central:
-        def catalog(self, etag):
-            return province_catalog()
-
-    store.refresh(Central())
+def test_home_tiles_keep_their_places_all_day_and_move_only_on_a_new_day(province_store):
+    conn, store = province_store
     morning = [item.id for item in store.home_items(6, "2026-12-03")]
     last = store.most_used(200)[-1]
     for _ in range(50):                     # one item chosen by many citizens during the day

@@ -110,21 +110,27 @@ class Kiosk:
         wait_until(lambda: self.stage == Stage.CONFIRM, what="confirm screen")
 
 
-@pytest.fixture
-def kiosk(qapp, tmp_path):
+def running_kiosk(config, ready=lambda parts: True, timeout: float = 15.0):
+    """A started kiosk on `config` (a generator for fixtures): yields once its services are up, the printer
+    answered, home shows its tiles and `ready(parts)` holds; shuts it down afterwards."""
     from kiosk.app import build_kiosk, show, shutdown
 
     clock = SteppedClock()
-    parts = build_kiosk(kiosk_config(tmp_path / "data"), clock=clock)
+    parts = build_kiosk(config, clock=clock)
     show(parts, fullscreen=False)
     parts.controller.flow.submit_grace = 0.3
     parts.controller.start()
     k = Kiosk(parts, clock)
     wait_until(lambda: parts.controller.services_up and parts.controller.printer_ready
-               and bool(parts.window.home.tiles.tiles), what="services up")
+               and bool(parts.window.home.tiles.tiles) and ready(parts), timeout=timeout, what="services up")
     try:
         yield k
     finally:
         shutdown(parts)
         parts.window.deleteLater()
         settle(10)
+
+
+@pytest.fixture
+def kiosk(qapp, tmp_path):
+    yield from running_kiosk(kiosk_config(tmp_path / "data"))

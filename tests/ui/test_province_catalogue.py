@@ -10,31 +10,17 @@ from PySide6.QtWidgets import QPushButton
 
 from kiosk.core.session import Stage
 from kiosk_devtools.list_rows import ListRow
-from tests.ui.conftest import Kiosk, SteppedClock, kiosk_config, settle, wait_until
+from tests.ui.conftest import kiosk_config, running_kiosk, wait_until
 
 PROVINCE = Path(__file__).resolve().parents[1] / "fixtures" / "catalog-2100.json"
 
 
 @pytest.fixture
 def province_kiosk(qapp, tmp_path):
-    from kiosk.app import build_kiosk, show, shutdown
-
     config = kiosk_config(tmp_path / "data")
     config = dataclasses.replace(config, central=dataclasses.replace(config.central,
                                                                       embedded_catalog=str(PROVINCE)))
-    parts = build_kiosk(config, clock=SteppedClock())
-    show(parts, fullscreen=False)
-    parts.controller.start()
-    k = Kiosk(parts, parts.controller.flow.clock)
-    wait_until(lambda: parts.controller.services_up and parts.controller.printer_ready
-               and len(parts.controller.terminal.items()) == 2100 and bool(parts.window.home.tiles.tiles),
-               timeout=60, what="services up with the province's catalogue")
-    try:
-        yield k
-    finally:
-        shutdown(parts)
-        parts.window.deleteLater()
-        settle(10)
+    yield from running_kiosk(config, lambda parts: len(parts.controller.terminal.items()) == 2100, timeout=60)
 
 
 def test_the_whole_catalogue_is_one_list_of_rows_not_thousands_of_widgets(province_kiosk):

@@ -44,14 +44,19 @@ def test_once_sent_the_cancel_button_is_gone(kiosk):
     assert c.visit.result.application_number
 
 
-def test_a_printer_fault_is_explained_with_the_number_and_a_qr_to_keep_the_document(kiosk):
-    c, w = kiosk.c, kiosk.w
+def submit_with_the_paper_out(kiosk) -> None:
+    """A whole visit up to submitting, with the virtual printer out of paper: the print failure is shown."""
     kiosk.log_in()
     kiosk.open_first_item()
     kiosk.fill_and_review()
-    (virtual_out_dir(c.config) / "fault").write_text("paper_out\n", encoding="utf-8")
-    w.confirm.submit_button.click()
-    wait_until(lambda: w.printing.problem_card.isVisible(), timeout=20, what="print failure shown")
+    (virtual_out_dir(kiosk.c.config) / "fault").write_text("paper_out\n", encoding="utf-8")
+    kiosk.w.confirm.submit_button.click()
+    wait_until(lambda: kiosk.w.printing.problem_card.isVisible(), timeout=20, what="print failure shown")
+
+
+def test_a_printer_fault_is_explained_with_the_number_and_a_qr_to_keep_the_document(kiosk):
+    c, w = kiosk.c, kiosk.w
+    submit_with_the_paper_out(kiosk)
     number = c.visit.result.application_number
     assert w.printing.title.text() == "凭证没有打印出来"
     assert "缺纸" in w.printing.problem.text() and w.printing.problem.text().startswith("⚠")
@@ -128,12 +133,7 @@ def test_out_of_service_while_central_is_unreachable_and_back_by_itself(qapp, tm
 
 def test_after_a_failed_print_the_done_screen_says_where_the_slip_is_not_to_take_it(kiosk):
     c, w = kiosk.c, kiosk.w
-    kiosk.log_in()
-    kiosk.open_first_item()
-    kiosk.fill_and_review()
-    (virtual_out_dir(c.config) / "fault").write_text("paper_out\n", encoding="utf-8")
-    w.confirm.submit_button.click()
-    wait_until(lambda: w.printing.problem_card.isVisible(), timeout=20, what="print failure shown")
+    submit_with_the_paper_out(kiosk)
     number = c.visit.result.application_number
     w.printing.continue_button.click()
     w.rating.skip_button.click()
