@@ -38,6 +38,8 @@ setup(
         "Pillow>=10.0",
         "requests>=2.31",
         "Flask>=3.0",
+        "Flask-Login>=0.6",  # staff logins on the reference central's pages
+        "Flask-WTF>=1.2",    # CSRF tokens on those pages' forms
         "tomlkit>=0.14,<0.16",  # kiosk config set-pin edits config.toml keeping its comments and layout
         "pypinyin>=0.50",   # the catalogue search derives pinyin and initials from item names
         "qtawesome>=1.3",   # category icons (Font Awesome), drawn from its fonts, not emoji

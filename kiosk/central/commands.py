@@ -28,6 +28,14 @@ def register(subparsers) -> None:
                        help="add the phone simulator (/phone: sample citizens, approve as any of them)")
     serve.set_defaults(func=_serve)
 
+    staff = sub.add_parser("add-staff", help="create or update a login for the staff pages (password on stdin)")
+    staff.add_argument("--db", required=True, help="the server's SQLite file")
+    staff.add_argument("--user", required=True, help="the login name")
+    staff.add_argument("--role", choices=("hall", "admin"), required=True,
+                       help="hall: sees the terminals of --hall; admin: the province's, all of them")
+    staff.add_argument("--hall", default="", help="the hall, as the terminals were registered (role hall)")
+    staff.set_defaults(func=_add_staff)
+
     add = sub.add_parser("add-terminal", help="register a terminal and write its secret file (mode 0600)")
     add.add_argument("--db", required=True, help="the server's SQLite file")
     add.add_argument("--id", required=True, help="terminal id, e.g. T-0001")
@@ -112,6 +120,27 @@ def _add_terminal(args) -> int:
         store.close()
     print(f"terminal {args.id} registered; its secret is in {path} (mode 0600). In the terminal's config.toml "
           f"set [central] credentials_file to a copy of that file.")
+    return 0
+
+
+def _add_staff(args) -> int:
+    from kiosk.central.server.staff_auth import StaffAccountError, add_staff
+    from kiosk.central.server.storage import CentralStore
+    from kiosk.shared.store import StoreError
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        store = CentralStore(args.db)
+    except StoreError as exc:
+        return _fail(str(exc))
+    try:
+        add_staff(store, args.user, password, args.role, args.hall)
+    except StaffAccountError as exc:
+        return _fail(str(exc), 2)
+    finally:
+        store.close()
+    print(f"staff login {args.user} ({args.role}{' of ' + args.hall if args.hall else ''}) saved; "
+          "the password is kept only as a salted hash")
     return 0
 
 

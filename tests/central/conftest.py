@@ -4,12 +4,14 @@ Faults are injected by a WSGI middleware in front of the real app, so the client
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import requests
 
 from kiosk.central.client import CentralClient
 from kiosk.central.models import Token
@@ -126,6 +128,10 @@ class Central:
     def store(self):
         return self.embedded.app.extensions["central"].store
 
+    def staff(self) -> "StaffBrowser":
+        """A browser logged in to the staff pages as the demo's staff account."""
+        return StaffBrowser(self.base_url, self.embedded.data_dir)
+
     def client(self, **options) -> CentralClient:
         defaults = dict(connect_timeout=1.0, read_timeout=3.0, backoff_base=0.01, backoff_cap=0.05,
                         rng=random.Random(7))
@@ -133,6 +139,32 @@ class Central:
         secret = defaults.pop("secret", self.secret)
         terminal_id = defaults.pop("terminal_id", TERMINAL_ID)
         return CentralClient(self.base_url, terminal_id, secret, **defaults)
+
+
+class StaffBrowser:
+    """A member of hall staff in a browser: logged in, sending each form with the CSRF token its page gave."""
+
+    def __init__(self, base_url: str, data_dir: Path):
+        self.base_url = base_url
+        self.session = requests.Session()
+        password = (data_dir / "staff.password").read_text(encoding="ascii").strip()
+        self.token = _csrf(self.session.get(base_url + "/staff/login", timeout=5).text)
+        answer = self.session.post(base_url + "/staff/login", timeout=5, allow_redirects=False,
+                                   data={"username": "staff", "password": password, "csrf_token": self.token})
+        assert answer.status_code == 303, answer.text[:300]
+
+    def page(self) -> str:
+        text = self.session.get(self.base_url + "/staff", timeout=5).text
+        self.token = _csrf(text)
+        return text
+
+    def post(self, path: str, **form) -> requests.Response:
+        self.page()
+        return self.session.post(self.base_url + path, data={**form, "csrf_token": self.token}, timeout=5)
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def start_central(data_dir: Path, **app_options) -> Central:

@@ -157,17 +157,18 @@ def test_help_requests_and_ratings_show_on_the_staff_page(central, client):
     client.rate(token, number, "dissatisfied", comment="打印机卡纸")
     help_id = client.help_request("citizen pressed 呼叫帮办")
     client.heartbeat({"printer": "paper_low", "paper": "low", "session_active": True, "outbox_depth": 2}, [])
-    page = requests.get(f"{central.base_url}/staff", timeout=3).text
+    staff = central.staff()
+    page = staff.page()
     assert TERMINAL_NAME in page and "纸将用完" in page and "citizen pressed" in page
     assert number in page and "不满意" in page and "打印机卡纸" in page
-    requests.post(f"{central.base_url}/staff/help/{help_id}/close", timeout=3)
-    assert "citizen pressed" not in requests.get(f"{central.base_url}/staff", timeout=3).text
+    staff.post(f"/staff/help/{help_id}/close")
+    assert "citizen pressed" not in staff.page()
 
 
 def test_staff_commands_reach_the_terminal_until_acknowledged(central, client):
-    url = f"{central.base_url}/staff/terminals/T-TEST-0001/commands"
-    assert requests.post(url, data={"kind": "out_of_service"}, timeout=3).status_code == 200
-    requests.post(url, data={"kind": "show_message", "message": "10分钟后暂停服务"}, timeout=3)
+    staff, path = central.staff(), "/staff/terminals/T-TEST-0001/commands"
+    assert staff.post(path, kind="out_of_service").status_code == 200
+    staff.post(path, kind="show_message", message="10分钟后暂停服务")
     first = client.heartbeat({}, [])
     assert [c.kind for c in first.commands] == ["out_of_service", "show_message"]
     assert first.commands[1].message == "10分钟后暂停服务"

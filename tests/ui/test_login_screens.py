@@ -115,5 +115,14 @@ def test_the_hall_page_shows_the_terminal_screen_item_and_time_of_a_help_call(ki
     store = kiosk.c.terminal.embedded.app.extensions["central"].store
     reason = store.open_help_requests()[-1]["reason"]
     assert reason == f"呼叫帮办 · 页面：填写表单 · 事项：{item.name_zh}"
-    page = requests.get(kiosk.c.terminal.embedded.base_url + "/staff", timeout=5).text
+    import re
+
+    base = kiosk.c.terminal.embedded.base_url
+    hall = requests.Session()                                   # hall staff log in to their page first
+    form = hall.get(base + "/staff/login", timeout=5).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    password = (kiosk.c.terminal.embedded.data_dir / "staff.password").read_text(encoding="ascii").strip()
+    hall.post(base + "/staff/login", data={"username": "staff", "password": password, "csrf_token": csrf},
+              timeout=5)
+    page = hall.get(base + "/staff", timeout=5).text
     assert f"事项：{item.name_zh}" in page and kiosk.c.config.terminal.id in page

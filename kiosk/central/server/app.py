@@ -63,6 +63,7 @@ def create_app(db_path: str | Path, *, public_base_url: str | None = None,
         raise ValueError("device_interval, device_code_lifetime and token_lifetime must be at least 1 second")
     from kiosk.central.server.api import bp as api_bp
     from kiosk.central.server.pages import bp as pages_bp
+    from kiosk.central.server.staff_auth import init_staff_auth, session_key
 
     path = Path(catalog_path) if catalog_path else SAMPLE_CATALOG_PATH
     app = Flask(__name__, template_folder=str(TEMPLATES))
@@ -76,6 +77,8 @@ def create_app(db_path: str | Path, *, public_base_url: str | None = None,
         signature_window=signature_window, clock=clock)
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    init_staff_auth(app, app.extensions["central"].store, session_key(Path(db_path).with_suffix(".session-key")),
+                    api_bp)
 
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):

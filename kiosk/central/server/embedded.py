@@ -4,6 +4,8 @@ Runs the real Flask app under werkzeug in a background thread; the terminal is r
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from kiosk.central.server.staff_auth import add_staff
 from kiosk.central.server.app import DEFAULT_DEVICE_INTERVAL, close_app, create_app
 from kiosk.central.signing import create_secret_file, load_secret
 
@@ -18,6 +21,8 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "central.sqlite3"
 PORT_NAME = "port"   # the port of the last start, reused when free
+DEMO_STAFF = "staff"                          # the demo hall page's login (province admin)
+DEMO_STAFF_PASSWORD_NAME = "staff.password"   # its password, beside the database
 SECRET_NAME = "terminal-secret"
 SHUTDOWN_POLL = 0.1  # seconds; how quickly stop() is noticed
 
@@ -48,6 +53,18 @@ class EmbeddedCentral:
         if self.app is not None:
             close_app(self.app)
             self.app = None
+
+
+def _demo_staff_password(path: Path) -> str:
+    """The demo hall page's password, made once and kept (mode 0600) beside the demo's database."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        password = secrets.token_urlsafe(9)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(password + "\n")
+        return password
 
 
 def _listen(port_file: Path, app) -> BaseWSGIServer:
@@ -81,7 +98,9 @@ def start_embedded_central(data_dir: Path, terminal_id: str, terminal_name: str,
     secret = load_secret(secret_path) if secret_path.exists() else create_secret_file(secret_path)
     app_options.setdefault("demo", True)    # the embedded central is the demo's: its phone simulator is on
     app = create_app(data_dir / DB_NAME, device_interval=device_interval, **app_options)
-    app.extensions["central"].store.register_terminal(terminal_id, terminal_name, hall, secret)
+    store = app.extensions["central"].store
+    store.register_terminal(terminal_id, terminal_name, hall, secret)
+    add_staff(store, DEMO_STAFF, _demo_staff_password(data_dir / DEMO_STAFF_PASSWORD_NAME), "admin")
     server = _listen(data_dir / PORT_NAME, app)
     base_url = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL},

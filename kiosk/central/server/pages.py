@@ -8,11 +8,13 @@ import json
 import logging
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 
 from kiosk.central.models import COMMAND_KINDS
 from kiosk.central.server.api import queue_command, verification_facts
 from kiosk.central.server.auth import ApiError, central, json_response
 from kiosk.central.server.documents import CHINA_TZ
+from kiosk.central.server.staff_auth import check_login
 from kiosk.shared.masking import mask_id_number
 
 log = logging.getLogger(__name__)
@@ -146,27 +148,59 @@ def _terminal_view(row) -> dict:
     }
 
 
+@bp.route("/staff/login", methods=["GET", "POST"])
+def staff_login():
+    """Hall staff and the province admin log in (the form carries a CSRF token like every other)."""
+    if request.method == "POST":
+        user = check_login(central().store, request.form.get("username", ""), request.form.get("password", ""))
+        if user is not None:
+            login_user(user)
+            log.info("staff %s logged in", user.username)
+            return redirect(url_for("pages.staff"), 303)
+        return _page("staff_login.html", 401, error="用户名或密码不正确")
+    return _page("staff_login.html")
+
+
+@bp.post("/staff/logout")
+@login_required
+def staff_logout():
+    logout_user()
+    return redirect(url_for("pages.staff_login"), 303)
+
+
+def _visible_terminals(state) -> list:
+    """The terminals this member of staff looks after: their hall's, or all for the province admin."""
+    user = current_user
+    return state.store.terminals(None if user.is_admin else user.hall)
+
+
 @bp.get("/staff")
+@login_required
 def staff():
     state = central()
-    names = {t["id"]: t["name"] for t in state.store.terminals()}
+    visible = _visible_terminals(state)
+    names = {t["id"]: t["name"] for t in visible}
     items = {it.id: it.name_zh for it in state.catalog.parsed.items}
-    help_requests = [{"id": h["id"], "when": _when(h["created_at"]), "terminal": names.get(h["terminal_id"], h["terminal_id"]),
-                      "reason": h["reason"]} for h in state.store.open_help_requests()]
-    ratings = [{"when": _when(r["created_at"]), "terminal": names.get(r["terminal_id"], r["terminal_id"]),
+    help_requests = [{"id": h["id"], "when": _when(h["created_at"]), "terminal": names[h["terminal_id"]],
+                      "reason": h["reason"]} for h in state.store.open_help_requests() if h["terminal_id"] in names]
+    ratings = [{"when": _when(r["created_at"]), "terminal": names[r["terminal_id"]],
                 "number": r["application_number"], "item": items.get(r["item_id"], r["item_id"]),
                 "level": LEVEL_WORDS.get(r["level"], r["level"]), "comment": r["comment"],
-                "bad": r["level"] in ("dissatisfied", "very_dissatisfied")} for r in state.store.recent_ratings()]
-    return _page("staff.html", terminals=[_terminal_view(t) for t in state.store.terminals()],
+                "bad": r["level"] in ("dissatisfied", "very_dissatisfied")}
+               for r in state.store.recent_ratings() if r["terminal_id"] in names]
+    return _page("staff.html", terminals=[_terminal_view(t) for t in visible], user=current_user,
                  help_requests=help_requests, ratings=ratings, notice=request.args.get("notice", ""))
 
 
 @bp.post("/staff/terminals/<terminal_id>/commands")
+@login_required
 def staff_command(terminal_id: str):
     kind = request.form.get("kind", "")
     message = request.form.get("message", "").strip()[:100]
-    if central().store.terminal(terminal_id) is None:
-        return _page("staff.html", 404, terminals=[], help_requests=[], ratings=[], notice="没有这台终端")
+    terminal = central().store.terminal(terminal_id)
+    if terminal is None or not current_user.sees(terminal["hall"]):
+        return _page("staff.html", 404, terminals=[], help_requests=[], ratings=[], notice="没有这台终端",
+                     user=current_user)
     if kind not in COMMAND_KINDS or (kind == "show_message" and not message):
         return redirect(url_for("pages.staff", notice="指令无效：显示消息需要填写消息内容"), 303)
     queue_command(terminal_id, kind, message)
@@ -174,6 +208,7 @@ def staff_command(terminal_id: str):
 
 
 @bp.post("/staff/help/<request_id>/close")
+@login_required
 def staff_close_help(request_id: str):
     closed = central().store.close_help_request(request_id)
     return redirect(url_for("pages.staff", notice="帮办请求已处理" if closed else "该请求已处理过"), 303)

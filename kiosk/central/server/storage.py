@@ -20,6 +20,9 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS terminals (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, hall TEXT NOT NULL, secret TEXT NOT NULL,
     registered_at REAL NOT NULL, last_heartbeat REAL, status TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS staff_users (
+    username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, hall TEXT NOT NULL,
+    created_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS citizens (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, id_number TEXT NOT NULL UNIQUE, phone TEXT NOT NULL,
     card_code TEXT NOT NULL UNIQUE, note TEXT NOT NULL DEFAULT '');
@@ -118,8 +121,22 @@ class CentralStore:
     def terminal(self, terminal_id: str) -> sqlite3.Row | None:
         return self._one("SELECT * FROM terminals WHERE id = ?", (terminal_id,))
 
-    def terminals(self) -> list[sqlite3.Row]:
-        return self._all("SELECT * FROM terminals ORDER BY id")
+    def terminals(self, hall: str | None = None) -> list[sqlite3.Row]:
+        """Every terminal, or those of one hall."""
+        if hall is None:
+            return self._all("SELECT * FROM terminals ORDER BY id")
+        return self._all("SELECT * FROM terminals WHERE hall = ? ORDER BY id", (hall,))
+
+    # Staff accounts (the pages' logins; passwords only as salted hashes)
+
+    def save_staff(self, username: str, password_hash: str, role: str, hall: str) -> None:
+        with Transaction(self.conn) as c:
+            c.execute("INSERT INTO staff_users (username, password_hash, role, hall, created_at) VALUES (?, ?, ?, ?, ?) "
+                      "ON CONFLICT(username) DO UPDATE SET password_hash=excluded.password_hash, role=excluded.role, "
+                      "hall=excluded.hall", (username, password_hash, role, hall, self.clock()))
+
+    def staff_user(self, username: str) -> sqlite3.Row | None:
+        return self._one("SELECT * FROM staff_users WHERE username = ?", (username,))
 
     # Citizens
 

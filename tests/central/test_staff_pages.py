@@ -1,0 +1,105 @@
+"""The reference central's staff pages: a login with a hashed password, sessions, a CSRF token on every form (a
+cross-site form is refused), hall staff limited to their hall, the province admin seeing all."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from kiosk.central.server.app import close_app, create_app
+from kiosk.central.server.staff_auth import StaffAccountError, add_staff
+from kiosk.central.signing import create_secret_file
+
+
+@pytest.fixture
+def central(tmp_path):
+    app = create_app(tmp_path / "central.sqlite3")
+    store = app.extensions["central"].store
+    secret = create_secret_file(tmp_path / "t.secret")
+    store.register_terminal("T-EAST", "东区1号", "东区大厅", secret)
+    store.register_terminal("T-WEST", "西区1号", "西区大厅", secret)
+    add_staff(store, "li", "east-password", "hall", "东区大厅")
+    add_staff(store, "admin", "admin-password", "admin")
+    yield app
+    close_app(app)
+
+
+def token(page: bytes) -> str:
+    return re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
+
+
+def logged_in(app, user: str, password: str):
+    client = app.test_client()
+    form = client.get("/staff/login").data
+    answer = client.post("/staff/login", data={"username": user, "password": password, "csrf_token": token(form)})
+    assert answer.status_code == 303, answer.data.decode()[:300]
+    return client
+
+
+def test_the_staff_page_asks_for_a_login_first(central):
+    answer = central.test_client().get("/staff")
+    assert answer.status_code == 302 and "/staff/login" in answer.headers["Location"]
+
+
+def test_a_wrong_password_or_a_login_without_its_token_is_refused(central):
+    client = central.test_client()
+    form = client.get("/staff/login").data
+    wrong = client.post("/staff/login", data={"username": "li", "password": "nope-nope", "csrf_token": token(form)})
+    assert wrong.status_code == 401 and "用户名或密码不正确" in wrong.data.decode()
+    no_token = client.post("/staff/login", data={"username": "li", "password": "east-password"})
+    assert no_token.status_code == 400
+
+
+def test_a_cross_site_form_is_refused_even_with_a_session(central):
+    client = logged_in(central, "admin", "admin-password")
+    forged = client.post("/staff/terminals/T-EAST/commands", data={"kind": "out_of_service"})
+    assert forged.status_code == 400
+    store = central.extensions["central"].store
+    assert store.pending_commands("T-EAST") == []
+
+
+def test_hall_staff_see_and_command_only_their_hall(central):
+    client = logged_in(central, "li", "east-password")
+    page = client.get("/staff").data.decode()
+    assert "T-EAST" in page and "T-WEST" not in page
+    form = token(client.get("/staff").data)
+    other = client.post("/staff/terminals/T-WEST/commands", data={"kind": "out_of_service", "csrf_token": form})
+    assert other.status_code == 404
+    own = client.post("/staff/terminals/T-EAST/commands", data={"kind": "out_of_service", "csrf_token": form})
+    assert own.status_code == 303
+    assert len(central.extensions["central"].store.pending_commands("T-EAST")) == 1
+
+
+def test_the_admin_sees_every_hall_and_a_logout_ends_the_session(central):
+    client = logged_in(central, "admin", "admin-password")
+    page = client.get("/staff").data
+    assert b"T-EAST" in page and b"T-WEST" in page
+    client.post("/staff/logout", data={"csrf_token": token(page)})
+    assert client.get("/staff").status_code == 302
+
+
+def test_passwords_are_stored_as_salted_hashes_and_weak_accounts_refused(central):
+    store = central.extensions["central"].store
+    assert "east-password" not in store.staff_user("li")["password_hash"]
+    with pytest.raises(StaffAccountError, match="at least 8"):
+        add_staff(store, "x", "short", "admin")
+    with pytest.raises(StaffAccountError, match="need a hall"):
+        add_staff(store, "x", "long-enough", "hall")
+
+
+def test_the_signed_api_needs_no_csrf_token(central):
+    answer = central.test_client().post("/api/v1/heartbeat", json={})
+    assert answer.status_code == 401          # refused for its missing signature, not for a CSRF token
+
+
+def test_add_staff_on_the_command_line(tmp_path):
+    db = tmp_path / "central.sqlite3"
+    done = subprocess.run([sys.executable, "-m", "kiosk", "central", "add-staff", "--db", str(db), "--user", "wang",
+                           "--role", "hall", "--hall", "东区大厅"], input="a-good-password\n", capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    short = subprocess.run([sys.executable, "-m", "kiosk", "central", "add-staff", "--db", str(db), "--user", "z",
+                            "--role", "admin"], input="short\n", capture_output=True, text=True, timeout=60)
+    assert short.returncode == 2 and "at least 8" in short.stderr
