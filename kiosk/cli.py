@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "kiosk.commands",
     "kiosk.central.commands",
     "kiosk.printing.commands",
+    "kiosk.devices.commands",
     "kiosk.ops.commands",
 )
 

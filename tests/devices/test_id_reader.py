@@ -86,3 +86,19 @@ def test_a_missing_reader_names_its_device():
 
 def test_the_reader_reports_its_security_module_ready(virtual):
     assert reader_for(virtual).status() is True
+
+
+def test_reader_commands_for_technicians(virtual, capsys):
+    from kiosk import cli
+
+    assert cli.main(["reader", "status", "--device", virtual.url]) == 0
+    assert "ready" in capsys.readouterr().out
+    assert cli.main(["reader", "test", "--device", virtual.url]) == 0
+    out = capsys.readouterr().out
+    assert "340102********1234" in out and SAMPLE_CARD["id_number"] not in out and "长期" in out
+    virtual.set_card("absent")
+    assert cli.main(["reader", "test", "--device", virtual.url]) == 1
+    assert "no card" in capsys.readouterr().err
+    assert cli.main(["reader", "status", "--device", "/dev/no-such-reader", "--timeout", "0.2"]) == 1
+    err = capsys.readouterr().err
+    assert "NOT USABLE" in err and "/dev/no-such-reader" in err
