@@ -12,8 +12,9 @@ import threading
 from kiosk.devices.id_card import PHOTO_BYTES, card_text
 from kiosk.devices.sam_frames import PREAMBLE, Command, Status, answer_frame
 
-SAMPLE_CARD = {"name": "张桂英", "sex": "2", "nation": "01", "birth": "19520412", "address": "示范市示范区幸福路8号",
-               "id_number": "340102195204121234", "issuer": "示范市公安局示范分局", "valid_from": "20150101",
+# The card of the reference central's sample citizen 李秀英 (retired, 77), so an assisted login finds her record.
+SAMPLE_CARD = {"name": "李秀英", "sex": "2", "nation": "01", "birth": "19480817", "address": "示范市示范区幸福路8号",
+               "id_number": "340104194808172022", "issuer": "示范市公安局示范分局", "valid_from": "20150101",
                "valid_to": "长期"}
 CARDS = ("present", "absent", "damaged", "expired")
 FAULTS = ("none", "garbage", "checksum", "unplug", "silent")

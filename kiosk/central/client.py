@@ -16,8 +16,8 @@ import requests
 
 from kiosk.central.errors import (AnswerTooLarge, CentralError, CentralRefused, CentralUnavailable, InvalidAnswer,
                                   LoginExpired)
-from kiosk.central.models import (RATING_CODES, Catalog, CitizenProfile, DeviceAuthorization, HeartbeatAnswer,
-                                  PollOutcome, SubmissionResult, Token, TokenPoll)
+from kiosk.central.models import (RATING_CODES, AssistedLogin, Catalog, CitizenProfile, DeviceAuthorization,
+                                  HeartbeatAnswer, PollOutcome, SubmissionResult, Token, TokenPoll)
 from kiosk.central.signing import sign_headers
 from kiosk.central.wire import (ACCEPT_ENCODING, MAX_BODY_BYTES, DeadlineAdapter, deadline, header_time, parse_json,
                                 parse_retry_after, read_body)
@@ -132,6 +132,21 @@ class CentralClient:
         """Exchange a code read by the terminal's scanner (e.g. an e-social-security card QR) for a token."""
         resp = self._send(self._json_call("POST", "/api/v1/login/code", {"code": code}))
         return Token.from_json(self._json(resp))
+
+    def start_assisted_login(self, id_number: str) -> str:
+        """Ask hall staff to confirm that the holder of this ID card is at the terminal (帮办登录); the request id."""
+        resp = self._send(self._json_call("POST", "/api/v1/assisted-logins", {"id_number": id_number}))
+        body = self._json(resp)
+        request_id = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(request_id, str) or not request_id:
+            raise InvalidAnswer("assisted_login.id: missing")
+        return request_id
+
+    def poll_assisted_login(self, request_id: str) -> AssistedLogin:
+        """Where an assisted login stands: pending, approved (with the citizen's token and the staff member),
+        denied or expired."""
+        resp = self._send(_Call("GET", f"/api/v1/assisted-logins/{request_id}", retryable=True))
+        return AssistedLogin.from_json(self._json(resp))
 
     def revoke(self, token: Token) -> None:
         """End the citizen's token (RFC 7009); revoking twice is harmless, so it is retried."""

@@ -106,6 +106,27 @@ class TokenPoll:
     scanned: bool = False
 
 
+ASSISTED_STATES = ("pending", "approved", "denied", "expired")
+
+
+@dataclass(frozen=True)
+class AssistedLogin:
+    """Central's answer about an assisted login: its state, and once approved the token and who approved it."""
+    status: str
+    token: Token | None = None
+    staff: str = ""
+
+    @classmethod
+    def from_json(cls, obj: Any) -> "AssistedLogin":
+        w = "assisted_login"
+        status = _get(obj, "status", str, w)
+        if status not in ASSISTED_STATES:
+            raise InvalidAnswer(f"{w}.status: unknown state {status!r}")
+        if status != "approved":
+            return cls(status)
+        return cls(status, Token.from_json(obj), _get(obj, "staff", str, w, optional=True, default=""))
+
+
 @dataclass(frozen=True)
 class CitizenProfile:
     """Who is logged in. Personal data: never logged, wiped at the end of the session."""

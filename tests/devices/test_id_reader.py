@@ -50,12 +50,12 @@ def reader_for(virtual, timeout: float = 1.0) -> SamReader:
 
 def test_a_card_is_read_with_its_fields_and_photo_and_shown_masked(virtual, caplog):
     card = reader_for(virtual).read_card(TODAY)
-    assert (card.name, card.id_number, card.sex) == ("张桂英", SAMPLE_CARD["id_number"], "女")
-    assert card.birth == dt.date(1952, 4, 12) and card.valid_to is None and len(card.photo) == 1024
+    assert (card.name, card.id_number, card.sex) == ("李秀英", SAMPLE_CARD["id_number"], "女")
+    assert card.birth == dt.date(1948, 8, 17) and card.valid_to is None and len(card.photo) == 1024
     with caplog.at_level(logging.INFO):
         logging.getLogger("test").info("card read: %s", card)
     assert SAMPLE_CARD["id_number"] not in repr(card) + str(card) + caplog.text
-    assert "340102********1234" in repr(card) and "张桂英" not in repr(card)
+    assert "340104********2022" in repr(card) and "李秀英" not in repr(card)
 
 
 @pytest.mark.parametrize("state, error", [("absent", NoCard), ("damaged", CardUnreadable), ("expired", CardExpired)])
@@ -95,7 +95,7 @@ def test_reader_commands_for_technicians(virtual, capsys):
     assert "ready" in capsys.readouterr().out
     assert cli.main(["reader", "test", "--device", virtual.url]) == 0
     out = capsys.readouterr().out
-    assert "340102********1234" in out and SAMPLE_CARD["id_number"] not in out and "长期" in out
+    assert "340104********2022" in out and SAMPLE_CARD["id_number"] not in out and "长期" in out
     virtual.set_card("absent")
     assert cli.main(["reader", "test", "--device", virtual.url]) == 1
     assert "no card" in capsys.readouterr().err

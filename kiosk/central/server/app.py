@@ -62,6 +62,7 @@ def create_app(db_path: str | Path, *, public_base_url: str | None = None,
     if device_interval < 1 or device_code_lifetime < 1 or token_lifetime < 1:
         raise ValueError("device_interval, device_code_lifetime and token_lifetime must be at least 1 second")
     from kiosk.central.server.api import bp as api_bp
+    from kiosk.central.server.assisted import bp as assisted_bp
     from kiosk.central.server.pages import bp as pages_bp
     from kiosk.central.server.staff_auth import init_staff_auth, session_key
 
@@ -77,6 +78,7 @@ def create_app(db_path: str | Path, *, public_base_url: str | None = None,
         signature_window=signature_window, clock=clock)
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(assisted_bp)
     init_staff_auth(app, app.extensions["central"].store, session_key(Path(db_path).with_suffix(".session-key")),
                     api_bp)
 

@@ -14,6 +14,7 @@ from kiosk.central.models import COMMAND_KINDS
 from kiosk.central.server.api import queue_command, verification_facts
 from kiosk.central.server.auth import ApiError, central, json_response
 from kiosk.central.server.documents import CHINA_TZ
+from kiosk.central.server.assisted import pending_for
 from kiosk.central.server.staff_auth import check_login
 from kiosk.shared.masking import mask_id_number
 
@@ -189,6 +190,7 @@ def staff():
                 "bad": r["level"] in ("dissatisfied", "very_dissatisfied")}
                for r in state.store.recent_ratings() if r["terminal_id"] in names]
     return _page("staff.html", terminals=[_terminal_view(t) for t in visible], user=current_user,
+                 assisted=pending_for(names),
                  help_requests=help_requests, ratings=ratings, notice=request.args.get("notice", ""))
 
 
@@ -199,7 +201,8 @@ def staff_command(terminal_id: str):
     message = request.form.get("message", "").strip()[:100]
     terminal = central().store.terminal(terminal_id)
     if terminal is None or not current_user.sees(terminal["hall"]):
-        return _page("staff.html", 404, terminals=[], help_requests=[], ratings=[], notice="没有这台终端",
+        return _page("staff.html", 404, terminals=[], help_requests=[], ratings=[], assisted=[],
+                     notice="没有这台终端",
                      user=current_user)
     if kind not in COMMAND_KINDS or (kind == "show_message" and not message):
         return redirect(url_for("pages.staff", notice="指令无效：显示消息需要填写消息内容"), 303)

@@ -20,6 +20,10 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS terminals (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, hall TEXT NOT NULL, secret TEXT NOT NULL,
     registered_at REAL NOT NULL, last_heartbeat REAL, status TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS assisted_logins (
+    id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, citizen_id TEXT NOT NULL, name_masked TEXT NOT NULL,
+    id_masked TEXT NOT NULL, status TEXT NOT NULL, staff TEXT NOT NULL DEFAULT '', token TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL, decided_at REAL);
 CREATE TABLE IF NOT EXISTS staff_users (
     username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, hall TEXT NOT NULL,
     created_at REAL NOT NULL);
@@ -126,6 +130,30 @@ class CentralStore:
         if hall is None:
             return self._all("SELECT * FROM terminals ORDER BY id")
         return self._all("SELECT * FROM terminals WHERE hall = ? ORDER BY id", (hall,))
+
+    # Assisted logins (帮办登录): a card read at a terminal, approved or denied by a member of staff
+
+    def add_assisted_login(self, request_id: str, terminal_id: str, citizen: sqlite3.Row, name_masked: str,
+                           id_masked: str) -> None:
+        with Transaction(self.conn) as c:
+            c.execute("INSERT INTO assisted_logins (id, terminal_id, citizen_id, name_masked, id_masked, status, "
+                      "created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+                      (request_id, terminal_id, citizen["id"], name_masked, id_masked, self.clock()))
+
+    def assisted_login(self, request_id: str) -> sqlite3.Row | None:
+        return self._one("SELECT a.*, t.hall FROM assisted_logins a JOIN terminals t ON t.id = a.terminal_id "
+                         "WHERE a.id = ?", (request_id,))
+
+    def pending_assisted_logins(self) -> list[sqlite3.Row]:
+        return self._all("SELECT * FROM assisted_logins WHERE status = 'pending' ORDER BY created_at")
+
+    def decide_assisted_login(self, request_id: str, staff: str, token: str) -> bool:
+        """Approve (with the citizen's new token) or deny (token "") a pending request; False if not pending."""
+        with Transaction(self.conn) as c:
+            changed = c.execute("UPDATE assisted_logins SET status = ?, staff = ?, token = ?, decided_at = ? "
+                                "WHERE id = ? AND status = 'pending'",
+                                ("approved" if token else "denied", staff, token, self.clock(), request_id))
+            return changed.rowcount == 1
 
     # Staff accounts (the pages' logins; passwords only as salted hashes)
 

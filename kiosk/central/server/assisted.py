@@ -1,0 +1,82 @@
+"""Assisted login (帮办登录) on the reference central: a terminal that read a resident ID card asks; hall staff,
+logged in to their page, see the masked name and approve or deny; the terminal then gets the citizen's token.
+
+A card is not proof that its holder stands at the terminal, so nothing happens without a member of staff,
+whose name is kept with the login."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from kiosk.central.server.auth import ApiError, central, json_response, signed_terminal
+from kiosk.shared.masking import mask_id_number, mask_name
+
+REQUEST_LIFETIME = 300.0     # seconds a request waits for staff before it lapses
+
+bp = Blueprint("assisted", __name__)
+
+
+def _terminal_id() -> str:
+    terminal = signed_terminal(required=True)
+    if terminal is None:          # required=True raises first; this keeps the type checker informed
+        raise ApiError(401, "unsigned", "the request is not signed by a terminal")
+    return terminal["id"]
+
+
+@bp.post("/api/v1/assisted-logins")
+def start():
+    terminal_id = _terminal_id()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("id_number"), str) or len(body["id_number"]) != 18:
+        raise ApiError(400, "invalid_request", "id_number (18 characters) is required")
+    store = central().store
+    citizen = store.citizen_by_id_number(body["id_number"].upper())
+    if citizen is None:
+        raise ApiError(404, "unknown_citizen", "no record for this ID number: the citizen goes to a counter")
+    request_id = "AL-" + secrets.token_hex(6).upper()
+    store.add_assisted_login(request_id, terminal_id, citizen, mask_name(citizen["name"]),
+                             mask_id_number(citizen["id_number"]))
+    return json_response({"id": request_id, "status": "pending", "expires_in": int(REQUEST_LIFETIME)}, 201)
+
+
+@bp.get("/api/v1/assisted-logins/<request_id>")
+def poll(request_id: str):
+    terminal_id = _terminal_id()
+    row = central().store.assisted_login(request_id)
+    if row is None or row["terminal_id"] != terminal_id:
+        raise ApiError(404, "unknown_request", "no such assisted login for this terminal")
+    status = row["status"]
+    if status == "pending" and central().clock() - row["created_at"] > REQUEST_LIFETIME:
+        status = "expired"
+    answer: dict = {"status": status}
+    if status == "approved":
+        answer.update(access_token=row["token"], token_type="Bearer", expires_in=int(central().token_lifetime),
+                      staff=row["staff"])
+    return json_response(answer, 200)
+
+
+def pending_for(visible_terminals: dict[str, str]) -> list[dict]:
+    """The waiting requests of the terminals a member of staff looks after (masked, for the hall page)."""
+    now = central().clock()
+    rows = central().store.pending_assisted_logins()
+    return [{"id": r["id"], "terminal": visible_terminals[r["terminal_id"]], "name": r["name_masked"],
+             "id_number": r["id_masked"]} for r in rows
+            if r["terminal_id"] in visible_terminals and now - r["created_at"] <= REQUEST_LIFETIME]
+
+
+@bp.post("/staff/assisted/<request_id>/<decision>")
+@login_required
+def decide(request_id: str, decision: str):
+    state = central()
+    row = state.store.assisted_login(request_id)
+    if row is None or not current_user.sees(row["hall"]) or decision not in ("approve", "deny"):
+        return redirect(url_for("pages.staff", notice="没有这个帮办登录请求"), 303)
+    if row["status"] != "pending":
+        return redirect(url_for("pages.staff", notice="该请求已处理过"), 303)
+    token = state.store.issue_token(row["citizen_id"], row["terminal_id"], state.token_lifetime) \
+        if decision == "approve" else ""
+    state.store.decide_assisted_login(request_id, current_user.username, token)
+    words = "已核验并同意登录" if token else "已拒绝登录"
+    return redirect(url_for("pages.staff", notice=f"帮办登录 {row['name_masked']}：{words}"), 303)

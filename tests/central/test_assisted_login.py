@@ -1,0 +1,58 @@
+"""Assisted login (帮办登录) end to end on the reference central: the card read by the (virtual) reader, the
+request on the hall page with the name and number masked, a member of staff approving it, and the terminal
+receiving the citizen's token, with the staff member's name kept; denial, other halls and unknown cards."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kiosk.central.errors import CentralRefused
+from kiosk.devices.reader import SamReader, open_port
+from kiosk_devtools.virtual_id_reader import SAMPLE_CARD, VirtualIdReader
+
+
+@pytest.fixture
+def card():
+    reader = VirtualIdReader().start()
+    try:
+        yield SamReader(open_port(reader.url, timeout=1.0), reader.url).read_card(dt.date(2026, 12, 3))
+    finally:
+        reader.stop()
+
+
+def test_a_card_read_at_the_terminal_logs_in_once_staff_approve(central, client, card):
+    request_id = client.start_assisted_login(card.id_number)
+    assert client.poll_assisted_login(request_id).status == "pending"
+    staff = central.staff()
+    page = staff.page()
+    assert "李**" in page and "340104********2022" in page and SAMPLE_CARD["id_number"] not in page
+    staff.post(f"/staff/assisted/{request_id}/approve")
+    approved = client.poll_assisted_login(request_id)
+    assert approved.status == "approved" and approved.staff == "staff" and approved.token is not None
+    profile = client.profile(approved.token)
+    assert profile.name == "李秀英" and profile.id_number == SAMPLE_CARD["id_number"]
+    assert "李**" not in staff.page()                      # no longer waiting
+    staff.post(f"/staff/assisted/{request_id}/deny")        # a second decision changes nothing
+    assert client.poll_assisted_login(request_id).status == "approved"
+
+
+def test_staff_who_are_not_sure_deny_and_no_token_is_given(central, client, card):
+    request_id = client.start_assisted_login(card.id_number)
+    central.staff().post(f"/staff/assisted/{request_id}/deny")
+    denied = client.poll_assisted_login(request_id)
+    assert denied.status == "denied" and denied.token is None
+
+
+def test_a_card_central_has_no_record_of_is_refused_clearly(client):
+    with pytest.raises(CentralRefused) as refused:
+        client.start_assisted_login("110101190001011234")
+    assert refused.value.status == 404 and refused.value.reason == "unknown_citizen"
+
+
+def test_an_approval_needs_the_staff_pages_csrf_token(central, client, card):
+    request_id = client.start_assisted_login(card.id_number)
+    staff = central.staff()
+    forged = staff.session.post(f"{central.base_url}/staff/assisted/{request_id}/approve", timeout=5)
+    assert forged.status_code == 400
+    assert client.poll_assisted_login(request_id).status == "pending"
