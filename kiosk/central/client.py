@@ -136,11 +136,7 @@ class CentralClient:
     def start_assisted_login(self, id_number: str) -> str:
         """Ask hall staff to confirm that the holder of this ID card is at the terminal (帮办登录); the request id."""
         resp = self._send(self._json_call("POST", "/api/v1/assisted-logins", {"id_number": id_number}))
-        body = self._json(resp)
-        request_id = body.get("id") if isinstance(body, dict) else None
-        if not isinstance(request_id, str) or not request_id:
-            raise InvalidAnswer("assisted_login.id: missing")
-        return request_id
+        return self._id_of(resp, "assisted_login")
 
     def poll_assisted_login(self, request_id: str) -> AssistedLogin:
         """Where an assisted login stands: pending, approved (with the citizen's token and the staff member),
@@ -199,10 +195,14 @@ class CentralClient:
         """Call hall staff (呼叫帮办); returns the help request id."""
         resp = self._send(self._json_call("POST", "/api/v1/help-requests", {"reason": reason},
                                           idempotency_key=str(uuid.uuid4())))
+        return self._id_of(resp, "help_request")
+
+    def _id_of(self, resp: requests.Response, what: str) -> str:
+        """The "id" a created request's answer carries; InvalidAnswer when it has none."""
         body = self._json(resp)
         request_id = body.get("id") if isinstance(body, dict) else None
         if not isinstance(request_id, str) or not request_id:
-            raise InvalidAnswer("help_request.id: missing")
+            raise InvalidAnswer(f"{what}.id: missing")
         return request_id
 
     def verify(self, code: str) -> dict:
