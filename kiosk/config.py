@@ -122,6 +122,14 @@ class UiConfig:
 
 
 @dataclass(frozen=True)
+class IdReaderConfig:
+    """The resident ID card reader for assisted login (帮办登录); no device, no reader."""
+    device: str = ""          # /dev/ttyUSB0, or any pyserial URL (socket://127.0.0.1:PORT for the virtual one)
+    baudrate: int = 115200
+    timeout: float = 2.0
+
+
+@dataclass(frozen=True)
 class DataConfig:
     dir: str = "var"
 
@@ -132,6 +140,7 @@ class Config:
     central: CentralConfig = field(default_factory=CentralConfig)
     printer: PrinterConfig = field(default_factory=PrinterConfig)
     ui: UiConfig = field(default_factory=UiConfig)
+    id_reader: IdReaderConfig = field(default_factory=IdReaderConfig)
     data: DataConfig = field(default_factory=DataConfig)
     source: str = "<embedded defaults>"
     base_dir: str = "."
@@ -165,7 +174,8 @@ def default_profiles_dir() -> Path:
     return REPO_DIR / "printers"
 
 
-_TOP_LEVEL = {"terminal": TerminalConfig, "central": CentralConfig, "printer": PrinterConfig, "ui": UiConfig, "data": DataConfig}
+_TOP_LEVEL = {"terminal": TerminalConfig, "central": CentralConfig, "printer": PrinterConfig, "ui": UiConfig,
+              "id_reader": IdReaderConfig, "data": DataConfig}
 
 
 _SHOW = reprlib.Repr()
@@ -249,6 +259,7 @@ TIMEOUT_RANGES = {
     "central.heartbeat_interval": (0.0, 3600.0),
     "printer.network.timeout": (0.0, 120.0),
     "printer.serial.timeout": (0.0, 120.0),
+    "id_reader.timeout": (0.0, 30.0),
 }
 IDLE_TIMEOUT_MAX = 3600
 VOICE_VOLUMES = ("quiet", "normal", "loud")   # kiosk.core.speech.Volume's values
@@ -258,7 +269,7 @@ _TERMINAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PATH_KEYS = ("central.credentials_file", "central.ca_bundle", "central.embedded_catalog", "printer.profiles_dir", "printer.serial.device",
-              "printer.file.path", "printer.virtual.out_dir", "data.dir")
+              "printer.file.path", "printer.virtual.out_dir", "id_reader.device", "data.dir")
 
 
 def _get(config: Config, dotted: str) -> typing.Any:
@@ -430,6 +441,16 @@ def _check_semantics(config: Config, problems: list[str], where: str) -> None:
     _check_numbers(config, problems, where)
     _check_central(config, problems, where)
     _check_printer(config, problems, where)
+    _check_id_reader(config, problems, where)
+
+
+def _check_id_reader(config: Config, problems: list[str], where: str) -> None:
+    reader = config.id_reader
+    if reader.device and reader.device != reader.device.strip():
+        problems.append(f"{where}: key 'id_reader.device' has spaces around it, got {_show(reader.device)}")
+    if reader.baudrate not in SERIAL_BAUDRATES:
+        problems.append(f"{where}: key 'id_reader.baudrate' must be one of "
+                        f"{', '.join(map(str, SERIAL_BAUDRATES))}, got {reader.baudrate}")
 
 
 def _normalised(config: Config) -> Config:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.central.errors import CentralError, CentralUnavailable, LoginExpired
-from kiosk.central.models import RATING_CODES, CatalogItem, Category, CitizenProfile, SubmissionResult, Token
+from kiosk.central.models import (RATING_CODES, AssistedLogin, CatalogItem, Category, CitizenProfile,
+                                  SubmissionResult, Token)
 from kiosk.config import Config
 from kiosk.core.catalog import CatalogStore
 from kiosk.core.forms import cleaned_values
@@ -24,6 +25,8 @@ from kiosk.core.outbox import EntryState, Outbox, new_idempotency_key
 from kiosk.core.outbox_sender import OutboxSender, SendOutcome
 from kiosk.core.replay import InFlight, OutboxReplayer, ReplayReport
 from kiosk.core.session import Stage, Visit
+from kiosk.devices.id_card import IdCard
+from kiosk.devices.reader import ReaderConnection, ReaderUnavailable
 from kiosk.errors import KioskError
 from kiosk.i18n import tr
 from kiosk.shared.store import open_db
@@ -87,6 +90,8 @@ class Terminal:
         self._last_submission: tuple[str, str] = ("", "")
         self._slip_keys: dict[str, str] = {}     # application number → its queued slip's key, until printed
         self._lock = threading.Lock()
+        self._card_reader = (ReaderConnection(config.id_reader.device, config.id_reader.baudrate,
+                                              config.id_reader.timeout) if config.id_reader.device else None)
 
     # Life cycle
 
@@ -168,6 +173,8 @@ class Terminal:
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
+        if self._card_reader is not None:
+            self._card_reader.close()
         self.db.close()
 
     # The catalogue (from the local cache; refreshed from central)
@@ -184,7 +191,7 @@ class Terminal:
 
     def home_items(self, limit: int) -> list[CatalogItem]:
         """The 常办 tiles, in an order that holds for the whole day (the terminal's own date)."""
-        day = dt.datetime.now(time_zone(self.config.terminal.time_zone)).date().isoformat()
+        day = self._today().isoformat()
         return self.catalog.home_items(limit, day)
 
     def search(self, query: str, category: str = "") -> list[CatalogItem]:
@@ -212,6 +219,33 @@ class Terminal:
         token = self.client.login_with_code(code)
         self._track(True)
         return token
+
+    # Assisted login with the resident ID card (kiosk.core.card_login)
+
+    @property
+    def has_card_reader(self) -> bool:
+        return self._card_reader is not None
+
+    def read_card(self) -> IdCard:
+        """The card on the reader (its validity judged on the terminal's own date), or the reader's error."""
+        if self._card_reader is None:
+            raise ReaderUnavailable("no ID card reader is configured (id_reader.device)")
+        return self._card_reader.read_card(self._today())
+
+    def _today(self) -> dt.date:
+        return dt.datetime.now(time_zone(self.config.terminal.time_zone)).date()
+
+    def start_assisted_login(self, card: IdCard) -> str:
+        """Ask hall staff to confirm the card's holder; only the ID number leaves the terminal."""
+        request_id = self.client.start_assisted_login(card.id_number)
+        self._track(True)
+        return request_id
+
+    def poll_assisted_login(self, request_id: str) -> AssistedLogin:
+        return self.client.poll_assisted_login(request_id)
+
+    def cancel_assisted_login(self, request_id: str) -> None:
+        self.client.cancel_assisted_login(request_id)
 
     def _track(self, ok: bool) -> None:
         self.central_reachable = ok

@@ -144,6 +144,10 @@ class CentralClient:
         resp = self._send(_Call("GET", f"/api/v1/assisted-logins/{request_id}", retryable=True))
         return AssistedLogin.from_json(self._json(resp))
 
+    def cancel_assisted_login(self, request_id: str) -> None:
+        """Withdraw a request the citizen walked away from, so staff no longer see it; harmless twice."""
+        self._send(_Call("DELETE", f"/api/v1/assisted-logins/{request_id}", retryable=True))
+
     def revoke(self, token: Token) -> None:
         """End the citizen's token (RFC 7009); revoking twice is harmless, so it is retried."""
         self._send(self._form("/oauth/revoke", {"token": token.access_token, "token_type_hint": "access_token",

@@ -106,7 +106,7 @@ class TokenPoll:
     scanned: bool = False
 
 
-ASSISTED_STATES = ("pending", "approved", "denied", "expired")
+ASSISTED_STATES = ("pending", "approved", "denied", "expired", "withdrawn")
 
 
 @dataclass(frozen=True)

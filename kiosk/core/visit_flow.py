@@ -11,6 +11,7 @@ from typing import Any, Callable, Protocol
 
 from kiosk.central.errors import CentralRefused, LoginExpired
 from kiosk.central.models import CatalogItem, Category, CitizenProfile, SubmissionResult, Token
+from kiosk.core.card_login import CardLogin
 from kiosk.core.catalog import unavailable_reason
 from kiosk.core.forms import check_form
 from kiosk.core.login_code import LoginCode, Runner, ShownCode
@@ -121,6 +122,12 @@ class VisitServices(Protocol):
     def record_use(self, item_id: str) -> None: ...
     def device_flow(self) -> Any: ...
     def login_with_code(self, code: str) -> Token: ...
+    @property
+    def has_card_reader(self) -> bool: ...
+    def read_card(self) -> Any: ...
+    def start_assisted_login(self, card: Any) -> str: ...
+    def poll_assisted_login(self, request_id: str) -> Any: ...
+    def cancel_assisted_login(self, request_id: str) -> None: ...
     def fetch_profile(self, token: Token) -> CitizenProfile: ...
     def revoke(self, token: Token | None) -> None: ...
     def submit(self, visit: Visit) -> SubmissionResult: ...
@@ -145,6 +152,7 @@ class VisitFlow:
         self.session = Session()
         self.session.subscribe(self._stage_entered)
         self.login = LoginCode(services, runner, clock, self)
+        self.card = CardLogin(services, runner, clock, self)     # 帮办登录 with the resident ID card
         self.generation = 0                 # one per visit; answers for an older visit are stale
         self.pending_item_id = ""           # chosen before login: opened once the citizen is logged in
         self.send_at: float | None = None   # the submission leaves then (cancellable until)
@@ -301,6 +309,11 @@ class VisitFlow:
 
     def login_status(self, key: str) -> None:
         self.view.show_login_status(key)
+
+    def card_placed(self) -> None:
+        """A resident ID card on the reader: the login screen tells what happens with it."""
+        if self.stage == Stage.HOME:
+            self.session.fire(Event.START_LOGIN)
 
     def login_scanned(self) -> None:
         """The citizen scanned the code on home: move to the login screen, which says to confirm on the phone."""
@@ -483,6 +496,7 @@ class VisitFlow:
         token = self.visit.token
         self.generation += 1
         self.login.reset()
+        self.card.reset()
         self.pending_item_id = ""
         self.send_at = None
         self.view.reset_presentation()      # before home is drawn, so home is in the default language
@@ -499,6 +513,8 @@ class VisitFlow:
         self.generation += 1
         self.login.set_active(False)
         self.login.reset()
+        self.card.set_active(False)
+        self.card.reset()
         self.send_at = self.done_until = None
 
     # The clock
@@ -506,6 +522,7 @@ class VisitFlow:
     def tick(self) -> None:
         """Called a few times a second: login code, submit grace period, done countdown."""
         self.login.tick()
+        self.card.tick()
         now = self.clock()
         if self.send_at is not None and self.stage == Stage.SUBMITTING:
             if now >= self.send_at:
@@ -546,5 +563,6 @@ class VisitFlow:
         self.view.speak_stage(new)
 
     def _update_login(self) -> None:
-        self.login.set_active(self.services.started and self.stage in (Stage.HOME, Stage.LOGIN)
-                              and self.visit.token is None)
+        waiting = self.services.started and self.stage in (Stage.HOME, Stage.LOGIN) and self.visit.token is None
+        self.login.set_active(waiting)
+        self.card.set_active(waiting)

@@ -107,3 +107,31 @@ class SamReader:
         if card.expired(today):
             raise CardExpired(f"the card expired on {card.valid_to:%Y-%m-%d}")
         return card
+
+
+class ReaderConnection:
+    """The terminal's reader, opened on first use and kept open; a reader that failed is reopened next time."""
+
+    def __init__(self, device: str, baudrate: int = 115200, timeout: float = 2.0):
+        self.device = device
+        self.baudrate = baudrate
+        self.timeout = timeout
+        self._reader: SamReader | None = None
+
+    def read_card(self, today: dt.date) -> IdCard:
+        if self._reader is None:
+            self._reader = SamReader(open_port(self.device, self.baudrate, self.timeout), self.device)
+        try:
+            return self._reader.read_card(today)
+        except ReaderUnavailable:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        reader, self._reader = self._reader, None
+        close = getattr(reader.port, "close", None) if reader is not None else None
+        if close is not None:
+            try:
+                close()
+            except OSError:
+                pass

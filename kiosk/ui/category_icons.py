@@ -57,8 +57,17 @@ def category_icon(name_zh: str, colour: str) -> QIcon:
     return _icon(name_zh, colour) if _loaded else QIcon()
 
 
-@functools.lru_cache(maxsize=128)
 def _icon(name_zh: str, colour: str) -> QIcon:
+    return named_icon(icon_name(name_zh), colour)
+
+
+def named_icon(name: str, colour: str) -> QIcon:
+    """A Font Awesome icon by its qtawesome name; an empty icon until load_icons()."""
+    return _font_icon(name, colour) if _loaded else QIcon()
+
+
+@functools.lru_cache(maxsize=128)
+def _font_icon(name: str, colour: str) -> QIcon:
     import qtawesome
 
-    return qtawesome.icon(icon_name(name_zh), color=colour)
+    return qtawesome.icon(name, color=colour)

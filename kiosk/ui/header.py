@@ -12,6 +12,9 @@ from kiosk.receipt.dates import format_when, time_zone
 from kiosk.ui.screens.base import UiContext
 from kiosk.ui.widgets import button, label
 
+VOICE_ICON = "fa5s.volume-up"
+
+
 class Header(QFrame):
     language_toggled = Signal()
     elderly_toggled = Signal()
@@ -72,6 +75,12 @@ class Header(QFrame):
             now = now.astimezone(self.zone)
         self.time.setText(self.ctx.tr("header.clock", date=format_when(now, self.ctx.locale, self.zone, with_time=False),
                                       weekday=self.ctx.tr(f"header.weekday.{now.weekday()}"), time=f"{now:%H:%M}"))
+
+    def show_icons(self, colour: str) -> None:
+        """The loudspeaker on 再听一遍 (after the first paint, when the icon font is loaded)."""
+        from kiosk.ui.category_icons import named_icon
+
+        self.voice_button.setIcon(named_icon(VOICE_ICON, colour))
 
     def set_portrait(self, portrait: bool) -> None:
         """Portrait: names and clock on one line, the buttons on the next."""

@@ -36,6 +36,9 @@ class WindowView(QObject):
         self.idle = idle
         self.voice = voice
         self.shown_uri = ""
+        has_reader = bool(config.id_reader.device)
+        window.home.set_card_reader(has_reader)
+        window.login.set_card_reader(has_reader)
 
     def show_stage(self, stage: Stage, visit: Visit) -> None:
         self.window.show_stage(stage, visit)
@@ -85,6 +88,8 @@ class WindowView(QObject):
 
     def show_login_status(self, key: str) -> None:
         self.window.login.show_status(key)
+        if key.startswith("login.card_"):      # the card's progress is read out: nothing personal is in it
+            self.speak(key)
 
     def show_form_problems(self, problems: list) -> None:
         self.window.item.show_problems(problems)

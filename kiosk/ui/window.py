@@ -26,7 +26,7 @@ from kiosk.ui.screens.login import LoginScreen
 from kiosk.ui.screens.out_of_service import OutOfServiceScreen
 from kiosk.ui.screens.progress import PrintingScreen, SubmittingScreen
 from kiosk.ui.screens.rating import RatingScreen
-from kiosk.ui.theme import stylesheet
+from kiosk.ui.theme import PALETTE, stylesheet
 from kiosk.ui.widgets import label
 
 
@@ -84,6 +84,7 @@ class KioskWindow(QWidget):
 
     def _load_icons(self) -> None:
         load_icons()
+        self.header.show_icons(PALETTE.primary_text)
         for screen in (self.home, self.catalog):
             screen.category_buttons.refresh_icons()
 

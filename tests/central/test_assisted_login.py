@@ -56,3 +56,32 @@ def test_an_approval_needs_the_staff_pages_csrf_token(central, client, card):
     forged = staff.session.post(f"{central.base_url}/staff/assisted/{request_id}/approve", timeout=5)
     assert forged.status_code == 400
     assert client.poll_assisted_login(request_id).status == "pending"
+
+
+def test_a_citizen_who_leaves_withdraws_the_request_and_staff_no_longer_see_it(central, client, card):
+    request_id = client.start_assisted_login(card.id_number)
+    staff = central.staff()
+    assert "李**" in staff.page()
+    client.cancel_assisted_login(request_id)
+    client.cancel_assisted_login(request_id)               # harmless twice
+    assert "李**" not in staff.page()
+    staff.post(f"/staff/assisted/{request_id}/approve")      # too late: nothing is approved
+    answer = client.poll_assisted_login(request_id)
+    assert answer.status == "withdrawn" and answer.token is None
+
+
+def test_a_decided_request_is_not_undone_by_a_withdrawal(central, client, card):
+    request_id = client.start_assisted_login(card.id_number)
+    central.staff().post(f"/staff/assisted/{request_id}/deny")
+    client.cancel_assisted_login(request_id)
+    assert client.poll_assisted_login(request_id).status == "denied"
+
+
+def test_only_the_terminal_that_asked_can_withdraw(central, client, card):
+    request_id = client.start_assisted_login(card.id_number)
+    central.store.register_terminal("T-OTHER", "2号终端", "别处大厅", b"o" * 64)
+    other = central.client(terminal_id="T-OTHER", secret=b"o" * 64)
+    with pytest.raises(CentralRefused) as refused:
+        other.cancel_assisted_login(request_id)
+    assert refused.value.status == 404
+    assert client.poll_assisted_login(request_id).status == "pending"

@@ -161,19 +161,19 @@ def test_a_branch_table_merges_three_way_against_the_table_it_started_from(local
                         + "}\n", encoding="utf-8")
         return str(path)
 
-    base = table(tmp_path / "base.py", {"catalog.logout": ("退出登录", "Log out"), "header.voice": ("重听提示", "Repeat")})
+    base = table(tmp_path / "base.py", {"catalog.logout": ("退出登录", "Log out"), "header.voice": ("再听一遍", "Hear again")})
     branch = table(tmp_path / "branch.py", {"catalog.logout": ("退出登录", "Log out"),
-                                            "header.voice": ("再听一遍", "Hear again"),
+                                            "header.voice": ("再说一遍", "Say it again"),
                                             "header.volume": ("音量 {step}/3", "Volume {step}/3")})
     # Without the base, the branch's changed text cannot be told from ours having moved on: a conflict.
     assert add_main(["--from-table", branch, "--locale-dir", str(locale_dir)]) == 1
     assert "conflict: header.voice" in capsys.readouterr().err
     catalogues = Catalogues(locale_dir)
-    assert catalogues.tr("header.voice", "en") == "Repeat" and catalogues.tr("header.volume", "en", step=2) == "Volume 2/3"
+    assert catalogues.tr("header.voice", "en") == "Hear again" and catalogues.tr("header.volume", "en", step=2) == "Volume 2/3"
     # With it, only the branch changed header.voice: its text is taken.
     assert add_main(["--from-table", branch, "--base", base, "--locale-dir", str(locale_dir)]) == 0
-    assert Catalogues(locale_dir).tr("header.voice", "zh_CN") == "再听一遍"
+    assert Catalogues(locale_dir).tr("header.voice", "zh_CN") == "再说一遍"
     # Both sides changed it: still a conflict, and this side's text stays.
     ours = table(tmp_path / "ours.py", {"header.voice": ("重听", "Again")})
     assert add_main(["--from-table", ours, "--base", base, "--locale-dir", str(locale_dir)]) == 1
-    assert Catalogues(locale_dir).tr("header.voice", "zh_CN") == "再听一遍"
+    assert Catalogues(locale_dir).tr("header.voice", "zh_CN") == "再说一遍"

@@ -106,6 +106,13 @@ class Services:
     resumed_slips: int = 0
     help_calls: list = field(default_factory=list)
     visits_ended: int = 0
+    has_card_reader: bool = False
+
+    # The ID card reader and central's assisted logins: set by tests/core/test_card_login.py
+    def read_card(self): raise AssertionError("no reader in these tests")
+    def start_assisted_login(self, card) -> str: raise AssertionError("no reader in these tests")
+    def poll_assisted_login(self, request_id: str): raise AssertionError("no reader in these tests")
+    def cancel_assisted_login(self, request_id: str) -> None: raise AssertionError("no reader in these tests")
 
     def visit_ended(self) -> None:
         self.visits_ended += 1

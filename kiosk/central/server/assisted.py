@@ -41,12 +41,27 @@ def start():
     return json_response({"id": request_id, "status": "pending", "expires_in": int(REQUEST_LIFETIME)}, 201)
 
 
-@bp.get("/api/v1/assisted-logins/<request_id>")
-def poll(request_id: str):
+def _own_request(request_id: str):
+    """The request, when the signing terminal made it; 404 otherwise (another terminal's is not revealed)."""
     terminal_id = _terminal_id()
     row = central().store.assisted_login(request_id)
     if row is None or row["terminal_id"] != terminal_id:
         raise ApiError(404, "unknown_request", "no such assisted login for this terminal")
+    return row
+
+
+@bp.delete("/api/v1/assisted-logins/<request_id>")
+def withdraw(request_id: str):
+    """The citizen left before staff decided: the request leaves the hall page. A decided one stays as it is."""
+    row = _own_request(request_id)
+    central().store.withdraw_assisted_login(request_id)
+    status = "withdrawn" if row["status"] == "pending" else row["status"]
+    return json_response({"status": status}, 200)
+
+
+@bp.get("/api/v1/assisted-logins/<request_id>")
+def poll(request_id: str):
+    row = _own_request(request_id)
     status = row["status"]
     if status == "pending" and central().clock() - row["created_at"] > REQUEST_LIFETIME:
         status = "expired"

@@ -94,6 +94,7 @@ def init_staff_auth(app: Flask, store, key: bytes, api_blueprint) -> None:
     csrf = CSRFProtect(app)
     csrf.exempt(api_blueprint)
     # The phone simulator stands in for the citizen's app (not a staff browser) and exists only on a demo server.
-    csrf.exempt(app.view_functions["assisted.start"])     # signed by the terminal, like the API
+    for view in ("assisted.start", "assisted.withdraw"):     # signed by the terminal, like the API
+        csrf.exempt(app.view_functions[view])
     for view in ("pages.phone_approve", "pages.phone_deny"):
         csrf.exempt(app.view_functions[view])

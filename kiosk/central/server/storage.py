@@ -155,6 +155,13 @@ class CentralStore:
                                 ("approved" if token else "denied", staff, token, self.clock(), request_id))
             return changed.rowcount == 1
 
+    def withdraw_assisted_login(self, request_id: str) -> bool:
+        """The terminal withdrew a pending request (its citizen left); False if it was no longer pending."""
+        with Transaction(self.conn) as c:
+            changed = c.execute("UPDATE assisted_logins SET status = 'withdrawn', decided_at = ? "
+                                "WHERE id = ? AND status = 'pending'", (self.clock(), request_id))
+            return changed.rowcount == 1
+
     # Staff accounts (the pages' logins; passwords only as salted hashes)
 
     def save_staff(self, username: str, password_hash: str, role: str, hall: str) -> None:

@@ -43,6 +43,10 @@ class HomeScreen(Screen):
         login_layout.addStretch(1)
         login_layout.addWidget(self.login_button)
         login_layout.addWidget(self.login_hint)
+        self.card_hint = label(role="muted", align=Qt.AlignmentFlag.AlignCenter)
+        self.card_hint.setObjectName("home_card_hint")
+        self.card_hint.hide()
+        login_layout.addWidget(self.card_hint)
         row.addWidget(login_card, 2)
         popular_card, popular_layout = card()
         self.popular_title = label(role="heading")
@@ -84,6 +88,10 @@ class HomeScreen(Screen):
             self.qr.clear_code()
         self.refresh(None)
 
+    def set_card_reader(self, present: bool) -> None:
+        """Offer the ID card reader on home too (in elderly mode as well: those citizens need it most)."""
+        self.card_hint.setVisible(present)
+
     def arrange(self, portrait: bool) -> None:
         self.qr.set_size(240 if self.ctx.elderly or not portrait else 300)
         self.login_hint.setVisible(not self.ctx.elderly)     # large text: the card's title says the same
@@ -108,6 +116,7 @@ class HomeScreen(Screen):
         self.login_title.setText(tr("home.login_title"))
         self.login_button.setText(tr("home.login"))
         self.login_hint.setText(tr("home.login_hint"))
+        self.card_hint.setText(tr("home.card_hint"))
         self.user_code.setText(tr("login.user_code", code=self._code) if self._code else tr("login.waiting"))
         self.qr.setVisible(bool(self.qr.data))
         self.popular_title.setText(tr("home.popular"))
