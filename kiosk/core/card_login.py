@@ -210,7 +210,7 @@ class CardLogin:
         if answer.status == "approved" and answer.token is not None:
             self.request_id = ""
             self.generation += 1           # the request is spent
-            log.info("assisted login approved by staff")
+            log.info("assisted login approved by staff member %s", answer.staff or "(not named)")
             self.listener.login_status("login.loading_profile")
             self.listener.login_token(answer.token)
             return

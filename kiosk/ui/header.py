@@ -13,6 +13,7 @@ from kiosk.ui.screens.base import UiContext
 from kiosk.ui.widgets import button, label
 
 VOICE_ICON = "fa5s.volume-up"
+COMPACT_BELOW = 1800      # px of width under which the elderly header is compact
 
 
 class Header(QFrame):
@@ -69,11 +70,25 @@ class Header(QFrame):
         self.show_home_button(False)
         self.refresh()
 
+    @property
+    def compact(self) -> bool:
+        """Large text on a narrow screen (1600×900 in elderly mode): the clock drops the date and the terminal's
+        name is left out, so the hall's name keeps to two lines and the screen below keeps its room."""
+        return self.ctx.elderly and self.width() < COMPACT_BELOW
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._apply_compact()
+
+    def _apply_compact(self) -> None:
+        self.terminal.setVisible(not self.compact)
+        self.tick()
+
     def tick(self) -> None:
         now = self.clock()
         if now.tzinfo is not None:
             now = now.astimezone(self.zone)
-        self.time.setText(self.ctx.tr("header.clock", date=format_when(now, self.ctx.locale, self.zone, with_time=False),
+        self.time.setText(self.ctx.tr("header.clock_short" if self.compact else "header.clock", date=format_when(now, self.ctx.locale, self.zone, with_time=False),
                                       weekday=self.ctx.tr(f"header.weekday.{now.weekday()}"), time=f"{now:%H:%M}"))
 
     def show_icons(self, colour: str) -> None:
@@ -96,4 +111,4 @@ class Header(QFrame):
         self.language_button.setText(tr("header.language"))
         self.elderly_button.setText(tr("header.elderly_off") if self.ctx.elderly else tr("header.elderly_on"))
         self.help_button.setText(tr("header.help"))
-        self.tick()
+        self._apply_compact()

@@ -9,7 +9,8 @@ import io
 import qrcode
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPixmap
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QGridLayout, QLabel, QPushButton, QScrollArea, QScroller, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 
 def label(text: str = "", role: str = "", wrap: bool = True, align=None) -> QLabel:
@@ -34,6 +35,29 @@ def button(text: str = "", role: str = "", on_click=None) -> QPushButton:
     return widget
 
 
+def touch_scroll_area(inside: QWidget, name: str = "") -> QScrollArea:
+    """A frameless area that scrolls `inside` up and down by finger (kinetic), only when it does not fit."""
+    area = QScrollArea()
+    if name:
+        area.setObjectName(name)
+    area.setWidgetResizable(True)
+    area.setWidget(inside)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+    return area
+
+
+WORD_JOINER = "\u2060"     # invisible; no line break may fall here
+
+
+def keep_ending_together(name: str) -> str:
+    """A Chinese name whose last two characters stay on one line: 社保参保缴费|证明, never 社保参保缴费证|明."""
+    if len(name) >= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in name[-2:]):
+        return name[:-1] + WORD_JOINER + name[-1]
+    return name
+
+
 class Tile(QPushButton):
     """A large button whose name wraps onto several lines, with an optional second line saying why it is off."""
 
@@ -55,8 +79,9 @@ class Tile(QPushButton):
 
     def set_texts(self, name: str, reason: str) -> None:
         """Change the tile's words in place (a language switch, or the item became (un)available)."""
-        if self.name_label.text() != name:
-            self.name_label.setText(name)
+        shown_name = keep_ending_together(name)
+        if self.name_label.text() != shown_name:
+            self.name_label.setText(shown_name)
         shown_reason = ("⚠ " + reason) if reason else ""
         if self.reason_label.text() != shown_reason:
             self.reason_label.setText(shown_reason)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QRect
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFontInfo, QImage, QTextLayout, QTextOption
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QWidget
 
 from kiosk.core.session import EndReason, Stage
@@ -14,8 +14,10 @@ from kiosk.ui.theme import contrast_ratio
 from tests.ui.conftest import settle, wait_until
 
 HEADING_ROLES = {"title", "heading", "success", "code"}
-LIMITS = {False: dict(body=18, heading=30, touch=44), True: dict(body=24, heading=36, touch=60)}
-SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
+LIMITS = {False: dict(body=18, heading=30, touch=44), True: dict(body=30, heading=36, touch=60)}
+SIZES = {"landscape": (1920, 1080), "small landscape": (1600, 900), "portrait": (1080, 1920)}
+LINE_PITCH = 1.3          # lines at least 1.3× the text's size apart (elderly-friendly spacing)
+CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei")
 
 
 def shown(widget: QWidget, window: QWidget) -> bool:
@@ -56,6 +58,40 @@ def painted_contrast(image: Image.Image, rect: QRect) -> float | None:
     return max(contrast_ratio("#%02X%02X%02X" % c, hex_bg) for c in ink)
 
 
+def wrapped_lines(widget: QLabel, text: str) -> list[str]:
+    """The lines `widget` shows `text` on, laid out as QLabel lays it out (word boundary, else anywhere)."""
+    layout = QTextLayout(text, widget.font())
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(option)
+    width = widget.contentsRect().width() - 2 * widget.margin() - 2 * widget.indent() if widget.indent() > 0 \
+        else widget.contentsRect().width() - 2 * widget.margin()
+    lines = []
+    layout.beginLayout()
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        lines.append(text[line.textStart():line.textStart() + line.textLength()])
+    layout.endLayout()
+    return lines
+
+
+def broken_words(widget: QLabel, text: str) -> list[str]:
+    """A Latin word cut across two lines, or a name whose last line is one lone character."""
+    problems = []
+    for paragraph in text.split("\n"):
+        lines = wrapped_lines(widget, paragraph)
+        for before, after in zip(lines, lines[1:]):
+            if before and after and before[-1].isascii() and before[-1].isalnum() and after[0].isascii() \
+                    and after[0].isalnum():
+                problems.append(f"{text[:20]!r}: the word is cut at {before[-6:]!r}|{after[:6]!r}")
+    if widget.property("role") == "tile_name" and len(lines) > 1 and len(lines[-1].strip()) == 1:
+        problems.append(f"{text[:20]!r}: {lines[-1].strip()!r} alone on the last line")
+    return problems
+
+
 def measure(window, elderly: bool) -> list[str]:
     """Every rule broken on the current screen, as readable lines."""
     limits = LIMITS[elderly]
@@ -77,6 +113,14 @@ def measure(window, elderly: bool) -> list[str]:
                 problems.append(f"{name} {text[:20]!r}: text cut off ({widget.height()}px high)")
             if not widget.wordWrap() and widget.sizeHint().width() > widget.width() + 2:
                 problems.append(f"{name} {text[:20]!r}: text cut off ({widget.width()}px wide)")
+            pitch = widget.fontMetrics().lineSpacing()
+            if pitch < LINE_PITCH * px:
+                problems.append(f"{name} {text[:20]!r}: lines {pitch}px apart for {px}px text")
+            family = QFontInfo(widget.font()).family()
+            if family not in CJK_FAMILIES:
+                problems.append(f"{name} {text[:20]!r}: drawn in {family!r}, not a CJK font")
+            if widget.wordWrap() and widget.textFormat() != Qt.TextFormat.RichText:
+                problems.extend(f"{name}: {problem}" for problem in broken_words(widget, text))
         if isinstance(widget, (QAbstractButton, QLineEdit, QComboBox)):
             if widget.width() < limits["touch"] or widget.height() < limits["touch"]:
                 problems.append(f"{name}: {widget.width()}×{widget.height()} < {limits['touch']}px")
@@ -154,3 +198,34 @@ def test_every_screen_meets_text_size_touch_target_and_contrast_rules(kiosk, loc
     w.rating.skip_button.click()
     found.update(check_all_variants(kiosk))                                  # done
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def test_elderly_mode_enlarges_the_login_code(kiosk):
+    c, w = kiosk.c, kiosk.w
+    w.home.login_button.click()
+    wait_until(lambda: kiosk.stage == Stage.LOGIN and bool(w.login.qr.data))
+    sizes = {}
+    for elderly in (False, True):
+        if c.ctx.elderly != elderly:
+            c.toggle_elderly()
+        settle(20)
+        sizes[elderly] = w.login.qr.width()
+    assert sizes[True] >= sizes[False] + 60, sizes
+    assert measure(w, True) == []
+
+
+def test_the_word_check_sees_a_cut_word_and_a_lone_last_character(qapp):
+    from kiosk.ui.widgets import keep_ending_together, label
+
+    english = label("Unemployment insurance certificate")
+    english.setStyleSheet("font-size: 30px")
+    english.ensurePolished()
+    english.resize(150, 400)
+    assert any("the word is cut" in p for p in broken_words(english, english.text()))
+    chinese = label("社保参保缴费证明", role="tile_name")
+    chinese.setStyleSheet("font-size: 30px")
+    chinese.ensurePolished()
+    chinese.resize(7 * 30 + 4, 200)
+    assert any("alone on the last line" in p for p in broken_words(chinese, chinese.text()))
+    chinese.setText(keep_ending_together("社保参保缴费证明"))
+    assert broken_words(chinese, chinese.text()) == []

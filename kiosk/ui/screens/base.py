@@ -43,7 +43,7 @@ class Screen(QWidget):
         self.setObjectName("Screen")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.root = QVBoxLayout(self)
-        self.root.setContentsMargins(48, 32, 48, 32)
+        self.root.setContentsMargins(48, 24, 48, 24)
         self.root.setSpacing(20)
         self.portrait = False
         self._flip_rows: list[QBoxLayout] = []
@@ -60,7 +60,7 @@ class Screen(QWidget):
         self.portrait = portrait
         for row in self._flip_rows:
             row.setDirection(QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight)
-        self.root.setContentsMargins(*((32, 20, 32, 20) if portrait else (48, 32, 48, 32)))
+        self.root.setContentsMargins(*((32, 20, 32, 20) if portrait else (48, 24, 48, 24)))
         self.arrange(portrait)
         self.root.invalidate()          # the cached minimum of the whole screen depends on the rows' direction
         self.updateGeometry()

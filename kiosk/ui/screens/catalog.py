@@ -5,7 +5,7 @@ are shown disabled with the reason in words."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QScrollArea, QScroller, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from kiosk.central.models import CatalogItem, Category
 from kiosk.shared.masking import mask_name
@@ -14,7 +14,7 @@ from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.screens.item_list import ItemListView
 from kiosk.ui.screens.tiles import CategoryButtons
 from kiosk.ui.theme import sizes_for
-from kiosk.ui.widgets import ButtonGrid, button, label
+from kiosk.ui.widgets import ButtonGrid, button, label, touch_scroll_area
 
 
 SEARCH_PAUSE_MS = 150
@@ -59,13 +59,7 @@ class CatalogScreen(Screen):
         rail_layout.setContentsMargins(0, 0, 8, 0)
         rail_layout.addWidget(self.categories)
         rail_layout.addStretch(1)
-        self.rail = QScrollArea()
-        self.rail.setObjectName("category_rail")
-        self.rail.setWidgetResizable(True)
-        self.rail.setWidget(rail_inside)
-        self.rail.setFrameShape(QFrame.Shape.NoFrame)
-        self.rail.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        QScroller.grabGesture(self.rail.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        self.rail = touch_scroll_area(rail_inside, "category_rail")
         body.addWidget(self.rail)
         column = QVBoxLayout()
         self.items = ItemListView(sizes_for(ctx.elderly))

@@ -4,13 +4,13 @@ Shown between visits; holds nothing about any citizen (the QR is a fresh, unused
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.central.models import CatalogItem, Category
 from kiosk.core.session import Stage, Visit
 from kiosk.ui.screens.base import Screen, UiContext
 from kiosk.ui.screens.tiles import CategoryButtons, ItemTiles
-from kiosk.ui.widgets import ButtonGrid, QrView, button, card, label
+from kiosk.ui.widgets import ButtonGrid, QrView, button, card, label, touch_scroll_area
 
 
 HOME_CATEGORIES = 6   # with the 全部事项 button: seven, what the landscape column holds in elderly mode too
@@ -53,10 +53,7 @@ class HomeScreen(Screen):
         self.tiles = ItemTiles(columns=2)
         self.tiles.chosen.connect(self.item_chosen.emit)
         popular_layout.addWidget(self.popular_title)
-        self.popular_scroll = QScrollArea()           # only scrolls where the screen is too small for every tile
-        self.popular_scroll.setWidgetResizable(True)
-        self.popular_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.popular_scroll.setWidget(self.tiles)
+        self.popular_scroll = touch_scroll_area(self.tiles)   # scrolls only where the screen is too small
         popular_layout.addWidget(self.popular_scroll, 1)
         row.addWidget(popular_card, 3)
         categories_card, categories_layout = card()
@@ -64,8 +61,14 @@ class HomeScreen(Screen):
         self.categories = ButtonGrid(columns=1)
         self.category_buttons = CategoryButtons(self.browse_requested.emit)
         categories_layout.addWidget(self.categories_title)
-        categories_layout.addWidget(self.categories)
-        categories_layout.addStretch(1)
+        categories_inside = QWidget()
+        inside_layout = QVBoxLayout(categories_inside)
+        inside_layout.setContentsMargins(0, 0, 0, 0)
+        inside_layout.addWidget(self.categories)
+        inside_layout.addStretch(1)
+        # 全部事项 comes first, so on a short screen (1600×900 in elderly mode) every category stays in reach
+        self.categories_scroll = touch_scroll_area(categories_inside, "home_categories")
+        categories_layout.addWidget(self.categories_scroll, 1)
         row.addWidget(categories_card, 1)
         self.row = row
         self.root.addLayout(row, 1)

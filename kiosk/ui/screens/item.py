@@ -3,6 +3,8 @@
 Values prefilled from the citizen's profile are shown masked and read-only; errors sit beside their field."""
 from __future__ import annotations
 
+import html
+
 import datetime as _dt
 
 from PySide6.QtCore import QRegularExpression, Qt, Signal
@@ -260,19 +262,20 @@ class ItemScreen(Screen):
             self.guide_body.setText("")
             return
         g, translated = item.guide.in_language(en)
-        faq = "".join(f"<p><b>{tr('item.question', text=q)}</b><br/>{tr('item.answer', text=a)}</p>"
+        esc = html.escape      # the guide's words are central's text, never markup
+        faq = "".join(f"<p><b>{tr('item.question', text=esc(q))}</b><br/>{tr('item.answer', text=esc(a))}</p>"
                       for q, a in g.faq)
-        materials = "".join(f"<li>{m}</li>" for m in g.materials)
+        materials = "".join(f"<li>{esc(m)}</li>" for m in g.materials)
 
         def field(key: str, value: str) -> str:
             return tr("common.label_value", label=f"<b>{tr(key)}</b>", value=value)
 
         self.guide_body.setText(
             ("" if translated else f"<p><i>{tr('item.guide_chinese_only')}</i></p>") +
-            f"<p>{g.summary}</p>"
-            f"<p>{field('item.eligibility', g.eligibility)}</p>"
+            f"<p>{esc(g.summary)}</p>"
+            f"<p>{field('item.eligibility', esc(g.eligibility))}</p>"
             f"<p><b>{tr('item.materials')}</b></p><ul>{materials}</ul>"
-            f"<p>{field('item.time_limit', g.time_limit)}　{field('item.fee', g.fee)}</p>"
+            f"<p>{field('item.time_limit', esc(g.time_limit))}　{field('item.fee', esc(g.fee))}</p>"
             + (f"<p><b>{tr('item.faq')}</b></p>{faq}" if faq else ""))
         if self.preset_buttons and self.presets_label is not None:
             self.presets_label.setText(tr("item.presets"))

@@ -99,7 +99,8 @@ class LoginScreen(Screen):
         self.refresh(None)
 
     def arrange(self, portrait: bool) -> None:
-        self.qr.set_size(440 if portrait else 380)
+        # elderly mode enlarges the code too: held further from older eyes, a phone still reads it
+        self.qr.set_size((520 if portrait else 460) if self.ctx.elderly else (440 if portrait else 380))
 
     def refresh(self, visit: Visit | None) -> None:
         tr = self.ctx.tr
