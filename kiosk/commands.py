@@ -24,6 +24,9 @@ def register(subparsers) -> None:
                       help="drive one citizen's whole visit offscreen and save a PNG of every screen")
     demo.add_argument("--out", default="demo-output", help="where the headless demo saves its pictures")
     demo.add_argument("--data", help="data directory (default: a new temporary one)")
+    demo.add_argument("--config", metavar="FILE",
+                      help="a terminal's configuration to try (its hall, PIN, printer, language, reader); the "
+                           "demo keeps its own data directory unless --data is given")
     demo.add_argument("--catalog", metavar="FILE",
                       help="the catalogue the embedded central serves (e.g. tests/fixtures/catalog-2100.json)")
     demo.set_defaults(func=_demo)

@@ -11,7 +11,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from kiosk.config import embedded_defaults, with_data_dir
+from kiosk.config import Config, ConfigError, embedded_defaults, load_config, with_data_dir
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -24,9 +24,19 @@ def has_display() -> bool:
         os.environ.get("QT_QPA_PLATFORM") not in (None, "", "offscreen", "minimal")
 
 
-def run_demo(args) -> int:
+def demo_config(args) -> Config:
+    """The demo's configuration: the embedded defaults, or the terminal's file given with --config (its hall,
+    PIN, language and devices), in the demo's own data directory; ConfigError when the file is wrong."""
     data_dir = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
-    config = with_data_dir(embedded_defaults(), data_dir)
+    base = load_config(args.config) if getattr(args, "config", None) else embedded_defaults()
+    return with_data_dir(base, data_dir)
+
+
+def run_demo(args) -> int:
+    try:
+        config = demo_config(args)
+    except ConfigError as exc:
+        return _fail(str(exc), 2)
     if getattr(args, "catalog", None):
         from kiosk.ops.preflight import embedded_catalog_problem
 

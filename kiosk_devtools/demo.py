@@ -203,6 +203,18 @@ def run_headless_demo(config: Config, out_dir: Path) -> int:
     return 0
 
 
+def panel_position(window: tuple[int, int, int, int], screen: tuple[int, int, int, int],
+                   panel: tuple[int, int]) -> tuple[int, int]:
+    """Where the phone panel goes: right of the kiosk window if the screen has room, else in the screen's
+    bottom-right corner; never over the window's top-left corner, where staff tap five times."""
+    x, y, width, height = window
+    sx, sy, s_width, s_height = screen
+    p_width, p_height = panel
+    if x + width + 16 + p_width <= sx + s_width:
+        return x + width + 16, y
+    return sx + s_width - p_width - 16, sy + s_height - p_height - 16
+
+
 def run_windowed_demo(config: Config) -> int:
     """`kiosk demo` with a display: the kiosk in a window plus a panel that plays the citizen's phone."""
     import dataclasses
@@ -245,6 +257,10 @@ def run_windowed_demo(config: Config) -> int:
     c.start()
     show(parts, fullscreen=False, size=(1600, 900))
     panel.resize(360, 300)
+    screen = parts.window.screen().availableGeometry()
+    frame = parts.window.frameGeometry()
+    panel.move(*panel_position((frame.x(), frame.y(), frame.width(), frame.height()),
+                               (screen.x(), screen.y(), screen.width(), screen.height()), (360, 300)))
     panel.show()
     code = parts.app.exec()
     panel.close()

@@ -168,9 +168,22 @@ class ScreenCamera:
         return self.saved
 
     def snap_staff(self) -> None:
-        """The staff screen (behind the PIN, in the hall's language) at the three sizes it must fit."""
+        """The staff screen (behind the PIN, in the hall's language) at the three sizes it must fit, then as a
+        hall working in English sees it (ui.locale = "en")."""
         staff, w = self.parts.staff, self.parts.window
-        for suffix, size in (("", (1920, 1080)), (".1600x900", (1600, 900)), (".portrait", (1080, 1920))):
+        shots = (("", (1920, 1080)), (".1600x900", (1600, 900)), (".portrait", (1080, 1920)))
+        self._snap_staff_at(shots)
+        terminal = staff.console.terminal
+        chinese = terminal.config
+        terminal.config = dataclasses.replace(chinese, ui=dataclasses.replace(chinese.ui, locale="en"))
+        staff.pin = staff.panel = None          # made again, in the hall's new language
+        self._snap_staff_at(((".en", (1920, 1080)), (".en.1600x900", (1600, 900))))
+        terminal.config = chinese
+        w.resize(1920, 1080)
+
+    def _snap_staff_at(self, shots) -> None:
+        staff, w = self.parts.staff, self.parts.window
+        for suffix, size in shots:
             w.resize(*size)
             staff.open()
             staff._unlocked()
@@ -179,7 +192,6 @@ class ScreenCamera:
             w.grab().save(str(path))
             self.saved.append(path)
             staff.close_screen()
-        w.resize(1920, 1080)
 
     def close(self) -> None:
         from kiosk.app import shutdown

@@ -117,8 +117,13 @@ QComboBox QAbstractItemView {{ font-size: {s.body}px; background: {p.surface}; c
     selection-background-color: {p.primary}; selection-color: {p.primary_text}; }}
 QComboBox QAbstractItemView::item {{ min-height: {s.touch_min}px; }}
 QComboBox::drop-down {{ width: {s.touch_min}px; }}
-QScrollBar:vertical {{ width: {s.spacing * 2}px; }}
-QListView#item_list QScrollBar:vertical {{ width: {s.touch_min - 16}px; }}
+QScrollBar:vertical {{ width: {s.spacing * 2}px; background: {p.disabled_bg}; border: none; border-radius: {s.spacing}px;
+    margin: 0; }}
+QScrollBar::handle:vertical {{ background: {p.border}; min-height: {s.touch_min // 2}px; border-radius: {s.spacing}px; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; border: none; }}
+QScrollBar::add-page:vertical, QScrollBar::sub-page:vertical {{ background: none; }}
+QListView#item_list QScrollBar:vertical {{ width: {s.touch_min - 16}px; border-radius: {(s.touch_min - 16) // 2}px; }}
+QListView#item_list QScrollBar::handle:vertical {{ border-radius: {(s.touch_min - 16) // 2}px; }}
 QPlainTextEdit {{ font-size: {s.body}px; background: {p.surface}; color: {p.text}; border: 2px solid {p.border};
     border-radius: 8px; }}
 QProgressBar {{ min-height: 24px; border: 1px solid {p.border}; border-radius: 6px; background: {p.surface}; }}

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,3 +43,32 @@ def test_a_cjk_font_draws_chinese_as_characters(qapp):
     metrics = QFontMetrics(QFont(first_family if first_family in chinese else chinese[0]))
     for char in "社保缴费证明办理":
         assert metrics.inFontUcs4(ord(char))
+
+
+def test_the_phone_panel_never_covers_the_staff_corner():
+    from kiosk.core.corner_taps import CORNER_PX
+    from kiosk_devtools.demo import panel_position
+
+    for screen in ((0, 0, 1920, 1080), (0, 0, 3840, 2160), (0, 0, 1600, 900), (1920, 0, 1920, 1080)):
+        window = (screen[0], screen[1], 1600, 900)
+        x, y = panel_position(window, screen, (360, 300))
+        overlaps_corner = x < window[0] + CORNER_PX and y < window[1] + CORNER_PX
+        assert not overlaps_corner, (screen, x, y)
+        assert screen[0] <= x <= screen[0] + screen[2] - 360 and screen[1] <= y <= screen[1] + screen[3] - 300
+
+
+def test_the_demo_takes_a_terminals_config_with_its_pin(tmp_path):
+    import argparse
+
+    from kiosk.config import ConfigError
+    from kiosk.ops.pin import hash_pin
+    from kiosk_devtools.commands import demo_config
+
+    pin_hash = hash_pin("482913")
+    text = (REPO / "config.toml").read_text(encoding="utf-8").replace("[ui]\n", f'[ui]\nstaff_pin_hash = "{pin_hash}"\n')
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    config = demo_config(argparse.Namespace(config=str(tmp_path / "config.toml"), data=str(tmp_path / "data")))
+    assert config.ui.staff_pin_hash == pin_hash and config.data_dir == (tmp_path / "data").resolve()
+    (tmp_path / "bad.toml").write_text("[ui]\nidle_timeout = 'soon'\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        demo_config(argparse.Namespace(config=str(tmp_path / "bad.toml"), data=None))

@@ -2,21 +2,45 @@
 the log is as legible as the citizen screens; reprint buttons are whole buttons, not slivers."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton
 
 from kiosk.core.session import Stage
 from kiosk.ui.theme import STANDARD
-from tests.ui.conftest import settle, wait_until
+from tests.ui.conftest import kiosk_config, running_kiosk, settle, wait_until
 
 
 def visible_rect(widget, panel) -> QRect:
     return QRect(widget.mapTo(panel, QPoint(0, 0)), widget.size())
 
 
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture
+def english_hall(qapp, tmp_path):
+    """A kiosk whose hall works in English (ui.locale = "en"): staff see their screen in English too."""
+    yield from running_kiosk(kiosk_config(tmp_path / "data", locale="en"))
+
+
 @pytest.mark.parametrize("size", [(1920, 1080), (1600, 900), (1080, 1920)])
 def test_the_staff_panel_fits_without_overlaps_at_every_size(kiosk, size):
+    check_staff_panel(kiosk, size)
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1600, 900)])
+def test_an_english_hall_gets_an_english_staff_screen_that_fits(english_hall, size):
+    panel = check_staff_panel(english_hall, size)
+    texts = [w.text() for w in panel.findChildren(QPushButton) + panel.findChildren(QLabel) if w.isVisibleTo(panel)]
+    chinese = [t for t in texts if HAN.search(t) and "示范" not in t]     # the hall's own name may be Chinese
+    assert texts and chinese == [], chinese
+
+
+def check_staff_panel(kiosk, size):
+    """After one printed visit, open the staff panel at `size`: whole buttons, no overlaps, a legible log."""
     k = kiosk
     k.log_in()
     k.open_first_item()
@@ -46,7 +70,7 @@ def test_the_staff_panel_fits_without_overlaps_at_every_size(kiosk, size):
     logs = panel.findChild(QPlainTextEdit, "staff_logs")
     assert logs.font().pixelSize() >= STANDARD.body or logs.fontInfo().pixelSize() >= STANDARD.body
     assert all(w.height() >= STANDARD.touch_min - 4 for w in panel.findChildren(QLineEdit) if w.isVisibleTo(panel))
-    staff.close_screen()
+    return panel
 
 
 @pytest.mark.parametrize("locale, elderly", [("zh_CN", False), ("en", False), ("en", True)])

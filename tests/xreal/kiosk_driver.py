@@ -1,10 +1,12 @@
 """Runs the real kiosk full-screen on an X display and drives it with xdotool, as a citizen's finger would.
 
 Run by tests/xreal/test_real_display.py (DISPLAY set to its Xvfb); writes what it saw as JSON to argv[1] and a
-screenshot of the whole X screen (virtual keyboard included) for each step into argv[2]."""
+screenshot of the whole X screen (virtual keyboard included) for each step into argv[2]; argv[3], if given,
+is the language the citizen switches to after logging in (zh_CN or en)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -14,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
-def main(report_path: str, shots_dir: str) -> int:
+def main(report_path: str, shots_dir: str, locale: str = "zh_CN") -> int:
     from PySide6.QtCore import QCoreApplication, QPoint, QRect
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
@@ -71,6 +73,9 @@ def main(report_path: str, shots_dir: str) -> int:
         subprocess.run(["xdotool", "key", "Return"], check=True)
         pump(10, lambda: c.session.stage == Stage.CATALOG)
         report["logged_in"] = c.session.stage == Stage.CATALOG
+        if c.ctx.locale != locale:
+            c.toggle_language()
+            pump(0.5)
         # The search field takes text: the keyboard opens and leaves the field and results in sight.
         tap(w.catalog.search)
         pump(2, lambda: QGuiApplication.inputMethod().isVisible())
@@ -98,4 +103,10 @@ def main(report_path: str, shots_dir: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    code = main(*sys.argv[1:4])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The report and pictures are written. This driver's interpreter teardown (not the kiosk's: `kiosk run`
+    # exits 0 on SIGTERM under the same X server) frees a Qt pixmap after the application and aborts, so
+    # the process ends here.
+    os._exit(code)

@@ -8,8 +8,6 @@ xdotool, with Qt's virtual keyboard plugin: what the offscreen tests cannot see.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,34 +16,17 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-NEEDED = ("Xvfb", "openbox", "xdotool")
 
 
 @pytest.fixture(scope="module")
-def x_display(tmp_path_factory):
-    missing = [tool for tool in NEEDED if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"{', '.join(missing)} not installed (deploy/bootstrap.sh installs them)")
-    read_end, write_end = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
-                            pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        xvfb.kill()
-        pytest.skip("Xvfb could not start a display here")
-    env = {**os.environ, "DISPLAY": f":{number}"}
-    manager = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def x_display():
+    from kiosk_devtools.x_display import NoDisplay, x_display as start_display
+
     try:
-        yield env
-    finally:
-        for process in (manager, xvfb):
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        with start_display() as env:
+            yield env
+    except NoDisplay as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")

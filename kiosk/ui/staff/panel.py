@@ -41,18 +41,23 @@ class StaffPanel(QWidget):
     closed = Signal()
     restart_requested = Signal()
 
+    def words(self, key: str, **params: object) -> str:
+        """`key` in the hall's language."""
+        return tr(key, self.locale, **params)
+
     def __init__(self, console: StaffConsole):
         super().__init__()
         self.console = console
+        self.locale = console.terminal.config.ui.locale     # the hall's language, not the last citizen's
         self.zone = time_zone(console.terminal.config.terminal.time_zone)
         root = QVBoxLayout(self)
         root.setContentsMargins(32, 24, 32, 24)
         top = QHBoxLayout()
-        top.addWidget(label(tr("staff.title"), role="title"), 1)
+        top.addWidget(label(self.words("staff.title"), role="title"), 1)
         self.result = label("", role="notice")
         self.result.setObjectName("staff_result")
         self.result.hide()
-        close = button(tr("staff.close"), role="primary", on_click=self._close)
+        close = button(self.words("staff.close"), role="primary", on_click=self._close)
         close.setObjectName("staff_close")
         top.addWidget(close)
         root.addLayout(top)
@@ -73,56 +78,56 @@ class StaffPanel(QWidget):
         root.addWidget(scroll, 1)
 
         printer_card, printer = card()
-        printer.addWidget(label(tr("staff.printer"), role="heading"))
+        printer.addWidget(label(self.words("staff.printer"), role="heading"))
         self.printer_state = label("", role="heading")
         self.printer_state.setObjectName("staff_printer_state")
         self.printer_advice = label("")
         self.printer_advice.setObjectName("staff_printer_advice")
         printer.addWidget(self.printer_state)
         printer.addWidget(self.printer_advice)
-        printer.addLayout(button_row(((tr("staff.printer_refresh"), "staff_printer_refresh", self.refresh_printer),
-                                   (tr("staff.test_print"), "staff_test_print", self.test_print),
-                                   (tr("staff.retry_spool"), "staff_retry_spool", self.retry_spool))))
+        printer.addLayout(button_row(((self.words("staff.printer_refresh"), "staff_printer_refresh", self.refresh_printer),
+                                   (self.words("staff.test_print"), "staff_test_print", self.test_print),
+                                   (self.words("staff.retry_spool"), "staff_retry_spool", self.retry_spool))))
         self.spool_label = label("", role="muted")
         printer.addWidget(self.spool_label)
 
         slips_card, slips = card()
-        slips.addWidget(label(tr("staff.slips"), role="heading"))
+        slips.addWidget(label(self.words("staff.slips"), role="heading"))
         self.slips_box = QVBoxLayout()
         slips.addLayout(self.slips_box)
         slips.addStretch(1)
 
         central_card, central = card()
-        central.addWidget(label(tr("staff.central"), role="heading"))
+        central.addWidget(label(self.words("staff.central"), role="heading"))
         self.central_state = label("")
         self.central_state.setObjectName("staff_central_state")
         self.outbox_label = label("")
         self.outbox_label.setObjectName("staff_outbox")
         central.addWidget(self.central_state)
         central.addWidget(self.outbox_label)
-        central.addLayout(button_row(((tr("staff.retry_outbox"), "staff_retry_outbox", self.retry_outbox),
-                                   (tr("staff.reload_catalog"), "staff_reload_catalog", self.reload_catalog))))
+        central.addLayout(button_row(((self.words("staff.retry_outbox"), "staff_retry_outbox", self.retry_outbox),
+                                   (self.words("staff.reload_catalog"), "staff_reload_catalog", self.reload_catalog))))
 
         service_card, service = card()
-        service.addWidget(label(tr("staff.service"), role="heading"))
+        service.addWidget(label(self.words("staff.service"), role="heading"))
         self.service_state = label("")
         self.service_state.setObjectName("staff_service_state")
         service.addWidget(self.service_state)
         self.message = QLineEdit()
         self.message.setObjectName("staff_oos_message")
-        self.message.setPlaceholderText(tr("staff.oos_placeholder"))
+        self.message.setPlaceholderText(self.words("staff.oos_placeholder"))
         service.addWidget(self.message)
-        presets = QHBoxLayout()
+        presets = QVBoxLayout()       # one per line: the messages are whole sentences, long in English
         for key in PRESET_MESSAGE_KEYS:
-            text = tr(key)
+            text = self.words(key)
             presets.addWidget(button(text, on_click=lambda _=False, t=text: self.message.setText(t)))
         service.addLayout(presets)
-        service.addLayout(button_row(((tr("staff.out_of_service"), "staff_out_of_service", self.out_of_service),
-                                   (tr("staff.in_service"), "staff_in_service", self.in_service),
-                                   (tr("staff.restart"), "staff_restart", self.restart))))
+        service.addLayout(button_row(((self.words("staff.out_of_service"), "staff_out_of_service", self.out_of_service),
+                                   (self.words("staff.in_service"), "staff_in_service", self.in_service),
+                                   (self.words("staff.restart"), "staff_restart", self.restart))))
 
         logs_card, logs = card()
-        logs.addWidget(label(tr("staff.logs"), role="heading"))
+        logs.addWidget(label(self.words("staff.logs"), role="heading"))
         self.logs = QPlainTextEdit()
         self.logs.setObjectName("staff_logs")
         self.logs.setReadOnly(True)
@@ -164,7 +169,7 @@ class StaffPanel(QWidget):
         self._load(self.console.log_lines, lambda lines: self.logs.setPlainText("\n".join(lines)))
 
     def _load(self, fn, on_done) -> None:
-        run_async(fn, on_done, lambda exc: self.say(tr("staff.load_failed", error=exc)))
+        run_async(fn, on_done, lambda exc: self.say(self.words("staff.load_failed", error=exc)))
 
     def say(self, text: str) -> None:
         self.result.setText(text)
@@ -174,37 +179,37 @@ class StaffPanel(QWidget):
         self._load(self.console.printer_status, self._show_printer)
 
     def _show_printer(self, status) -> None:
-        self.printer_state.setText(status.describe())
-        self.printer_advice.setText(status.advice())
+        self.printer_state.setText(status.describe(self.locale))
+        self.printer_advice.setText(status.advice(self.locale))
 
     def _show_central(self, report) -> None:
-        reachable = tr({True: "staff.central.reachable", False: "staff.central.unreachable",
+        reachable = self.words({True: "staff.central.reachable", False: "staff.central.unreachable",
                         None: "staff.central.not_contacted"}[report.reachable])
-        offset = "—" if report.clock_offset is None else tr("staff.central.offset", seconds=report.clock_offset)
-        self.central_state.setText(tr("staff.central.state", reachable=reachable, offset=offset,
+        offset = "—" if report.clock_offset is None else self.words("staff.central.offset", seconds=report.clock_offset)
+        self.central_state.setText(self.words("staff.central.state", reachable=reachable, offset=offset,
                                       heartbeat=_time(report.last_heartbeat, self.zone)))
 
     def _show_queues(self, queues) -> None:
         outbox, spool, slips = queues
-        self.outbox_label.setText(tr("staff.outbox.oldest", count=len(outbox), oldest=_time(outbox[0].created_at, self.zone))
-                                  if outbox else tr("staff.outbox", count=0))
-        self.spool_label.setText(tr("staff.spool", count=len(spool)))
+        self.outbox_label.setText(self.words("staff.outbox.oldest", count=len(outbox), oldest=_time(outbox[0].created_at, self.zone))
+                                  if outbox else self.words("staff.outbox", count=0))
+        self.spool_label.setText(self.words("staff.spool", count=len(spool)))
         clear_layout(self.slips_box)
         if not slips:
-            self.slips_box.addWidget(label(tr("staff.no_slips"), role="muted"))
+            self.slips_box.addWidget(label(self.words("staff.no_slips"), role="muted"))
         for job in slips:
             row = QWidget()
             line = QHBoxLayout(row)
             line.setContentsMargins(0, 0, 0, 0)
-            state = tr("staff.slip.printed" if job.finished else "staff.slip.unfinished")
+            state = self.words("staff.slip.printed" if job.finished else "staff.slip.unfinished")
             line.addWidget(label(f"{_time(job.created_at, self.zone)}  {job.title}  {state}"), 1)
-            b = button(tr("staff.reprint"), on_click=lambda _=False, job_id=job.id: self.reprint(job_id))
+            b = button(self.words("staff.reprint"), on_click=lambda _=False, job_id=job.id: self.reprint(job_id))
             b.setObjectName(f"staff_reprint_{job.id}")
             line.addWidget(b)
             self.slips_box.addWidget(row)
 
     def _show_service(self, mode) -> None:
-        text = tr("staff.service.paused", message=mode.message) if mode.out_of_service else tr("staff.service.normal")
+        text = self.words("staff.service.paused", message=mode.message) if mode.out_of_service else self.words("staff.service.normal")
         self.service_state.setText(text)
 
     # Actions
@@ -213,32 +218,34 @@ class StaffPanel(QWidget):
         def done(value) -> None:
             self.say(describe(value))
             self.refresh_all()
-        run_async(fn, done, lambda exc: self.say(tr("staff.action_failed", error=exc)))
+        run_async(fn, done, lambda exc: self.say(self.words("staff.action_failed", error=exc)))
 
     def test_print(self) -> None:
         self._act(self.console.test_print,
-                  lambda o: tr("staff.test_printed") if o.ok else tr("staff.test_failed", problem=o.status.describe()))
+                  lambda o: self.words("staff.test_printed") if o.ok
+                  else self.words("staff.test_failed", problem=o.status.describe(self.locale)))
 
     def reprint(self, job_id: int) -> None:
         self._act(lambda: self.console.reprint(job_id),
-                  lambda o: tr("staff.reprinted") if o.ok else tr("staff.reprint_failed", problem=o.status.describe()))
+                  lambda o: self.words("staff.reprinted") if o.ok
+                  else self.words("staff.reprint_failed", problem=o.status.describe(self.locale)))
 
     def retry_spool(self) -> None:
-        self._act(self.console.retry_print_jobs, lambda outcomes: tr("staff.spool_retried", tried=len(outcomes),
+        self._act(self.console.retry_print_jobs, lambda outcomes: self.words("staff.spool_retried", tried=len(outcomes),
                                                                      printed=sum(o.ok for o in outcomes)))
 
     def retry_outbox(self) -> None:
-        self._act(self.console.retry_outbox, lambda left: tr("staff.outbox_retried", left=left))
+        self._act(self.console.retry_outbox, lambda left: self.words("staff.outbox_retried", left=left))
 
     def reload_catalog(self) -> None:
-        self._act(self.console.reload_catalog, lambda count: tr("staff.catalog_reloaded", count=count))
+        self._act(self.console.reload_catalog, lambda count: self.words("staff.catalog_reloaded", count=count))
 
     def out_of_service(self) -> None:
-        message = self.message.text().strip() or tr(PRESET_MESSAGE_KEYS[0])
-        self._act(lambda: self.console.set_out_of_service(message), lambda mode: tr("staff.paused"))
+        message = self.message.text().strip() or self.words(PRESET_MESSAGE_KEYS[0])
+        self._act(lambda: self.console.set_out_of_service(message), lambda mode: self.words("staff.paused"))
 
     def in_service(self) -> None:
-        self._act(self.console.set_in_service, lambda mode: tr("staff.resumed"))
+        self._act(self.console.set_in_service, lambda mode: self.words("staff.resumed"))
 
     def restart(self) -> None:
         self.console.note_restart()

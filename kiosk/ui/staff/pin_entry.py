@@ -8,7 +8,7 @@ import time
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.i18n import tr
+from kiosk.i18n import DEFAULT_LOCALE, tr
 from kiosk.ops.pin import PinGate, PinNotSet
 from kiosk.ui.widgets import NumericKeypad, button, card, label
 
@@ -21,28 +21,33 @@ class PinEntry(QWidget):
     accepted = Signal()
     cancelled = Signal()
 
-    def __init__(self, gate: PinGate, clock=time.time):
+    def words(self, key: str, **params: object) -> str:
+        """`key` in the hall's language."""
+        return tr(key, self.locale, **params)
+
+    def __init__(self, gate: PinGate, clock=time.time, locale: str = DEFAULT_LOCALE):
         super().__init__()
         self.gate = gate
+        self.locale = locale                  # the hall's language
         self.clock = clock
         self.digits = ""
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         box, layout = card()
-        self.title = label(tr("staff.pin.title"), role="title", align=Qt.AlignmentFlag.AlignCenter)
+        self.title = label(self.words("staff.pin.title"), role="title", align=Qt.AlignmentFlag.AlignCenter)
         self.dots = label("", role="code", align=Qt.AlignmentFlag.AlignCenter)
         self.dots.setObjectName("pin_dots")
-        self.message = label(tr("staff.pin.prompt"), role="muted", align=Qt.AlignmentFlag.AlignCenter)
+        self.message = label(self.words("staff.pin.prompt"), role="muted", align=Qt.AlignmentFlag.AlignCenter)
         self.message.setObjectName("pin_message")
-        self.keypad = NumericKeypad(tr("keypad.delete"), tr("keypad.clear"))
+        self.keypad = NumericKeypad(self.words("keypad.delete"), self.words("keypad.clear"))
         self.keypad.key("X").setEnabled(False)
         self.keypad.key_pressed.connect(self._digit)
         self.keypad.delete_pressed.connect(lambda: self._set(self.digits[:-1]))
         self.keypad.clear_pressed.connect(lambda: self._set(""))
         row = QHBoxLayout()
-        self.cancel_button = button(tr("staff.pin.back"), on_click=self._cancel)
+        self.cancel_button = button(self.words("staff.pin.back"), on_click=self._cancel)
         self.cancel_button.setObjectName("pin_cancel")
-        self.ok_button = button(tr("staff.pin.ok"), role="primary", on_click=self.submit)
+        self.ok_button = button(self.words("staff.pin.ok"), role="primary", on_click=self.submit)
         self.ok_button.setObjectName("pin_ok")
         row.addWidget(self.cancel_button)
         row.addWidget(self.ok_button)
@@ -57,11 +62,11 @@ class PinEntry(QWidget):
         self._set("")
         state = self.gate.state() if self.gate.configured else None
         if not self.gate.configured:
-            self.message.setText(tr("staff.pin.not_set"))
+            self.message.setText(self.words("staff.pin.not_set"))
         elif state is not None and state.locked_until:
             self._show_locked(state.locked_until)
         else:
-            self.message.setText(tr("staff.pin.prompt"))
+            self.message.setText(self.words("staff.pin.prompt"))
 
     def _digit(self, digit: str) -> None:
         if len(self.digits) < MAX_PIN_DIGITS:
@@ -73,7 +78,7 @@ class PinEntry(QWidget):
 
     def _show_locked(self, until: float) -> None:
         minutes = max(1, round((until - self.clock()) / 60))
-        self.message.setText(tr("staff.pin.locked", minutes=minutes))
+        self.message.setText(self.words("staff.pin.locked", minutes=minutes))
 
     def submit(self) -> None:
         pin, self.digits = self.digits, ""
@@ -81,14 +86,14 @@ class PinEntry(QWidget):
         try:
             result = self.gate.attempt(pin)
         except PinNotSet:
-            self.message.setText(tr("staff.pin.not_set"))
+            self.message.setText(self.words("staff.pin.not_set"))
             return
         if result.ok:
             self.accepted.emit()
         elif result.locked_until:
             self._show_locked(result.locked_until)
         else:
-            self.message.setText(tr("staff.pin.wrong", attempts=result.attempts_left))
+            self.message.setText(self.words("staff.pin.wrong", attempts=result.attempts_left))
 
     def _cancel(self) -> None:
         self._set("")

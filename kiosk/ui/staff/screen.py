@@ -33,7 +33,7 @@ class StaffScreen(QFrame):
     def _parts(self) -> tuple[PinEntry, StaffPanel]:
         """The PIN pad and the panel, made on first use: start-up does not wait for them."""
         if self.pin is None or self.panel is None:
-            self.pin = PinEntry(self.gate)
+            self.pin = PinEntry(self.gate, locale=self.console.terminal.config.ui.locale)
             self.panel = StaffPanel(self.console)
             self.stack.addWidget(self.pin)
             self.stack.addWidget(self.panel)
