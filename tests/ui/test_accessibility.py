@@ -92,13 +92,14 @@ def broken_words(widget: QLabel, text: str) -> list[str]:
     return problems
 
 
-def measure(window, elderly: bool) -> list[str]:
-    """Every rule broken on the current screen, as readable lines."""
+def measure(window, elderly: bool, within=None) -> list[str]:
+    """Every rule broken on the current screen (or only `within` a part of it, e.g. an overlay that dims the
+    rest), as readable lines."""
     limits = LIMITS[elderly]
     problems = []
     image = window_image(window)
     checked_text = 0
-    for widget in window.findChildren(QWidget):
+    for widget in (within or window).findChildren(QWidget):
         if not shown(widget, window):
             continue
         name = widget.objectName() or type(widget).__name__
@@ -142,7 +143,7 @@ def measure(window, elderly: bool) -> list[str]:
     return problems
 
 
-def check_all_variants(kiosk) -> dict[str, list[str]]:
+def check_all_variants(kiosk, within=None) -> dict[str, list[str]]:
     """Both orientations; in Chinese both modes, in English the elderly mode (the hardest to fit)."""
     c, w = kiosk.c, kiosk.w
     found = {}
@@ -153,7 +154,7 @@ def check_all_variants(kiosk) -> dict[str, list[str]]:
                 c.toggle_elderly()
             w.set_screen_size(*size)
             settle(30)
-            problems = measure(w, elderly)
+            problems = measure(w, elderly, within)
             if (w.width(), w.height()) != size:
                 widest = max(w.screens.values(), key=lambda s: s.minimumSizeHint().width())
                 tallest = max(w.screens.values(), key=lambda s: s.minimumSizeHint().height())
@@ -187,6 +188,9 @@ def test_every_screen_meets_text_size_touch_target_and_contrast_rules(kiosk, loc
     found.update(check_all_variants(kiosk))                                  # catalog
     kiosk.open_first_item()
     found.update(check_all_variants(kiosk))                                  # item
+    w.idle_warning.show_seconds(c.idle.warning)
+    found.update({f"idle warning over {k}": v for k, v in check_all_variants(kiosk, w.idle_warning).items()})
+    w.idle_warning.hide()
     kiosk.fill_and_review()
     found.update(check_all_variants(kiosk))                                  # confirm
     c.flow.submit_grace = 60.0
@@ -197,6 +201,12 @@ def test_every_screen_meets_text_size_touch_target_and_contrast_rules(kiosk, loc
     found.update(check_all_variants(kiosk))                                  # rating
     w.rating.skip_button.click()
     found.update(check_all_variants(kiosk))                                  # done
+    w.done.finish_button.click()
+    wait_until(lambda: kiosk.stage == Stage.HOME)
+    c.apply_service_mode(True, "设备维护中，预计 30 分钟后恢复" if locale == "zh_CN" else "Under maintenance", "")
+    wait_until(lambda: kiosk.stage == Stage.OUT_OF_SERVICE)
+    found.update(check_all_variants(kiosk))                                  # out of service
+    c.apply_service_mode(False, "", "")
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
 
 
