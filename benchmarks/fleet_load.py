@@ -1,0 +1,158 @@
+"""Open-loop load from a province's fleet of simulated terminals: signed heartbeats at a set rate, and citizen
+visits (login by card code, catalogue check, submission) at another, each on keep-alive connections.
+
+Sending runs in several processes so that the generator is not the bottleneck; each request is sent at its
+scheduled moment, and how late the generator was is reported, so a saturated generator is never mistaken
+for a slow server."""
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import threading
+import time
+from dataclasses import dataclass, field
+
+FLEET_PREFIX = "T-FLEET-"
+HEARTBEAT_PATH = "/api/v1/heartbeat"
+
+
+def fleet_ids(count: int) -> list[str]:
+    return [f"{FLEET_PREFIX}{i:05d}" for i in range(count)]
+
+
+def fleet_secret(terminal_id: str) -> bytes:
+    """Each simulated terminal's secret, derived from its id (the benchmark registers the same ones)."""
+    return hashlib.sha256(f"fleet-benchmark:{terminal_id}".encode()).hexdigest().encode("ascii")
+
+
+def heartbeat_body(sequence: int) -> bytes:
+    """A terminal's status as `kiosk.ops.heartbeat` sends it; only the uptime changes from beat to beat."""
+    return json.dumps({"status": {"version": "bench", "uptime": 30 * sequence, "printer": "ready", "paper": "ok",
+                                  "spool_depth": 0, "outbox_depth": 0, "session_active": False,
+                                  "out_of_service": False, "message": ""}, "acked": []}).encode()
+
+
+@dataclass
+class StepResult:
+    """What one process measured in one step: seconds per request, failures, and how late sending was."""
+    heartbeat: list[float] = field(default_factory=list)
+    visit: list[float] = field(default_factory=list)
+    lateness: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def merge(self, other: "StepResult") -> None:
+        self.heartbeat += other.heartbeat
+        self.visit += other.visit
+        self.lateness += other.lateness
+        for key, count in other.errors.items():
+            self.errors[key] = self.errors.get(key, 0) + count
+
+
+def _send_heartbeats(base_url: str, ids: list[str], rate: float, seconds: float, start_at: float,
+                     threads: int) -> StepResult:
+    import requests
+
+    from kiosk.central.signing import sign_request
+
+    result = StepResult()
+    total = int(rate * seconds)
+    lock = threading.Lock()
+    next_index = [0]
+
+    def worker() -> None:
+        session = requests.Session()
+        while True:
+            with lock:
+                index = next_index[0]
+                next_index[0] += 1
+            if index >= total:
+                break
+            due = start_at + index / rate
+            wait = due - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            terminal_id = ids[index % len(ids)]
+            body = heartbeat_body(index // len(ids) + 1)
+            headers = sign_request(fleet_secret(terminal_id), terminal_id, "POST", HEARTBEAT_PATH, body).as_dict()
+            headers["Content-Type"] = "application/json"
+            sent = time.time()
+            try:
+                answer = session.post(base_url + HEARTBEAT_PATH, data=body, headers=headers, timeout=30)
+                failure = "" if answer.status_code == 200 else f"HTTP {answer.status_code}"
+            except requests.RequestException as exc:
+                failure = type(exc).__name__
+            done = time.time()
+            with lock:
+                result.lateness.append(max(0.0, sent - due))
+                if failure:
+                    result.errors[failure] = result.errors.get(failure, 0) + 1
+                else:
+                    result.heartbeat.append(done - sent)
+        session.close()
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return result
+
+
+def _run_visits(base_url: str, terminal_id: str, card_code: str, rate: float, seconds: float,
+                start_at: float) -> StepResult:
+    """Citizen visits as a terminal makes them: card login, catalogue check (ETag), a submission, the token
+    revoked. One visit's seconds are the sum of its requests."""
+    from kiosk.central.client import CentralClient
+    from kiosk.central.errors import CentralError
+
+    result = StepResult()
+    client = CentralClient(base_url, terminal_id, fleet_secret(terminal_id), max_retries=0, read_timeout=30)
+    etag = ""
+    catalog = client.catalog()
+    if catalog is not None:
+        etag = catalog.etag
+    for index in range(int(rate * seconds)):
+        due = start_at + index / rate
+        wait = due - time.time()
+        if wait > 0:
+            time.sleep(wait)
+        sent = time.time()
+        try:
+            token = client.login_with_code(card_code)
+            client.catalog(etag)
+            client.submit(token, "sb-cbjfzm", {"name": "张桂英", "id_number": "340102195204121234",
+                                               "year_from": "2020", "year_to": "2023", "purpose": "购房"},
+                          f"visit-{terminal_id}-{start_at}-{index}")
+            client.revoke(token)
+        except CentralError as exc:
+            result.errors[type(exc).__name__] = result.errors.get(type(exc).__name__, 0) + 1
+            continue
+        result.lateness.append(max(0.0, sent - due))
+        result.visit.append(time.time() - sent)
+    client.close()
+    return result
+
+
+def _process_main(job: tuple) -> StepResult:
+    kind = job[0]
+    if kind == "heartbeats":
+        return _send_heartbeats(*job[1:])
+    return _run_visits(*job[1:])
+
+
+def run_step(base_url: str, ids: list[str], heartbeat_rate: float, visit_rate: float, seconds: float,
+             card_code: str, processes: int = 3, threads: int = 16) -> StepResult:
+    """One step of load: `heartbeat_rate` heartbeats per second spread over the fleet, `visit_rate` visits per
+    second from the first terminal, for `seconds`; the results of every process merged."""
+    start_at = time.time() + 1.5            # every process is up before the first request is due
+    share = heartbeat_rate / processes
+    jobs: list[tuple] = [("heartbeats", base_url, ids[i::processes], share, seconds, start_at + i / heartbeat_rate,
+                          threads) for i in range(processes)]
+    if visit_rate > 0:
+        jobs.append(("visits", base_url, ids[0], card_code, visit_rate, seconds, start_at))
+    merged = StepResult()
+    with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
+        for part in pool.map(_process_main, jobs):
+            merged.merge(part)
+    return merged
