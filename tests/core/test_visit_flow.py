@@ -11,6 +11,7 @@ import pytest
 from kiosk.central.device_flow import LoginState
 from kiosk.central.errors import CentralRefused, CentralUnavailable, LoginExpired
 from kiosk.central.models import CitizenProfile, DeviceAuthorization, SubmissionResult, Token
+from kiosk.core.home_snapshot import HomeCatalog
 from kiosk.core.item_search import search_items
 from kiosk.core.login_code import DENIED_PAUSE_SECONDS
 from kiosk.core.session import EndReason, Stage
@@ -107,6 +108,7 @@ class Services:
     help_calls: list = field(default_factory=list)
     visits_ended: int = 0
     has_card_reader: bool = False
+    read: bool = True               # whether the catalogue is in memory (else home shows the copy kept for it)
 
     # The ID card reader and central's assisted logins: set by tests/core/test_card_login.py
     def read_card(self): raise AssertionError("no reader in these tests")
@@ -126,11 +128,11 @@ class Services:
     def item(self, item_id: str): return next((i for i in self.catalog if i.id == item_id), None)
     def items(self): return list(self.catalog)
     def most_used(self, limit: int): return list(self.catalog)[:limit]
-    def home_items(self, limit: int): return list(self.catalog)[:limit]
+    def home_catalog(self, limit: int): return HomeCatalog(tuple(self.catalog)[:limit], ())
     def search(self, query: str, category: str = ""):
         return [it for it in search_items(list(self.catalog), query) if not category or it.category == category]
-    def categories(self): return ()
     def has_catalog(self) -> bool: return bool(self.catalog)
+    def catalog_read(self) -> bool: return self.read
     def record_use(self, item_id: str) -> None: ...
     def device_flow(self): return DeviceFlowFake(self.polls) if self.started else None
     def login_with_code(self, code: str) -> Token: return TOKEN
@@ -385,3 +387,12 @@ def test_a_help_call_says_on_which_screen_and_item_the_citizen_is(world):
     runner.finish_all()
     assert services.help_calls == [(Stage.CONFIRM, sample_item().name_zh)]
     assert view.named("show_help_outcome")[-1] == (True,)
+
+
+def test_before_the_catalogue_is_read_home_is_drawn_and_the_list_is_filled_when_opened():
+    services, view = Services(read=False), View()
+    flow = VisitFlow(services, view, Runner(), Clock())
+    flow.show_home()
+    assert view.named("show_catalog") and not view.named("show_items")
+    flow.browse()
+    assert flow.stage == Stage.CATALOG and len(view.named("show_items")) == 1
