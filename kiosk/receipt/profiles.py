@@ -4,7 +4,7 @@ A bad profile file raises `ProfileError` naming the file and the key."""
 from __future__ import annotations
 
 import difflib
-import importlib.resources
+import importlib.util
 import json
 import logging
 import os
@@ -188,12 +188,20 @@ def _escpos_profile_names() -> frozenset[str]:
     """The printer profiles python-escpos knows. Its database is JSON, which python-escpos parses as YAML on import
     (a third of a second, which `kiosk run` would spend before its first paint): the names are read as JSON here,
     and only a database that is not JSON (ESCPOS_CAPABILITIES_FILE may name a YAML file) is left to python-escpos."""
-    override = os.environ.get("ESCPOS_CAPABILITIES_FILE")
     try:
-        database = Path(override) if override else importlib.resources.files("escpos") / "capabilities.json"
-        return frozenset(json.loads(database.read_text(encoding="utf-8"))["profiles"])
+        database = os.environ.get("ESCPOS_CAPABILITIES_FILE") or _escpos_file("capabilities.json")
+        return frozenset(json.loads(Path(database).read_text(encoding="utf-8"))["profiles"])
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
         return frozenset(_escpos_capabilities()["profiles"])
+
+
+def _escpos_file(name: str) -> str:
+    """A file installed in python-escpos's package folder (found without importing it, nor importlib.resources)."""
+    spec = importlib.util.find_spec("escpos")
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    if not folders:
+        raise OSError("python-escpos is not installed")
+    return os.path.join(folders[0], name)
 
 
 def _check_escpos_profile(path: Path, name: str) -> None:
