@@ -203,10 +203,6 @@ class Terminal:
     def has_catalog(self) -> bool:
         return self.catalog.has_catalog()
 
-    def catalog_read(self) -> bool:
-        """Whether the catalogue is in memory: listing it does not wait for the cached copy to be parsed."""
-        return self.catalog.is_read
-
     def record_use(self, item_id: str) -> None:
         self.catalog.record_use(item_id)
 

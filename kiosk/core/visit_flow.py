@@ -117,7 +117,6 @@ class VisitServices(Protocol):
     def home_catalog(self, limit: int) -> HomeCatalog: ...
     def search(self, query: str, category: str = "") -> list[CatalogItem]: ...
     def has_catalog(self) -> bool: ...
-    def catalog_read(self) -> bool: ...
     def record_use(self, item_id: str) -> None: ...
     def device_flow(self) -> Any: ...
     def login_with_code(self, code: str) -> Token: ...
@@ -278,13 +277,13 @@ class VisitFlow:
     def refresh_catalog(self) -> None:
         """Home's tiles and the list as they stand now (availability follows the printer and central).
 
-        Until the catalogue is read (the services read it as they start, off the GUI thread), home shows the copy
-        kept for it and the list is filled when it is opened: the first paint does not wait for a province's items."""
+        Until the services have started (they read the catalogue, off the GUI thread), home shows the copy kept
+        for it and the list is filled when it is opened: the first paint does not wait for a province's items."""
         if not self.services.has_catalog():
             return
         home = self.services.home_catalog(POPULAR_TILES)
         self.view.show_catalog(self.entries(home.items), home.categories)
-        if self.services.catalog_read() or self.stage == Stage.CATALOG:
+        if self.services.started or self.stage == Stage.CATALOG:
             self.filter_catalog(*self.view.catalog_query())
         else:
             self.list_filled = False

@@ -108,7 +108,6 @@ class Services:
     help_calls: list = field(default_factory=list)
     visits_ended: int = 0
     has_card_reader: bool = False
-    read: bool = True               # whether the catalogue is in memory (else home shows the copy kept for it)
 
     # The ID card reader and central's assisted logins: set by tests/core/test_card_login.py
     def read_card(self): raise AssertionError("no reader in these tests")
@@ -132,7 +131,6 @@ class Services:
     def search(self, query: str, category: str = ""):
         return [it for it in search_items(list(self.catalog), query) if not category or it.category == category]
     def has_catalog(self) -> bool: return bool(self.catalog)
-    def catalog_read(self) -> bool: return self.read
     def record_use(self, item_id: str) -> None: ...
     def device_flow(self): return DeviceFlowFake(self.polls) if self.started else None
     def login_with_code(self, code: str) -> Token: return TOKEN
@@ -389,8 +387,8 @@ def test_a_help_call_says_on_which_screen_and_item_the_citizen_is(world):
     assert view.named("show_help_outcome")[-1] == (True,)
 
 
-def test_before_the_catalogue_is_read_home_is_drawn_and_the_list_is_filled_when_opened():
-    services, view = Services(read=False), View()
+def test_before_the_services_start_home_is_drawn_and_the_list_is_filled_when_opened():
+    services, view = Services(), View()
     flow = VisitFlow(services, view, Runner(), Clock())
     flow.show_home()
     assert view.named("show_catalog") and not view.named("show_items")
