@@ -49,6 +49,7 @@ class Bench:
     def __init__(self, data_dir: Path):
         from kiosk.app import build_kiosk, show
         from kiosk.config import embedded_defaults
+        from kiosk.ui.window import SCREENS
 
         config = embedded_defaults(data_dir)
         config = dataclasses.replace(config, ui=dataclasses.replace(config.ui, fullscreen=False, voice=False,
@@ -58,8 +59,8 @@ class Bench:
         show(self.parts, fullscreen=False)
         self.c.flow.submit_grace = 0.0
         self.clock = PaintClock()
-        for screen in self.w.screens.values():
-            screen.installEventFilter(self.clock.filter)
+        for stage in SCREENS:           # every screen, made now (the window makes them after its first paint)
+            self.w.screen_for(stage).installEventFilter(self.clock.filter)
         self.times: dict[str, list[float]] = defaultdict(list)
 
     def pump(self, predicate, timeout: float = 30.0, what: str = "") -> None:

@@ -179,7 +179,9 @@ def run(config: Config, *, exit_after_paint: bool = False) -> int:
 
         parts.window.first_paint.connect(report_and_quit)
     else:
-        parts.controller.start()
+        # The services start once home is on the glass: their imports and the catalogue's parsing on a worker
+        # thread would otherwise hold the interpreter while the first screen is laid out and painted.
+        parts.window.first_paint.connect(parts.controller.start)
     stop_on_signals(parts.app)
     show(parts, config.ui.fullscreen)
     code = parts.app.exec()

@@ -20,6 +20,7 @@ from kiosk.central.models import (RATING_CODES, AssistedLogin, CatalogItem, Cate
 from kiosk.config import Config
 from kiosk.core.catalog import CatalogStore
 from kiosk.core.forms import cleaned_values
+from kiosk.core.home_snapshot import HomeCatalog
 from kiosk.core.offline import STATUS_LINE, entry_id_of, is_pending_upload, local_reference, offline_result
 from kiosk.core.outbox import EntryState, Outbox, new_idempotency_key
 from kiosk.core.outbox_sender import OutboxSender, SendOutcome
@@ -189,10 +190,9 @@ class Terminal:
     def most_used(self, limit: int) -> list[CatalogItem]:
         return self.catalog.most_used(limit)
 
-    def home_items(self, limit: int) -> list[CatalogItem]:
-        """The 常办 tiles, in an order that holds for the whole day (the terminal's own date)."""
-        day = self._today().isoformat()
-        return self.catalog.home_items(limit, day)
+    def home_catalog(self, limit: int) -> HomeCatalog:
+        """The 常办 tiles, in an order that holds for the whole day (the terminal's own date), and the categories."""
+        return self.catalog.home(limit, self._today().isoformat())
 
     def search(self, query: str, category: str = "") -> list[CatalogItem]:
         return self.catalog.search(query, category)
@@ -201,7 +201,7 @@ class Terminal:
         return self.catalog.catalog.categories if self.catalog.catalog else ()
 
     def has_catalog(self) -> bool:
-        return bool(self.catalog.items())
+        return self.catalog.has_catalog()
 
     def record_use(self, item_id: str) -> None:
         self.catalog.record_use(item_id)

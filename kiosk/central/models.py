@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.central.errors import InvalidAnswer
-from kiosk.central.wire import plausible_time
+from kiosk.central.clock import plausible_time
 
 RATING_CODES = ("very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied")
 MASK_KINDS = ("id_number", "phone", "name")

@@ -21,14 +21,13 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from kiosk.central.clock import plausible_time
 from kiosk.central.errors import AnswerTooLarge, CentralUnavailable, InvalidAnswer
 
 MAX_BODY_BYTES = 4 * 1024 * 1024          # the largest answer (after decompression) the terminal reads
 MAX_JSON_DEPTH = 64                       # the contract's deepest answer (the catalogue) is 6 levels deep
 MAX_INT_DIGITS = 18                       # every integer in the contract fits in 64 bits
 RETRY_AFTER_LIMIT = 3600.0                # the longest wait a Retry-After can ask for (one hour)
-EARLIEST_SERVER_TIME = 946_684_800.0      # 2000-01-01: an earlier "server time" is a broken clock
-LATEST_SERVER_TIME = 4_102_444_800.0      # 2100-01-01
 ACCEPT_ENCODING = "gzip, deflate"
 _READ_CHUNK = 64 * 1024
 
@@ -235,13 +234,6 @@ def parse_json(raw: bytes) -> Any:
 
 # Times from headers.
 
-def plausible_time(value: float | None) -> float | None:
-    """`value` when it is a finite Unix time between 2000 and 2100, else None."""
-    if value is None or not math.isfinite(value) or not EARLIEST_SERVER_TIME <= value <= LATEST_SERVER_TIME:
-        return None
-    return value
-
-
 def header_time(x_server_time: str | None, date: str | None) -> float | None:
     """Central's clock from X-Server-Time (seconds) or else Date (HTTP-date); None when neither is plausible."""
     if x_server_time:
@@ -274,10 +266,3 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if when is None or not math.isfinite(when):
         return None
     return min(max(0.0, when - now), RETRY_AFTER_LIMIT)
-
-
-def bounded_wait(seconds: float | None, longest: float) -> float:
-    """`seconds` as a wait that is finite and within [0, longest] (0 for None or NaN)."""
-    if seconds is None or math.isnan(seconds):
-        return 0.0
-    return min(max(0.0, seconds), longest)

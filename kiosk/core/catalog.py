@@ -1,6 +1,7 @@
 """The terminal's catalogue: cached on disk with its ETag, searched, ranked, and gated.
 
-Items that cannot be done right now (printer or central down) carry the reason in words."""
+Items that cannot be done right now (printer or central down) carry the reason in words. Home is drawn from its own
+share of the cache (home_snapshot.py) until the whole is read."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,6 +13,8 @@ import time
 
 from kiosk.central.errors import CentralError, InvalidAnswer
 from kiosk.central.models import Catalog, CatalogItem
+from kiosk.core.home_snapshot import HomeCatalog, drop_snapshot, keep_snapshot, read_snapshot
+from kiosk.core.home_snapshot import SCHEMA as HOME_SCHEMA
 from kiosk.core.item_search import SearchIndex, Spelling, spell_items
 from kiosk.shared.store import Transaction
 
@@ -44,16 +47,20 @@ CREATE TABLE IF NOT EXISTS item_spelling (
 
 def catalog_to_json(catalog: Catalog) -> dict:
     """The catalogue in the central API's JSON shape (what Catalog.from_json reads)."""
-    body = dataclasses.asdict(catalog)
-    body.pop("etag", None)
-    for item in body["items"]:
-        guide = item["guide"]
-        english = guide.pop("english")
-        for part in (guide, english) if english else (guide,):
-            part["faq"] = [{"q": q, "a": a} for q, a in part["faq"]]
-        if english:
-            english.pop("english", None)
-            guide["en"] = english
+    return {"version": catalog.version, "categories": [dataclasses.asdict(c) for c in catalog.categories],
+            "items": [item_to_json(item) for item in catalog.items]}
+
+
+def item_to_json(item: CatalogItem) -> dict:
+    """One item in the central API's JSON shape (what CatalogItem.from_json reads)."""
+    body = dataclasses.asdict(item)
+    guide = body["guide"]
+    english = guide.pop("english")
+    for part in (guide, english) if english else (guide,):
+        part["faq"] = [{"q": q, "a": a} for q, a in part["faq"]]
+    if english:
+        english.pop("english", None)
+        guide["en"] = english
     return body
 
 
@@ -62,13 +69,14 @@ class CatalogStore:
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
-        conn.executescript(SCHEMA)
+        conn.executescript(SCHEMA + HOME_SCHEMA)
         self._catalog: Catalog | None = None
         self._cache_read = False                 # the cached copy is parsed when first needed, not at start-up
         self._cache_lock = threading.Lock()
         self.central_answered = False   # whether the last refresh reached central (False: cached copy shown)
         self._index: SearchIndex | None = None
         self._ranked: list[CatalogItem] | None = None   # most used first; cleared when a use is counted
+        self._home_kept: tuple[str, str] | None = None  # (etag, day) of home's copy, once kept
 
     @property
     def catalog(self) -> Catalog | None:
@@ -96,7 +104,19 @@ class CatalogStore:
             log.warning("the cached catalogue is unreadable and is ignored: %s", exc)
             with Transaction(self.conn):
                 self.conn.execute("DELETE FROM catalog_cache")
+                drop_snapshot(self.conn)
             return None
+
+    @property
+    def is_read(self) -> bool:
+        """Whether the catalogue is in memory (until then, listing or searching it reads the cached copy first)."""
+        return self._cache_read
+
+    def has_catalog(self) -> bool:
+        """Whether there is a catalogue to offer; before it is read, whether a copy is cached."""
+        if self._cache_read:
+            return bool(self.items())
+        return self.conn.execute("SELECT 1 FROM catalog_cache WHERE id = 1").fetchone() is not None
 
     def refresh(self, client) -> Catalog:
         """Ask central for the catalogue (If-None-Match); keeps the cached copy when central is down.
@@ -125,8 +145,9 @@ class CatalogStore:
                 "fetched_at = excluded.fetched_at",
                 (fresh.etag, body, time.time()),
             )
+            drop_snapshot(self.conn)
         self.catalog = fresh
-        self._index = self._ranked = None
+        self._index = self._ranked = self._home_kept = None
         self.prepare_search()
         return fresh
 
@@ -193,6 +214,25 @@ class CatalogStore:
                     "INSERT INTO home_ranking (id, day, item_ids) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET "
                     "day = excluded.day, item_ids = excluded.item_ids", (day, json.dumps([i.id for i in chosen])))
         return chosen[:limit]
+
+    def home(self, limit: int, day: str) -> HomeCatalog:
+        """Home's tiles (see home_items) and the categories. Until the catalogue is read they come from the copy
+        that an earlier reading kept for home (the day before's order on a new day), so that the first painted home
+        does not wait for a province's 2,100 items to be parsed; once read, the day's order is kept for the next
+        start."""
+        if not self._cache_read:
+            cached = self.conn.execute("SELECT etag FROM catalog_cache WHERE id = 1").fetchone()
+            kept = read_snapshot(self.conn, cached["etag"]) if cached is not None else None
+            if kept is not None and len(kept.items) >= limit:
+                return HomeCatalog(kept.items[:limit], kept.categories)
+        catalog = self.catalog
+        if catalog is None:
+            return HomeCatalog((), ())
+        home = HomeCatalog(tuple(self.home_items(limit, day)), catalog.categories)
+        if self._home_kept != (catalog.etag, day):
+            keep_snapshot(self.conn, catalog.etag, home, [item_to_json(item) for item in home.items])
+            self._home_kept = (catalog.etag, day)
+        return home
 
     def search(self, query: str, category: str = "") -> list[CatalogItem]:
         """Items matching what the citizen typed (name, keyword, pinyin or initials), best match first, then the

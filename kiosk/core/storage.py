@@ -10,7 +10,7 @@ import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.request import pathname2url
+from urllib.parse import quote
 
 from kiosk.shared.store import DatabaseDamaged, StoreError, damage_of, make_private, open_db, set_aside
 
@@ -97,7 +97,7 @@ def database_problem(path: Path) -> DatabaseCheck | None:
     if not path.is_file():
         return DatabaseCheck(False, "not a file: move it away")
     try:
-        conn = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro", uri=True, timeout=10.0)
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=10.0)
         try:
             rows = conn.execute("PRAGMA quick_check").fetchall()
         finally:

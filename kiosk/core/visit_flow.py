@@ -7,13 +7,14 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, Sequence
 
 from kiosk.central.errors import CentralRefused, LoginExpired
 from kiosk.central.models import CatalogItem, Category, CitizenProfile, SubmissionResult, Token
 from kiosk.core.card_login import CardLogin
 from kiosk.core.catalog import unavailable_reason
 from kiosk.core.forms import check_form
+from kiosk.core.home_snapshot import HomeCatalog
 from kiosk.core.login_code import LoginCode, Runner, ShownCode
 from kiosk.core.session import EndReason, Event, Session, Stage, Visit
 from kiosk.i18n import tr
@@ -113,11 +114,8 @@ class VisitServices(Protocol):
     def item(self, item_id: str) -> CatalogItem | None: ...
     def items(self) -> list[CatalogItem]: ...
     def most_used(self, limit: int) -> list[CatalogItem]: ...
-
-    def home_items(self, limit: int) -> list[CatalogItem]: ...
-
+    def home_catalog(self, limit: int) -> HomeCatalog: ...
     def search(self, query: str, category: str = "") -> list[CatalogItem]: ...
-    def categories(self) -> tuple[Category, ...]: ...
     def has_catalog(self) -> bool: ...
     def record_use(self, item_id: str) -> None: ...
     def device_flow(self) -> Any: ...
@@ -164,6 +162,7 @@ class VisitFlow:
         self.last_print: Any = None         # the last PrintOutcome, for the staff screen
         self.mode = ServiceMode.IN_SERVICE
         self.retrying = False
+        self.list_filled = False            # whether the list shows the catalogue as it stands (see refresh_catalog)
 
     @property
     def visit(self) -> Visit:
@@ -267,7 +266,7 @@ class VisitFlow:
 
     # The catalogue on home and in the list
 
-    def entries(self, items: list[CatalogItem]) -> list[CatalogEntry]:
+    def entries(self, items: Sequence[CatalogItem]) -> list[CatalogEntry]:
         status = self.printer_status
         problem = None if status is None or status.ready else status.describe
         return [CatalogEntry(item, unavailable_reason(item, printer_ready=self.printer_ready,
@@ -276,14 +275,22 @@ class VisitFlow:
                 for item in items]
 
     def refresh_catalog(self) -> None:
-        """Home's tiles and the list as they stand now (availability follows the printer and central)."""
+        """Home's tiles and the list as they stand now (availability follows the printer and central).
+
+        Until the services have started (they read the catalogue, off the GUI thread), home shows the copy kept
+        for it and the list is filled when it is opened: the first paint does not wait for a province's items."""
         if not self.services.has_catalog():
             return
-        self.view.show_catalog(self.entries(self.services.home_items(POPULAR_TILES)), self.services.categories())
-        self.filter_catalog(*self.view.catalog_query())
+        home = self.services.home_catalog(POPULAR_TILES)
+        self.view.show_catalog(self.entries(home.items), home.categories)
+        if self.services.started or self.stage == Stage.CATALOG:
+            self.filter_catalog(*self.view.catalog_query())
+        else:
+            self.list_filled = False
 
     def filter_catalog(self, text: str, category: str) -> None:
         self.view.show_items(self.entries(self.services.search(text, category)))
+        self.list_filled = True
 
     # 1. Login by QR (RFC 8628) or by the card scanner
 
@@ -560,6 +567,8 @@ class VisitFlow:
             self.view.show_done_seconds(self.done_seconds)
         if new == Stage.HOME:
             self.refresh_catalog()
+        if new == Stage.CATALOG and not self.list_filled:
+            self.filter_catalog(*self.view.catalog_query())
         self.view.speak_stage(new)
 
     def _update_login(self) -> None:

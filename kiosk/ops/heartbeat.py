@@ -10,9 +10,9 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Protocol
 
+from kiosk.central.clock import bounded_wait
 from kiosk.central.errors import CentralError, CentralUnavailable
 from kiosk.central.models import Command, HeartbeatAnswer
-from kiosk.central.wire import bounded_wait
 from kiosk.ops.remote_commands import CommandQueue
 from kiosk.ops.status_file import TerminalStatus
 

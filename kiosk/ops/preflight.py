@@ -3,7 +3,6 @@
 `config check` and `run` both call `preflight_problems`, so what one refuses the other refuses too."""
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
 
 from kiosk.config import Config
@@ -22,6 +21,8 @@ def _secret_problem(config: Config) -> str:
 
 def ca_bundle_problem(path: Path) -> str:
     """Why `path` cannot serve as a CA bundle ("" when it holds at least one certificate)."""
+    import ssl
+
     if path.exists() and not path.is_file():
         return f"{path}: is not a file (a PEM file of the CA certificates is expected)"
     if not path.is_file():

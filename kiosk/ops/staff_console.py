@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Callable
 
 from kiosk.ops.audit import AuditLog
-from kiosk.printing.spool import JobKind
 from kiosk.ops.heartbeat import HeartbeatState
 from kiosk.ops.logs import last_lines
 from kiosk.ops.service_state import ServiceSetting, ServiceState
@@ -43,6 +42,7 @@ class StaffConsole:
         return self.terminal.printer_status()
 
     def test_print(self):
+        from kiosk.printing.spool import JobKind
         from kiosk.receipt.sample import test_page
 
         config = self.terminal.config

@@ -10,7 +10,6 @@ from pathlib import Path
 from kiosk.argtypes import positive_int, tcp_port
 from kiosk.config import ConfigError, default_profiles_dir, load_config
 from kiosk.i18n import LOCALES
-from kiosk.printing.spool import JobKind
 from kiosk.receipt.profiles import ProfileError, list_profiles, load_profile
 
 
@@ -135,6 +134,7 @@ def _test(args) -> int:
     from kiosk.shared.store import StoreError
     from kiosk.printing.connections import LinkError
     from kiosk.printing.service import PrinterService
+    from kiosk.printing.spool import JobKind
     from kiosk.receipt.sample import test_page
 
     config, problem = _config(args.config)

@@ -4,7 +4,10 @@ A bad profile file raises `ProfileError` naming the file and the key."""
 from __future__ import annotations
 
 import difflib
+import importlib.util
+import json
 import logging
+import os
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -181,12 +184,30 @@ def _check_nv(path: Path, values: dict) -> None:
                            f"{kind!r} (the printer's NV graphics memory in bytes), got {capacity}")
 
 
-def _check_escpos_profile(path: Path, name: str) -> None:
-    CAPABILITIES = _escpos_capabilities()
+def _escpos_profile_names() -> frozenset[str]:
+    """The printer profiles python-escpos knows. Its database is JSON, which python-escpos parses as YAML on import
+    (a third of a second, which `kiosk run` would spend before its first paint): the names are read as JSON here,
+    and only a database that is not JSON (ESCPOS_CAPABILITIES_FILE may name a YAML file) is left to python-escpos."""
+    try:
+        database = os.environ.get("ESCPOS_CAPABILITIES_FILE") or _escpos_file("capabilities.json")
+        return frozenset(json.loads(Path(database).read_text(encoding="utf-8"))["profiles"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return frozenset(_escpos_capabilities()["profiles"])
 
-    known = CAPABILITIES["profiles"]
+
+def _escpos_file(name: str) -> str:
+    """A file installed in python-escpos's package folder (found without importing it, nor importlib.resources)."""
+    spec = importlib.util.find_spec("escpos")
+    folders = list(spec.submodule_search_locations or ()) if spec is not None else []
+    if not folders:
+        raise OSError("python-escpos is not installed")
+    return os.path.join(folders[0], name)
+
+
+def _check_escpos_profile(path: Path, name: str) -> None:
+    known = _escpos_profile_names()
     if name not in known:
-        close = difflib.get_close_matches(name, list(known), n=1)
+        close = difflib.get_close_matches(name, sorted(known), n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         raise ProfileError(f"{path}: key 'escpos_profile' names {name!r}, which python-escpos does not know{hint}")
 

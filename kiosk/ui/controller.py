@@ -3,11 +3,13 @@
 The rules of a visit live in the flow; this module owns only timers, threads and Qt signals."""
 from __future__ import annotations
 
+import functools
 import time
+from typing import Any, Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
-from kiosk.core.session import EndReason, Visit
+from kiosk.core.session import EndReason, Stage, Visit
 from kiosk.core.visit_flow import SUBMIT_GRACE_SECONDS, ServiceMode, VisitFlow
 from kiosk.terminal import Terminal
 from kiosk.ui.idle import IdleWatcher
@@ -105,22 +107,22 @@ class KioskController(QObject):
         w.header.home_requested.connect(citizen_leaves)
         w.header.voice_requested.connect(lambda: self.view.speak(self.window.current.voice_key))
         w.scanner.code_scanned.connect(flow.scanner_code)
-        w.home.login_requested.connect(flow.begin_login)
-        w.home.item_chosen.connect(flow.choose_item)
-        w.home.browse_requested.connect(self.browse)
-        w.login.cancelled.connect(citizen_leaves)
-        w.catalog.item_chosen.connect(flow.choose_item)
-        w.catalog.query_changed.connect(flow.filter_catalog)
-        w.catalog.logout_requested.connect(citizen_leaves)
-        w.item.next_requested.connect(flow.review)
-        w.item.back_requested.connect(flow.back_to_list)
-        w.confirm.edit_requested.connect(flow.edit)
-        w.confirm.submit_requested.connect(flow.submit)
-        w.submitting.cancel_requested.connect(flow.cancel_submit)
-        w.printing.continue_requested.connect(flow.print_acknowledged)
-        w.rating.rated.connect(flow.rate)
-        w.rating.skipped.connect(flow.skip_rating)
-        w.done.finish_requested.connect(lambda: self.end_visit(EndReason.FINISHED))
+        # Each screen's signals, connected when the window makes it (home at once, the others on first use).
+        connections: dict[Stage, list[tuple[str, Callable[..., Any]]]] = {
+            Stage.HOME: [("login_requested", flow.begin_login), ("item_chosen", flow.choose_item),
+                         ("browse_requested", self.browse)],
+            Stage.LOGIN: [("cancelled", citizen_leaves)],
+            Stage.CATALOG: [("item_chosen", flow.choose_item), ("query_changed", flow.filter_catalog),
+                            ("logout_requested", citizen_leaves)],
+            Stage.ITEM: [("next_requested", flow.review), ("back_requested", flow.back_to_list)],
+            Stage.CONFIRM: [("edit_requested", flow.edit), ("submit_requested", flow.submit)],
+            Stage.SUBMITTING: [("cancel_requested", flow.cancel_submit)],
+            Stage.PRINTING: [("continue_requested", flow.print_acknowledged)],
+            Stage.RATING: [("rated", flow.rate), ("skipped", flow.skip_rating)],
+            Stage.DONE: [("finish_requested", lambda: self.end_visit(EndReason.FINISHED))],
+        }
+        for stage, pairs in connections.items():
+            w.when_made(stage, functools.partial(_connect_signals, pairs=pairs))
 
     # Actions the rest of the kiosk asks for
 
@@ -165,3 +167,8 @@ class KioskController(QObject):
         self.window.idle_warning.hide()
         self.idle.touch()
 
+
+def _connect_signals(screen: Any, pairs: list[tuple[str, Callable[..., Any]]]) -> None:
+    """Connect each named signal of `screen` to its slot."""
+    for signal, slot in pairs:
+        getattr(screen, signal).connect(slot)

@@ -36,16 +36,20 @@ class WindowView(QObject):
         self.idle = idle
         self.voice = voice
         self.shown_uri = ""
+        self.categories: tuple[Category, ...] = ()
         has_reader = bool(config.id_reader.device)
-        window.home.set_card_reader(has_reader)
-        window.login.set_card_reader(has_reader)
+        for stage in (Stage.HOME, Stage.LOGIN):
+            window.when_made(stage, lambda screen: screen.set_card_reader(has_reader))
+        # The list is made on first use: it takes the categories home shows by then.
+        window.when_made(Stage.CATALOG, lambda screen: screen.set_categories(self.categories))
 
     def show_stage(self, stage: Stage, visit: Visit) -> None:
         self.window.show_stage(stage, visit)
         self.shown_uri = ""          # a screen just entered shows the code afresh
         self.window.idle_warning.hide()
-        if stage == Stage.HOME:
-            self.window.catalog.category = ""
+        catalog = self.window.made(Stage.CATALOG)
+        if stage == Stage.HOME and catalog is not None:
+            catalog.category = ""
         self.stage_shown.emit(stage)
 
     def _pairs(self, entries: list[CatalogEntry]) -> list:
@@ -55,14 +59,18 @@ class WindowView(QObject):
                  if e.unavailable else "") for e in entries]
 
     def show_catalog(self, popular: list[CatalogEntry], categories: tuple[Category, ...]) -> None:
+        self.categories = categories
         self.window.home.show_catalog(self._pairs(popular), categories)
-        self.window.catalog.set_categories(categories)
+        catalog = self.window.made(Stage.CATALOG)
+        if catalog is not None:
+            catalog.set_categories(categories)
 
     def show_items(self, entries: list[CatalogEntry]) -> None:
         self.window.catalog.show_items(self._pairs(entries))
 
     def catalog_query(self) -> tuple[str, str]:
-        return self.window.catalog.search.text(), self.window.catalog.category
+        catalog = self.window.made(Stage.CATALOG)
+        return (catalog.search.text(), catalog.category) if catalog is not None else ("", "")
 
     def services_ready(self) -> None:
         self.services_up.emit()
@@ -121,7 +129,7 @@ class WindowView(QObject):
         self.idle.arm(armed)
 
     def speak_stage(self, stage: Stage) -> None:
-        self.speak(self.window.screens[stage].voice_key)
+        self.speak(self.window.screen_for(stage).voice_key)
 
     def speak(self, key: str) -> None:
         if key:

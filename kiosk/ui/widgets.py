@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import io
 
-import qrcode
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import (QFrame, QGridLayout, QLabel, QPushButton, QScrollArea, QScroller, QSizePolicy,
@@ -167,6 +166,8 @@ def card() -> tuple[QFrame, QVBoxLayout]:
 
 def qr_pixmap(data: str, size_px: int) -> QPixmap:
     """A crisp QR code of `data`, scaled to `size_px` without smoothing."""
+    import qrcode    # home shows a code only once the services are up: not on the way to the first paint
+
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=8)
     qr.add_data(data)
     qr.make(fit=True)

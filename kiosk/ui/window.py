@@ -1,7 +1,11 @@
 """The kiosk window: header, one stacked screen per stage, idle overlay, and the lockdown rules.
 
-It displays; kiosk.ui.controller decides. No window frame, no context menus, no way out by keyboard."""
+It displays; kiosk.ui.controller decides. No window frame, no context menus, no way out by keyboard. Home is made at
+once; every other screen (and its module) when it is first shown or used, so the first paint waits for home only."""
 from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QWindow
@@ -17,17 +21,22 @@ from kiosk.ui.lockdown import Lockdown, is_blocked_key
 from kiosk.ui.qt_compat import immortalize_singletons
 from kiosk.ui.scanner_input import ScannerInput
 from kiosk.ui.screens.base import Screen, UiContext
-from kiosk.ui.screens.catalog import CatalogScreen
-from kiosk.ui.screens.confirm import ConfirmScreen
-from kiosk.ui.screens.done import DoneScreen
-from kiosk.ui.screens.home import HomeScreen
-from kiosk.ui.screens.item import ItemScreen
-from kiosk.ui.screens.login import LoginScreen
-from kiosk.ui.screens.out_of_service import OutOfServiceScreen
-from kiosk.ui.screens.progress import PrintingScreen, SubmittingScreen
-from kiosk.ui.screens.rating import RatingScreen
 from kiosk.ui.theme import PALETTE, stylesheet
 from kiosk.ui.widgets import label
+
+# Each stage's screen: (module in kiosk.ui.screens, class).
+SCREENS = {
+    Stage.HOME: ("home", "HomeScreen"),
+    Stage.LOGIN: ("login", "LoginScreen"),
+    Stage.CATALOG: ("catalog", "CatalogScreen"),
+    Stage.ITEM: ("item", "ItemScreen"),
+    Stage.CONFIRM: ("confirm", "ConfirmScreen"),
+    Stage.SUBMITTING: ("progress", "SubmittingScreen"),
+    Stage.PRINTING: ("progress", "PrintingScreen"),
+    Stage.RATING: ("rating", "RatingScreen"),
+    Stage.DONE: ("done", "DoneScreen"),
+    Stage.OUT_OF_SERVICE: ("out_of_service", "OutOfServiceScreen"),
+}
 
 
 class KioskWindow(QWidget):
@@ -60,18 +69,14 @@ class KioskWindow(QWidget):
         layout.addWidget(self.notice)
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
-        self.screens: dict[Stage, Screen] = {}
-        for screen in (HomeScreen(ctx), LoginScreen(ctx), CatalogScreen(ctx), ItemScreen(ctx), ConfirmScreen(ctx),
-                       SubmittingScreen(ctx), PrintingScreen(ctx), RatingScreen(ctx), DoneScreen(ctx),
-                       OutOfServiceScreen(ctx, config.terminal.contact)):
-            self.screens[screen.stage] = screen
-            self.stack.addWidget(screen)
+        self.screens: dict[Stage, Screen] = {}      # the screens made so far (see `screen`)
+        self._when_made: dict[Stage, list[Callable[[Any], None]]] = {}
+        self.portrait = False
+        self.current: Screen = self.screen_for(Stage.HOME)
         self.idle_warning = IdleWarning(ctx, self)
         self.notice_timer = QTimer(self)
         self.notice_timer.setSingleShot(True)
         self.notice_timer.timeout.connect(self.notice.hide)
-        self.current: Screen = self.screens[Stage.HOME]
-        self.portrait = False
         self.lockdown = Lockdown(self)
         self.lockdown.staff_gesture.connect(self.staff_requested.emit)
         self.scanner = ScannerInput(self)
@@ -79,14 +84,53 @@ class KioskWindow(QWidget):
         self.keyboard.room_needed.connect(self.make_room_for_keyboard)
         # after whatever else waits for the first paint: the icons' fonts take a third of a second to load
         self.first_paint.connect(lambda: QTimer.singleShot(0, self._load_icons))
+        self.first_paint.connect(lambda: QTimer.singleShot(0, self._make_next_screen))
         self._filtered_handle: QWindow | None = None
         self.apply_theme()
 
     def _load_icons(self) -> None:
         load_icons()
         self.header.show_icons(PALETTE.primary_text)
-        for screen in (self.home, self.catalog):
-            screen.category_buttons.refresh_icons()
+        for stage in (Stage.HOME, Stage.CATALOG):    # a screen made later draws its icons itself
+            screen = self.made(stage)
+            if screen is not None:
+                screen.category_buttons.refresh_icons()
+
+    def screen_for(self, stage: Stage) -> Screen:
+        """The screen for `stage`, made (in the current language, mode and orientation) on first use."""
+        screen = self.screens.get(stage)
+        if screen is None:
+            module, name = SCREENS[stage]
+            made = getattr(importlib.import_module(f"kiosk.ui.screens.{module}"), name)
+            screen = made(self.ctx, self.config.terminal.contact) if stage is Stage.OUT_OF_SERVICE else made(self.ctx)
+            self.screens[stage] = screen
+            ignored = QSizePolicy.Policy.Ignored      # only the shown screen's size counts (see show_stage)
+            screen.setSizePolicy(ignored, ignored)
+            self.stack.addWidget(screen)
+            screen.refresh(None)
+            screen.set_portrait(self.portrait)
+            for setup in self._when_made.pop(stage, []):
+                setup(screen)
+        return screen
+
+    def _make_next_screen(self) -> None:
+        """After the first paint, one screen not made yet per turn of the event loop: a citizen's first tap finds
+        its screen ready, and no turn is held for long."""
+        missing = [stage for stage in SCREENS if stage not in self.screens]
+        if missing:
+            self.screen_for(missing[0])
+            QTimer.singleShot(0, self._make_next_screen)
+
+    def when_made(self, stage: Stage, setup: Callable[[Any], None]) -> None:
+        """Call `setup(screen)` for the screen of `stage` once it is made (at once if it is): signals, settings."""
+        if stage in self.screens:
+            setup(self.screens[stage])
+        else:
+            self._when_made.setdefault(stage, []).append(setup)
+
+    def made(self, stage: Stage) -> Any:
+        """The screen for `stage` if it was made, else None (for what only matters to a screen already made)."""
+        return self.screens.get(stage)
 
     def make_room_for_keyboard(self, covered: int) -> None:
         """Lift the screen above the on-screen keyboard (`covered` pixels of the bottom), so that the focused field
@@ -108,20 +152,20 @@ class KioskWindow(QWidget):
         if covered and isinstance(scroller, QScrollArea) and focused is not None:
             scroller.ensureWidgetVisible(focused, 0, 40)
 
-    # Typed access for the controller and tests
-    home = property(lambda self: self.screens[Stage.HOME])
-    login = property(lambda self: self.screens[Stage.LOGIN])
-    catalog = property(lambda self: self.screens[Stage.CATALOG])
-    item = property(lambda self: self.screens[Stage.ITEM])
-    confirm = property(lambda self: self.screens[Stage.CONFIRM])
-    submitting = property(lambda self: self.screens[Stage.SUBMITTING])
-    printing = property(lambda self: self.screens[Stage.PRINTING])
-    rating = property(lambda self: self.screens[Stage.RATING])
-    done = property(lambda self: self.screens[Stage.DONE])
-    out_of_service = property(lambda self: self.screens[Stage.OUT_OF_SERVICE])
+    # Access for the controller and tests (a screen is made on first access)
+    home = property(lambda self: self.screen_for(Stage.HOME))
+    login = property(lambda self: self.screen_for(Stage.LOGIN))
+    catalog = property(lambda self: self.screen_for(Stage.CATALOG))
+    item = property(lambda self: self.screen_for(Stage.ITEM))
+    confirm = property(lambda self: self.screen_for(Stage.CONFIRM))
+    submitting = property(lambda self: self.screen_for(Stage.SUBMITTING))
+    printing = property(lambda self: self.screen_for(Stage.PRINTING))
+    rating = property(lambda self: self.screen_for(Stage.RATING))
+    done = property(lambda self: self.screen_for(Stage.DONE))
+    out_of_service = property(lambda self: self.screen_for(Stage.OUT_OF_SERVICE))
 
     def show_stage(self, stage: Stage, visit: Visit) -> None:
-        screen = self.screens[stage]
+        screen = self.screen_for(stage)
         if screen is not self.current:
             hide_keyboard()
             self.current.leave()

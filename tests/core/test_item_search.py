@@ -2,6 +2,7 @@
 spellings kept in the terminal's database so that neither start-up nor a keystroke waits for them."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import subprocess
@@ -133,3 +134,37 @@ def test_home_tiles_keep_their_places_all_day_and_move_only_on_a_new_day(provinc
     assert CatalogStore(conn).home_items(6, "2026-12-03")[0].id == morning[0]     # and after a restart
     tomorrow = [item.id for item in store.home_items(6, "2026-12-04")]
     assert tomorrow[0] == last.id and tomorrow[1:] == morning[:5]                  # the day's count, next day
+
+
+def test_home_is_drawn_from_its_own_copy_until_the_catalogue_is_read(province_store):
+    conn, store = province_store
+    home = store.home(6, "2026-12-03")
+    restarted = CatalogStore(conn)               # the next start: home without parsing 2,100 items
+    assert restarted.home(6, "2026-12-03") == home and not restarted.is_read and restarted.has_catalog()
+    assert len(home.items) == 6 and len(home.categories) == len(store.catalog.categories)
+    next_day = CatalogStore(conn).home(6, "2026-12-04")
+    assert next_day == home                      # the day before's tiles, until the catalogue is read
+    last = store.most_used(200)[-1]
+    for _ in range(50):
+        store.record_use(last.id)
+    read = CatalogStore(conn)
+    read.items()
+    assert read.home(6, "2026-12-04").items[0].id == last.id          # once read: the day's own order
+    assert CatalogStore(conn).home(6, "2026-12-04").items[0].id == last.id     # and kept for the next start
+
+
+def test_a_new_catalogue_drops_home_s_copy(province_store):
+    conn, store = province_store
+    store.home(6, "2026-12-03")
+    smaller = province_catalog()
+    smaller = dataclasses.replace(smaller, items=smaller.items[6:], etag='"v2"')
+
+    class Changed:
+        def catalog(self, etag):
+            return smaller
+
+    store.refresh(Changed())
+    assert conn.execute("SELECT COUNT(*) FROM home_snapshot").fetchone()[0] == 0
+    restarted = CatalogStore(conn)
+    assert {item.id for item in restarted.home(6, "2026-12-03").items} <= {item.id for item in smaller.items}
+    assert restarted.is_read

@@ -11,6 +11,7 @@ import pytest
 from kiosk.central.device_flow import LoginState
 from kiosk.central.errors import CentralRefused, CentralUnavailable, LoginExpired
 from kiosk.central.models import CitizenProfile, DeviceAuthorization, SubmissionResult, Token
+from kiosk.core.home_snapshot import HomeCatalog
 from kiosk.core.item_search import search_items
 from kiosk.core.login_code import DENIED_PAUSE_SECONDS
 from kiosk.core.session import EndReason, Stage
@@ -126,10 +127,9 @@ class Services:
     def item(self, item_id: str): return next((i for i in self.catalog if i.id == item_id), None)
     def items(self): return list(self.catalog)
     def most_used(self, limit: int): return list(self.catalog)[:limit]
-    def home_items(self, limit: int): return list(self.catalog)[:limit]
+    def home_catalog(self, limit: int): return HomeCatalog(tuple(self.catalog)[:limit], ())
     def search(self, query: str, category: str = ""):
         return [it for it in search_items(list(self.catalog), query) if not category or it.category == category]
-    def categories(self): return ()
     def has_catalog(self) -> bool: return bool(self.catalog)
     def record_use(self, item_id: str) -> None: ...
     def device_flow(self): return DeviceFlowFake(self.polls) if self.started else None
@@ -385,3 +385,12 @@ def test_a_help_call_says_on_which_screen_and_item_the_citizen_is(world):
     runner.finish_all()
     assert services.help_calls == [(Stage.CONFIRM, sample_item().name_zh)]
     assert view.named("show_help_outcome")[-1] == (True,)
+
+
+def test_before_the_services_start_home_is_drawn_and_the_list_is_filled_when_opened():
+    services, view = Services(), View()
+    flow = VisitFlow(services, view, Runner(), Clock())
+    flow.show_home()
+    assert view.named("show_catalog") and not view.named("show_items")
+    flow.browse()
+    assert flow.stage == Stage.CATALOG and len(view.named("show_items")) == 1

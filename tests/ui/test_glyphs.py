@@ -43,7 +43,7 @@ def test_every_character_on_screen_has_a_glyph_in_an_installed_font(qapp):
 
 
 def test_the_out_of_service_sign_is_drawn_not_a_character(kiosk):
-    screen = kiosk.w.screens[__import__("kiosk.core.session", fromlist=["Stage"]).Stage.OUT_OF_SERVICE]
+    screen = kiosk.w.out_of_service
     assert "⛔" not in screen.title.text()
     assert not screen.icon.pixmap().isNull() and screen.icon.pixmap().width() >= 120
 
