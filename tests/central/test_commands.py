@@ -117,7 +117,7 @@ def test_add_terminal_registers_it_and_writes_a_private_secret(tmp_path, capsys)
     store = CentralStore(db)
     try:
         row = store.terminal("T-0007")
-        assert row["hall"] == "示范区政务服务中心" and row["secret"].encode() == load_secret(secret_file)
+        assert row.hall == "示范区政务服务中心" and row.secret.encode() == load_secret(secret_file)
     finally:
         store.close()
     assert main(args) == 0  # again: the existing secret is reused, not replaced

@@ -82,7 +82,7 @@ def test_the_admin_sees_every_hall_and_a_logout_ends_the_session(central):
 
 def test_passwords_are_stored_as_salted_hashes_and_weak_accounts_refused(central):
     store = central.extensions["central"].store
-    assert "east-password" not in store.staff_user("li")["password_hash"]
+    assert "east-password" not in store.staff_user("li").password_hash
     with pytest.raises(StaffAccountError, match="at least 8"):
         add_staff(store, "x", "short", "admin")
     with pytest.raises(StaffAccountError, match="need a hall"):
