@@ -57,7 +57,7 @@ def database_url(database: str | os.PathLike[str]) -> URL:
     backend, driver = url.get_backend_name(), url.get_driver_name()
     if backend == "sqlite":
         if driver != "pysqlite" or not url.database or url.database == ":memory:":
-            raise DatabaseUrlError(f"{shown(url)}: a SQLite database needs a file, e.g. sqlite:////var/lib/central/"
+            raise DatabaseUrlError(f"{shown(text)}: a SQLite database needs a file, e.g. sqlite:////var/lib/central/"
                                    "central.sqlite3 (or just the path)")
         return url
     if backend != "postgresql":
