@@ -3,8 +3,26 @@
 A change here needs a new revision in migrations/versions (the revisions keep their own copy of the columns)."""
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Float, ForeignKey, Integer, MetaData, PrimaryKeyConstraint, Table, Text,
-                        false, text)
+import re
+from typing import Any
+
+from sqlalchemy import (Boolean, Column, Dialect, Float, ForeignKey, Integer, MetaData, PrimaryKeyConstraint, Table,
+                        TypeDecorator, false, text)
+from sqlalchemy import Text as _Text
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")   # NUL, lone surrogates
+
+
+class Text(TypeDecorator[str]):
+    """Text that every store can hold: PostgreSQL refuses the NUL character, and neither store takes a lone UTF-16
+    surrogate (JSON can carry both), so each becomes U+FFFD, on SQLite too so both stores keep the same. A lookup
+    with one in it then simply finds nothing."""
+    impl = _Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return _UNSTORABLE.sub("\ufffd", value) if isinstance(value, str) else value
+
 
 metadata = MetaData()
 
