@@ -185,13 +185,14 @@ def test_a_heartbeat_with_a_wrongly_typed_status_is_refused(client):
     assert err.value.status == 422
 
 
-def test_everything_survives_a_restart_of_the_server(tmp_path):
-    first = start_central(tmp_path / "c")
+def test_everything_survives_a_restart_of_the_server(tmp_path, new_database):
+    database = new_database()
+    first = start_central(tmp_path / "c", database=database)
     client = first.client()
     token = citizen_token(client)
     result = client.submit(token, "sb-cbjfzm", certificate_values(), "k-restart")
     first.embedded.stop()
-    second = start_central(tmp_path / "c")
+    second = start_central(tmp_path / "c", database=database)
     try:
         assert second.secret == first.secret
         again = second.client()
