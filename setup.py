@@ -28,7 +28,7 @@ setup(
         "kiosk.data": ["*.toml"],                                  # the default configuration
         "kiosk.central.server.data": ["*.json"],                   # the reference server's sample catalogue
         "kiosk.central.server.data.templates": ["*.html"],
-        "kiosk.central.server.migrations": ["script.py.mako"],  # the template `alembic revision` writes from
+        "kiosk.central.server.migrations": ["alembic.ini", "script.py.mako"],   # the server's schema migrations
         **{f"kiosk.locale.{lang}.LC_MESSAGES": ["kiosk.po", "kiosk.mo"]  # every language in kiosk/locale
            for lang in sorted(p.parent.name for p in here.glob("kiosk/locale/*/LC_MESSAGES"))},
     },
