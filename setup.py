@@ -9,6 +9,7 @@ from setuptools import find_namespace_packages, setup
 
 here = Path(__file__).parent
 version = {}
+POSTGRESQL = ["psycopg[binary]>=3.1"]   # the driver a reference central on PostgreSQL needs (extra "central")
 exec((here / "kiosk" / "version.py").read_text(encoding="utf-8"), version)
 
 setup(
@@ -27,6 +28,7 @@ setup(
         "kiosk.data": ["*.toml"],                                  # the default configuration
         "kiosk.central.server.data": ["*.json"],                   # the reference server's sample catalogue
         "kiosk.central.server.data.templates": ["*.html"],
+        "kiosk.central.server.migrations": ["alembic.ini", "script.py.mako"],   # the server's schema migrations
         **{f"kiosk.locale.{lang}.LC_MESSAGES": ["kiosk.po", "kiosk.mo"]  # every language in kiosk/locale
            for lang in sorted(p.parent.name for p in here.glob("kiosk/locale/*/LC_MESSAGES"))},
     },
@@ -44,11 +46,15 @@ setup(
         "pypinyin>=0.50",   # the catalogue search derives pinyin and initials from item names
         "qtawesome>=1.3",   # category icons (Font Awesome), drawn from its fonts, not emoji
         "Babel>=2.12",  # compiles the gettext catalogues (kiosk.locale); at run time only for a .po without its .mo
+        "SQLAlchemy>=2.0,<2.2",  # the reference central's storage (SQLite embedded, PostgreSQL for a province)
+        "alembic>=1.13",         # its schema migrations, applied when it starts
     ],
     extras_require={
         "usb": ["pyusb>=1.2"],
         "serial": ["pyserial>=3.5"],
+        "central": POSTGRESQL,
         "test": [
+            *POSTGRESQL,   # the central tests run against PostgreSQL too
             "pytest>=8.0",
             "pytest-qt>=4.4",
             "hypothesis>=6.100",

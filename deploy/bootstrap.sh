@@ -14,6 +14,7 @@ apt_packages=(
   libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 libx11-xcb1
   libnss3 libasound2 libpulse0 xvfb xauth libusb-1.0-0
   espeak-ng openbox xdotool
+  postgresql   # the central tests start their own PostgreSQL cluster (Debian 12: version 15) beside SQLite
 )
 
 missing=()

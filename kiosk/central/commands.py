@@ -9,6 +9,9 @@ from pathlib import Path
 
 from kiosk.argtypes import positive_int, tcp_port
 
+DB_HELP = ("the server's database: a SQLite file (created if missing) or a URL, "
+           "postgresql+psycopg://user@host:port/dbname")
+
 
 def register(subparsers) -> None:
     """Add this package's sub-commands to the `kiosk` parser."""
@@ -19,7 +22,7 @@ def register(subparsers) -> None:
     serve = sub.add_parser("serve", help="run the reference central server")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=tcp_port, default=8600, help="port to listen on (default 8600; 0 picks one)")
-    serve.add_argument("--db", required=True, help="SQLite file holding the server's data (created if missing)")
+    serve.add_argument("--db", required=True, help=DB_HELP)
     serve.add_argument("--public-url", default=None,
                        help="base URL phones and printed slips use (default: the URL each request came to)")
     serve.add_argument("--device-interval", type=positive_int, default=None, help="RFC 8628 polling interval in seconds")
@@ -29,7 +32,7 @@ def register(subparsers) -> None:
     serve.set_defaults(func=_serve)
 
     staff = sub.add_parser("add-staff", help="create or update a login for the staff pages (password on stdin)")
-    staff.add_argument("--db", required=True, help="the server's SQLite file")
+    staff.add_argument("--db", required=True, help=DB_HELP)
     staff.add_argument("--user", required=True, help="the login name")
     staff.add_argument("--role", choices=("hall", "admin"), required=True,
                        help="hall: sees the terminals of --hall; admin: the province's, all of them")
@@ -37,13 +40,17 @@ def register(subparsers) -> None:
     staff.set_defaults(func=_add_staff)
 
     add = sub.add_parser("add-terminal", help="register a terminal and write its secret file (mode 0600)")
-    add.add_argument("--db", required=True, help="the server's SQLite file")
+    add.add_argument("--db", required=True, help=DB_HELP)
     add.add_argument("--id", required=True, help="terminal id, e.g. T-0001")
     add.add_argument("--name", required=True, help="name shown on the phone page, e.g. 1号自助终端")
     add.add_argument("--hall", required=True, help="where the terminal stands, shown on the phone page")
     add.add_argument("--secret-file", required=True,
                      help="file for the terminal's secret: created if missing, reused if it exists")
     add.set_defaults(func=_add_terminal)
+
+    migrate = sub.add_parser("migrate", help="bring the server's database to the newest schema (serve does it too)")
+    migrate.add_argument("--db", required=True, help=DB_HELP)
+    migrate.set_defaults(func=_migrate)
 
     check = subparsers.add_parser("login-check", help="try a QR login (RFC 8628 device flow) from this machine")
     check.add_argument("--config", default=None, help="configuration file (default: the usual search)")
@@ -75,7 +82,7 @@ def _serve(args) -> int:
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be from 0 to 65535, got {args.port}", 2)
     try:
-        app = create_app(Path(args.db), public_base_url=args.public_url, catalog_path=args.catalog,
+        app = create_app(args.db, public_base_url=args.public_url, catalog_path=args.catalog,
                          device_interval=args.device_interval or DEFAULT_DEVICE_INTERVAL, demo=args.demo)
     except (StoreError, OSError, ValueError, KeyError) as exc:
         return _fail(f"cannot start the central server: {exc}")
@@ -141,6 +148,30 @@ def _add_staff(args) -> int:
         store.close()
     print(f"staff login {args.user} ({args.role}{' of ' + args.hall if args.hall else ''}) saved; "
           "the password is kept only as a salted hash")
+    return 0
+
+
+def _migrate(args) -> int:
+    from kiosk.central.server.database import database_errors, database_url, open_engine, shown
+    from kiosk.central.server.migrate import current_revision, head_revision, upgrade
+    from kiosk.shared.store import StoreError
+
+    try:
+        url = database_url(args.db)
+        engine = open_engine(url)
+    except StoreError as exc:
+        return _fail(str(exc))
+    try:
+        with database_errors(url):
+            before = current_revision(engine)
+            upgrade(engine)
+    except StoreError as exc:
+        return _fail(f"cannot migrate: {exc}")
+    finally:
+        engine.dispose()
+    head = head_revision()
+    was = "already there" if before == head else f"was {before or 'empty, or from before migrations'}"
+    print(f"{shown(url)}: schema at revision {head} ({was})")
     return 0
 
 

@@ -49,7 +49,7 @@ def make_private(path: Path, mode: int) -> None:
         log.warning("%s: cannot make it private (mode %04o): %s", path, mode, exc.strerror)
 
 
-def _create_private(path: Path) -> None:
+def create_private(path: Path) -> None:
     """Create the database file 0600 before SQLite opens it: SQLite gives -wal and -shm the file's mode."""
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
@@ -83,7 +83,7 @@ def open_db(path: str | Path, schema: str = "") -> sqlite3.Connection:
     conn = None
     try:
         path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        _create_private(path)
+        create_private(path)
         conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")

@@ -1,14 +1,17 @@
 """Fixtures for the central API tests: the reference server on 127.0.0.1, clients, and a fault injector.
 
-Faults are injected by a WSGI middleware in front of the real app, so the client meets real HTTP."""
+Faults are injected by a WSGI middleware in front of the real app, so the client meets real HTTP. Every server
+runs once on SQLite and once on PostgreSQL (a cluster started for the session, see postgres.py)."""
 from __future__ import annotations
 
+import os
 import random
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pytest
 import requests
@@ -17,7 +20,11 @@ from kiosk.central.client import CentralClient
 from kiosk.central.models import Token
 from kiosk.central.server.citizens import SAMPLE_CITIZENS
 from kiosk.central.server.embedded import EmbeddedCentral, start_embedded_central
+from kiosk.central.server.storage import CentralStore
 
+from .postgres import TEMPLATE, Cluster, PostgresUnavailable
+
+STORES = ("sqlite", "postgresql")
 TERMINAL_ID = "T-TEST-0001"
 TERMINAL_NAME = "测试1号自助终端"
 HALL = "测试区政务服务中心"
@@ -176,19 +183,78 @@ def start_central(data_dir: Path, **app_options) -> Central:
     return Central(embedded, injector, clock)
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """The session's PostgreSQL cluster, with a template database already migrated. Skipped where PostgreSQL is
+    not installed, except in CI (CI=true), where the PostgreSQL half of the suite must not vanish silently."""
+    try:
+        cluster = Cluster.start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI needs PostgreSQL for the central tests: {exc}")
+        pytest.skip(f"PostgreSQL variant skipped: {exc}")
+    try:
+        CentralStore(cluster.url(TEMPLATE)).close()     # schema and sample citizens, copied into each database
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=STORES)
+def store_kind(request) -> str:
+    return request.param
+
+
+class Databases:
+    """Makes databases of one kind for the servers of a test (SQLite files in `folder`, or databases of the
+    session's PostgreSQL cluster), and drops the PostgreSQL ones when done."""
+
+    def __init__(self, cluster: Cluster | None, folder: Path):
+        self.cluster = cluster
+        self.folder = folder
+        self.made: list[str] = []
+
+    def new(self, empty: bool = False) -> str:
+        """A database's URL; `empty`: without the schema (otherwise PostgreSQL's comes migrated)."""
+        if self.cluster is not None:
+            url = self.cluster.create_database("template0" if empty else TEMPLATE)
+        else:
+            url = str(self.folder / f"db-{len(self.made)}" / "central.sqlite3")
+        self.made.append(url)
+        return url
+
+    def drop_all(self) -> None:
+        if self.cluster is not None:
+            for url in self.made:
+                self.cluster.drop_database(url)
+
+
+def databases_of(request, kind: str, folder: Path) -> Databases:
+    return Databases(request.getfixturevalue("postgres") if kind == "postgresql" else None, folder)
+
+
 @pytest.fixture
-def central(tmp_path):
-    server = start_central(tmp_path / "central")
+def new_database(request, store_kind, tmp_path) -> Iterator[Callable[..., str]]:
+    """Makes a database for one server of this test, of the kind the test runs with."""
+    databases = databases_of(request, store_kind, tmp_path)
+    yield databases.new
+    databases.drop_all()
+
+
+@pytest.fixture
+def central(tmp_path, new_database):
+    server = start_central(tmp_path / "central", database=new_database())
     yield server
     server.embedded.stop()
 
 
 @pytest.fixture
-def central_factory(tmp_path):
+def central_factory(tmp_path, new_database):
     """Start a server with options (clock, lifetimes, interval); all are stopped after the test."""
     started: list[Central] = []
 
     def start(**options) -> Central:
+        options.setdefault("database", new_database())
         server = start_central(tmp_path / f"central-{len(started)}", **options)
         started.append(server)
         return server

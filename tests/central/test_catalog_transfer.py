@@ -13,8 +13,8 @@ PROVINCE = Path(__file__).resolve().parents[1] / "fixtures" / "catalog-2100.json
 
 
 @pytest.fixture
-def province_central(tmp_path):
-    server = start_central(tmp_path / "central", catalog_path=PROVINCE)
+def province_central(tmp_path, new_database):
+    server = start_central(tmp_path / "central", catalog_path=PROVINCE, database=new_database())
     yield server
     server.embedded.stop()
 

@@ -6,6 +6,7 @@ import re
 import stat
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from flask import Flask, jsonify, request
@@ -107,17 +108,18 @@ def test_login_check_against_nothing_fails_with_one_clear_line(tmp_path, capsys)
     assert rc == 1 and err.count("\n") == 1 and "cannot be reached" in err
 
 
-def test_add_terminal_registers_it_and_writes_a_private_secret(tmp_path, capsys):
-    db, secret_file = tmp_path / "central.sqlite3", tmp_path / "keys" / "t7.secret"
-    args = ["central", "add-terminal", "--db", str(db), "--id", "T-0007", "--name", "7号自助终端",
+def test_add_terminal_registers_it_and_writes_a_private_secret(tmp_path, capsys, new_database, store_kind):
+    db, secret_file = new_database(), tmp_path / "keys" / "t7.secret"
+    args = ["central", "add-terminal", "--db", db, "--id", "T-0007", "--name", "7号自助终端",
             "--hall", "示范区政务服务中心", "--secret-file", str(secret_file)]
     assert main(args) == 0
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
-    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    if store_kind == "sqlite":
+        assert stat.S_IMODE(Path(db).stat().st_mode) == 0o600
     store = CentralStore(db)
     try:
         row = store.terminal("T-0007")
-        assert row["hall"] == "示范区政务服务中心" and row["secret"].encode() == load_secret(secret_file)
+        assert row.hall == "示范区政务服务中心" and row.secret.encode() == load_secret(secret_file)
     finally:
         store.close()
     assert main(args) == 0  # again: the existing secret is reused, not replaced
@@ -131,3 +133,17 @@ def test_add_terminal_refuses_a_secret_file_others_can_read(tmp_path, capsys):
     rc = main(["central", "add-terminal", "--db", str(tmp_path / "c.db"), "--id", TERMINAL_ID, "--name", "n",
                "--hall", "h", "--secret-file", str(secret_file)])
     assert rc == 1 and "chmod 600" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("db, words", [
+    ("mysql://li:hunter2@db.example/central", "not mysql"),
+    ("postgresql+psycopg2://li:hunter2@db.example/central", "driver psycopg2 is not supported"),
+    ("postgresql+psycopg://li:hunter2@127.0.0.1:5432/", "names no database"),
+    ("postgresql+psycopg://li:hunter2@127.0.0.1:port/central", "is not a database URL"),
+    ("postgresql+psycopg://li:hunter2@127.0.0.1:9/central", "connection failed"),
+    ("sqlite://", "needs a file"),
+])
+def test_a_database_the_central_cannot_use_is_refused_in_one_line_without_its_password(db, words, capsys):
+    assert main(["central", "serve", "--port", "0", "--db", db]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err and "hunter2" not in err, err

@@ -80,7 +80,7 @@ def test_slow_down_adds_five_seconds_and_the_longer_interval_is_kept(clocked):
     for _ in range(2):
         assert flow.poll().state == "pending"  # no further slow_down: the flow waits 6 s each time
     assert flow.interval == 6.0 and clock() - before == pytest.approx(12.0)
-    assert server.store.device_code_by_user_code(auth.user_code)["interval"] == 6.0
+    assert server.store.device_code_by_user_code(auth.user_code).interval == 6.0
 
 
 def test_polling_too_fast_is_answered_with_slow_down(central, client):

@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 
 from kiosk.central.signing import sign_headers
 
-from .conftest import TERMINAL_ID, citizen_token, start_central
+from .conftest import STORES, TERMINAL_ID, citizen_token, databases_of, start_central
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "central-api.yaml"
 schema = schemathesis.openapi.from_path(SPEC)
@@ -39,9 +39,11 @@ class TerminalSignature(requests.auth.AuthBase):
         return r
 
 
-@pytest.fixture(scope="module")
-def signed_session(tmp_path_factory):
-    server = start_central(tmp_path_factory.mktemp("openapi") / "central")
+@pytest.fixture(scope="module", params=STORES)
+def signed_session(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("openapi")
+    databases = databases_of(request, request.param, folder)
+    server = start_central(folder / "central", database=databases.new())
     client = server.client()
     token = citizen_token(client)
     session = requests.Session()
@@ -52,6 +54,7 @@ def signed_session(tmp_path_factory):
     client.close()
     session.close()
     server.embedded.stop()
+    databases.drop_all()
 
 
 @schema.parametrize()

@@ -185,13 +185,14 @@ def test_a_heartbeat_with_a_wrongly_typed_status_is_refused(client):
     assert err.value.status == 422
 
 
-def test_everything_survives_a_restart_of_the_server(tmp_path):
-    first = start_central(tmp_path / "c")
+def test_everything_survives_a_restart_of_the_server(tmp_path, new_database):
+    database = new_database()
+    first = start_central(tmp_path / "c", database=database)
     client = first.client()
     token = citizen_token(client)
     result = client.submit(token, "sb-cbjfzm", certificate_values(), "k-restart")
     first.embedded.stop()
-    second = start_central(tmp_path / "c")
+    second = start_central(tmp_path / "c", database=database)
     try:
         assert second.secret == first.secret
         again = second.client()
@@ -201,3 +202,10 @@ def test_everything_survives_a_restart_of_the_server(tmp_path):
         assert second.store.count_applications() == 1
     finally:
         second.embedded.stop()
+
+
+def test_a_nul_character_is_stored_as_a_replacement_and_a_lookup_with_one_finds_nothing(central, client):
+    """PostgreSQL cannot hold U+0000 in text: the store keeps U+FFFD instead, on every store alike."""
+    client.help_request("打印机\x00卡纸")
+    assert central.store.open_help_requests()[-1].reason == "打印机\ufffd卡纸"
+    assert client.verify("ABC\x00DEF")["valid"] is False

@@ -14,8 +14,8 @@ from kiosk.central.signing import create_secret_file
 
 
 @pytest.fixture
-def central(tmp_path):
-    app = create_app(tmp_path / "central.sqlite3")
+def central(tmp_path, new_database):
+    app = create_app(new_database())
     store = app.extensions["central"].store
     secret = create_secret_file(tmp_path / "t.secret")
     store.register_terminal("T-EAST", "东区1号", "东区大厅", secret)
@@ -82,7 +82,7 @@ def test_the_admin_sees_every_hall_and_a_logout_ends_the_session(central):
 
 def test_passwords_are_stored_as_salted_hashes_and_weak_accounts_refused(central):
     store = central.extensions["central"].store
-    assert "east-password" not in store.staff_user("li")["password_hash"]
+    assert "east-password" not in store.staff_user("li").password_hash
     with pytest.raises(StaffAccountError, match="at least 8"):
         add_staff(store, "x", "short", "admin")
     with pytest.raises(StaffAccountError, match="need a hall"):
@@ -94,8 +94,8 @@ def test_the_signed_api_needs_no_csrf_token(central):
     assert answer.status_code == 401          # refused for its missing signature, not for a CSRF token
 
 
-def test_add_staff_on_the_command_line(tmp_path):
-    db = tmp_path / "central.sqlite3"
+def test_add_staff_on_the_command_line(new_database):
+    db = new_database()
     done = subprocess.run([sys.executable, "-m", "kiosk", "central", "add-staff", "--db", str(db), "--user", "wang",
                            "--role", "hall", "--hall", "东区大厅"], input="a-good-password\n", capture_output=True,
                           text=True, timeout=60)

@@ -204,7 +204,7 @@ def test_against_the_reference_server_commands_arrive_are_acknowledged_and_an_ou
                                                            message="今晚22:00系统维护")]
         queue.mark_applied(command_id)
         loop.beat()
-        assert queue.acks() == [] and [c["id"] for c in store.pending_commands(terminal)] == []
+        assert queue.acks() == [] and [c.id for c in store.pending_commands(terminal)] == []
     finally:
         central.stop()
         client.close()

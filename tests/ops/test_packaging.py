@@ -1,5 +1,5 @@
-"""The wheel carries every data file the kiosk reads (catalogues, default config, printer profiles, templates),
-and building it raises no packaging warning (an importable data folder left out of `packages`)."""
+"""The wheel carries every data file the kiosk reads (catalogues, default config, printer profiles, templates, the
+central's migrations), and building it raises no packaging warning (an importable data folder left out of packages)."""
 from __future__ import annotations
 
 import shutil
@@ -45,6 +45,11 @@ def test_the_wheel_holds_the_catalogues_default_config_printer_profiles_and_temp
     assert profiles and {n.rsplit("/", 1)[-1] for n in names if "/data/share/kiosk/printers/" in n} == profiles
     assert "kiosk/central/server/data/sample-catalog.json" in names
     assert "kiosk/central/server/data/templates/phone.html" in names
+    migrations = REPO_DIR / "kiosk" / "central" / "server" / "migrations"
+    revisions = {p.relative_to(REPO_DIR).as_posix() for p in migrations.glob("versions/*.py")}
+    assert revisions and revisions <= names
+    for name in ("alembic.ini", "env.py", "script.py.mako"):
+        assert f"kiosk/central/server/migrations/{name}" in names
     assert "kiosk/locale/build.py" in names and "kiosk/errors.py" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 

@@ -113,7 +113,7 @@ def test_the_hall_page_shows_the_terminal_screen_item_and_time_of_a_help_call(ki
     kiosk.w.header.help_button.click()
     wait_until(lambda: kiosk.w.notice.isVisible(), what="help is coming")
     store = kiosk.c.terminal.embedded.app.extensions["central"].store
-    reason = store.open_help_requests()[-1]["reason"]
+    reason = store.open_help_requests()[-1].reason
     assert reason == f"呼叫帮办 · 页面：填写表单 · 事项：{item.name_zh}"
     import re
 

@@ -1,4 +1,4 @@
-"""The reference central server: the whole API contract on Flask with SQLite storage.
+"""The reference central server: the whole API contract on Flask, stored in SQLite or PostgreSQL (SQLAlchemy).
 
 Used by the embedded demo, the tests and integrators building the real platform."""
 from kiosk.central.server.app import close_app, create_app

@@ -15,7 +15,10 @@ from flask import Blueprint, Response, request
 from kiosk.central.models import COMMAND_KINDS, RATING_CODES
 from kiosk.central.server.auth import ApiError, bearer_citizen, central, signed_terminal
 from kiosk.central.server.auth import json_response as _json
+from kiosk.central.server.database import Conflict
 from kiosk.central.server.documents import CHINA_TZ, SubmissionProblem, build_document, check_values, public_fields
+from kiosk.central.server.records import Citizen
+from kiosk.central.server.storage import Writes
 from kiosk.core.forms import id_number_is_valid
 
 log = logging.getLogger(__name__)
@@ -92,10 +95,10 @@ def _replay(terminal_id: str, key: str, endpoint: str, request_hash: str) -> Res
     stored = central().store.stored_answer(terminal_id, key)
     if stored is None:
         return None
-    if stored["endpoint"] != endpoint or stored["request_hash"] != request_hash:
+    if stored.endpoint != endpoint or stored.request_hash != request_hash:
         raise ApiError(422, "idempotency_key_reused",
                        "this Idempotency-Key was already used for a different request")
-    return _json(json.loads(stored["body"]), stored["status_code"], {"Idempotent-Replayed": "true"})
+    return _json(json.loads(stored.body), stored.status_code, {"Idempotent-Replayed": "true"})
 
 
 # RFC 8628 device authorization grant, RFC 7009 revocation
@@ -105,7 +108,7 @@ def device_authorization():
     client_id = _form_field("client_id")
     signer = signed_terminal(required=False)
     state = central()
-    if signer is not None and signer["id"] != client_id:
+    if signer is not None and signer.id != client_id:
         raise ApiError(401, "invalid_client", "client_id differs from the signing terminal")
     if state.store.terminal(client_id) is None:
         raise ApiError(401, "invalid_client", "unknown client_id")
@@ -129,7 +132,7 @@ def token():
     device_code = _form_field("device_code")
     client_id = _form_field("client_id")
     signer = signed_terminal(required=False)
-    if signer is not None and signer["id"] != client_id:
+    if signer is not None and signer.id != client_id:
         raise ApiError(401, "invalid_client", "client_id differs from the signing terminal")
     state = central()
     outcome = state.store.poll(device_code, client_id, state.token_lifetime)
@@ -153,7 +156,7 @@ def token():
 def revoke():
     terminal = signed_terminal()
     token_value = _form_field("token")
-    central().store.revoke_token(token_value, terminal["id"])
+    central().store.revoke_token(token_value, terminal.id)
     return _json({})
 
 
@@ -167,7 +170,7 @@ def login_with_code():
     citizen = state.store.citizen_by_card_code(code)
     if citizen is None:
         raise ApiError(400, "invalid_code", "this code is not a valid login code")
-    token_value = state.store.issue_token(citizen["id"], terminal["id"], state.token_lifetime)
+    token_value = state.store.issue_token(citizen.id, terminal.id, state.token_lifetime)
     return _no_store(_json({"access_token": token_value, "token_type": "Bearer",
                             "expires_in": int(state.token_lifetime)}))
 
@@ -175,8 +178,8 @@ def login_with_code():
 @bp.get("/api/v1/profile")
 def profile():
     terminal = signed_terminal()
-    citizen = bearer_citizen(terminal["id"], required=True)
-    return _no_store(_json({"name": citizen["name"], "id_number": citizen["id_number"], "phone": citizen["phone"]}))
+    citizen = bearer_citizen(terminal.id, required=True)
+    return _no_store(_json(_person(citizen)))
 
 
 # Catalogue
@@ -207,8 +210,7 @@ def _applicant(terminal_id: str, body: dict) -> tuple[dict[str, str], str, bool]
     if citizen is not None:
         if body.get("applicant") is not None:
             raise ApiError(422, "invalid_request", "applicant must not be sent together with a bearer token")
-        return ({"name": citizen["name"], "id_number": citizen["id_number"], "phone": citizen["phone"]},
-                citizen["id"], True)
+        return _person(citizen), citizen.id, True
     raw = body.get("applicant")
     if raw is None:
         raise ApiError(403, "login_required", "a submission needs the citizen's bearer token, or an applicant "
@@ -220,9 +222,13 @@ def _applicant(terminal_id: str, body: dict) -> tuple[dict[str, str], str, bool]
     if not id_number_is_valid(id_number):
         raise ApiError(422, "invalid_applicant", "applicant.id_number is not a valid ID number")
     known = store.citizen_by_id_number(id_number)
-    if known is None or known["name"] != name:
+    if known is None or known.name != name:
         raise ApiError(422, "unknown_applicant", "no citizen with this name and ID number")
-    return {"name": known["name"], "id_number": known["id_number"], "phone": known["phone"]}, known["id"], False
+    return _person(known), known.id, False
+
+
+def _person(citizen: Citizen) -> dict[str, str]:
+    return {"name": citizen.name, "id_number": citizen.id_number, "phone": citizen.phone}
 
 
 @bp.post("/api/v1/submissions")
@@ -235,9 +241,9 @@ def submit():
     if not isinstance(values, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in values.items()):
         raise ApiError(422, "invalid_request", "values must be an object of strings")
     state = central()
-    applicant, citizen_id, by_token = _applicant(terminal["id"], body)
+    applicant, citizen_id, by_token = _applicant(terminal.id, body)
     request_hash = _request_hash("submission", {"item_id": item_id, "values": values, "citizen": citizen_id})
-    replay = _replay(terminal["id"], key, "submission", request_hash)
+    replay = _replay(terminal.id, key, "submission", request_hash)
     if replay is not None:
         return replay
     item = state.catalog.parsed.item(item_id)
@@ -251,36 +257,36 @@ def submit():
     except SubmissionProblem as exc:
         raise ApiError(404 if exc.reason == "unknown_item" else 422, exc.reason, str(exc)) from None
     spec = state.catalog.specs[item_id]
-    with state.store.transaction() as c:
-        # Checked again inside the transaction: two requests with one key never make two applications.
-        raced = c.execute("SELECT 1 FROM idempotent_answers WHERE terminal_id = ? AND key = ?",
-                          (terminal["id"], key)).fetchone() is not None
-        if not raced:
-            answer = _create_application(c, terminal["id"], item_id, citizen_id, applicant, cleaned, spec, now)
-            state.store.save_answer(c, terminal["id"], key, "submission", request_hash, 201, answer)
+    try:
+        with state.store.transaction() as tx:
+            # Checked again inside the transaction: two requests with one key never make two applications.
+            raced = tx.answer_exists(terminal.id, key)
+            if not raced:
+                answer = _create_application(tx, terminal.id, item_id, citizen_id, applicant, cleaned, spec, now)
+                tx.save_answer(terminal.id, key, "submission", request_hash, 201, answer)
+    except Conflict:      # the same key, committed first by a request running beside this one (PostgreSQL)
+        raced = True
     if raced:
-        return _replay(terminal["id"], key, "submission", request_hash)
-    log.info("application %s for item %s from terminal %s", answer["application_number"], item_id, terminal["id"])
+        return _replay(terminal.id, key, "submission", request_hash)
+    log.info("application %s for item %s from terminal %s", answer["application_number"], item_id, terminal.id)
     return _json(answer, 201)
 
 
-def _create_application(c, terminal_id: str, item_id: str, citizen_id: str, applicant: dict[str, str],
+def _create_application(tx: Writes, terminal_id: str, item_id: str, citizen_id: str, applicant: dict[str, str],
                         values: dict[str, str], spec: dict, now: float) -> dict:
     """Insert one application with its document; returns the submission answer."""
     state = central()
     stamp = _dt.datetime.fromtimestamp(now, CHINA_TZ)
-    seq = state.store.next_number(c, "application")
+    seq = tx.next_number("application")
     number = f"340100{stamp:%Y%m%d}{seq:06d}"
-    doc_seq = state.store.next_number(c, f"document:{spec['number_prefix']}:{stamp:%Y}")
+    doc_seq = tx.next_number(f"document:{spec['number_prefix']}:{stamp:%Y}")
     doc_number = f"{spec['number_prefix']}{stamp:%Y}{doc_seq:06d}"
     code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
     document = build_document(spec, applicant, values, number=doc_number, verification_code=code,
                               verification_url=f"{state.public_base()}/verify/{code}", now=now)
     status = spec.get("status", "issued")
     message = "已出具，请取走打印的凭证" if status == "issued" else "已受理，请保留受理回执"
-    c.execute("INSERT INTO applications (number, terminal_id, item_id, citizen_id, status, document, "
-              "verification_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-              (number, terminal_id, item_id, citizen_id, status, json.dumps(document, ensure_ascii=False), code, now))
+    tx.add_application(number, terminal_id, item_id, citizen_id, status, document, code, now)
     return {"application_number": number, "status": status, "document": document, "message": message}
 
 
@@ -295,9 +301,9 @@ def verification_facts(code: str) -> dict:
     row = central().store.application_by_code(code)
     if row is None:
         raise ApiError(404, "unknown_code", "no document has this verification code")
-    doc = json.loads(row["document"])
-    return {"valid": True, "verification_code": doc["verification_code"], "application_number": row["number"],
-            "status": row["status"], "title": doc["title"], "number": doc["number"], "issuer": doc["issuer"],
+    doc = json.loads(row.document)
+    return {"valid": True, "verification_code": doc["verification_code"], "application_number": row.number,
+            "status": row.status, "title": doc["title"], "number": doc["number"], "issuer": doc["issuer"],
             "issued_at": doc["issued_at"], "fields": public_fields(doc)}
 
 
@@ -314,24 +320,31 @@ def rate():
     if level not in RATING_CODES:
         raise ApiError(422, "invalid_level", f"level must be one of {', '.join(RATING_CODES)}")
     state = central()
-    citizen = bearer_citizen(terminal["id"], required=False)
+    citizen = bearer_citizen(terminal.id, required=False)
     request_hash = _request_hash("rating", {"application_number": number, "level": level, "comment": comment})
-    replay = _replay(terminal["id"], key, "rating", request_hash)
+    replay = _replay(terminal.id, key, "rating", request_hash)
     if replay is not None:
         return replay
     application = state.store.application(number)
-    if application is None or application["terminal_id"] != terminal["id"]:
+    if application is None or application.terminal_id != terminal.id:
         raise ApiError(404, "unknown_application", "no application with this number was made at this terminal")
-    if citizen is not None and citizen["id"] != application["citizen_id"]:
+    if citizen is not None and citizen.id != application.citizen_id:
         raise ApiError(403, "not_applicant", "only the applicant may rate this application")
     answer = {"application_number": number, "level": level, "status": "recorded"}
-    with state.store.transaction() as c:
-        if c.execute("SELECT 1 FROM ratings WHERE application_number = ?", (number,)).fetchone():
-            raise ApiError(409, "already_rated", "this application has already been rated; a service is rated once")
-        c.execute("INSERT INTO ratings (application_number, terminal_id, level, comment, created_at) "
-                  "VALUES (?, ?, ?, ?, ?)", (number, terminal["id"], level, comment, state.clock()))
-        if key:
-            state.store.save_answer(c, terminal["id"], key, "rating", request_hash, 201, answer)
+    already_rated = ApiError(409, "already_rated", "this application has already been rated; a service is rated "
+                                                   "once")
+    try:
+        with state.store.transaction() as tx:
+            if tx.rating_exists(number):
+                raise already_rated
+            tx.add_rating(number, terminal.id, level, comment)
+            if key:
+                tx.save_answer(terminal.id, key, "rating", request_hash, 201, answer)
+    except Conflict:      # a rating or this key, committed first by a request running beside this one
+        replay = _replay(terminal.id, key, "rating", request_hash)
+        if replay is None:
+            raise already_rated from None
+        return replay
     log.info("rating %s for application %s", level, number)
     return _json(answer, 201)
 
@@ -343,17 +356,22 @@ def help_request():
     reason = _string(_body(), "reason", required=False, max_length=200)
     state = central()
     request_hash = _request_hash("help", {"reason": reason})
-    replay = _replay(terminal["id"], key, "help", request_hash)
+    replay = _replay(terminal.id, key, "help", request_hash)
     if replay is not None:
         return replay
     request_id = "HELP-" + secrets.token_hex(4).upper()
     answer = {"id": request_id, "status": "open"}
-    with state.store.transaction() as c:
-        c.execute("INSERT INTO help_requests (id, terminal_id, reason, created_at) VALUES (?, ?, ?, ?)",
-                  (request_id, terminal["id"], reason, state.clock()))
-        if key:
-            state.store.save_answer(c, terminal["id"], key, "help", request_hash, 201, answer)
-    log.info("help request %s from terminal %s", request_id, terminal["id"])
+    try:
+        with state.store.transaction() as tx:
+            tx.add_help_request(request_id, terminal.id, reason)
+            if key:
+                tx.save_answer(terminal.id, key, "help", request_hash, 201, answer)
+    except Conflict:      # this key, committed first by a request running beside this one
+        replay = _replay(terminal.id, key, "help", request_hash)
+        if replay is None:
+            raise
+        return replay
+    log.info("help request %s from terminal %s", request_id, terminal.id)
     return _json(answer, 201)
 
 
@@ -374,9 +392,9 @@ def heartbeat():
     if not isinstance(acked, list) or not all(isinstance(a, str) for a in acked):
         raise ApiError(422, "invalid_request", "acked must be a list of command ids")
     state = central()
-    commands = state.store.heartbeat(terminal["id"], status, acked)
+    commands = state.store.heartbeat(terminal.id, status, acked)
     return _json({"server_time": state.clock(),
-                  "commands": [{"id": c["id"], "kind": c["kind"], "message": c["message"]} for c in commands]})
+                  "commands": [{"id": c.id, "kind": c.kind, "message": c.message} for c in commands]})
 
 
 def queue_command(terminal_id: str, kind: str, message: str = "") -> str:

@@ -1,9 +1,10 @@
 """The reference central server's Flask app factory: state, blueprints, JSON errors, server time.
 
-`create_app(db_path)` gives a WSGI app implementing docs/central-api.yaml plus the phone, staff and verify pages."""
+`create_app(database)` gives a WSGI app implementing docs/central-api.yaml plus the phone, staff and verify pages."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,13 +50,14 @@ class CentralState:
         self.catalog = load_catalog(self.catalog_path)
 
 
-def create_app(db_path: str | Path, *, public_base_url: str | None = None,
+def create_app(database: str | os.PathLike[str], *, public_base_url: str | None = None,
                device_interval: int = DEFAULT_DEVICE_INTERVAL,
                device_code_lifetime: int = DEFAULT_DEVICE_CODE_LIFETIME,
                token_lifetime: int = DEFAULT_TOKEN_LIFETIME, catalog_path: str | Path | None = None,
                signature_window: float = DEFAULT_WINDOW, clock: Callable[[], float] = time.time,
                demo: bool = False) -> Flask:
-    """The reference central server as a WSGI app, storing everything in the SQLite file `db_path`.
+    """The reference central server as a WSGI app, storing everything in `database`: a SQLite file's path, or a
+    URL (sqlite:///PATH, postgresql+psycopg://user@host:port/dbname); its schema is brought up to date first.
 
     `demo` adds the phone simulator (/phone/*: the sample citizens, approving as any of them); a central
     serving real terminals runs without it."""
@@ -64,23 +66,24 @@ def create_app(db_path: str | Path, *, public_base_url: str | None = None,
     from kiosk.central.server.api import bp as api_bp
     from kiosk.central.server.assisted import bp as assisted_bp
     from kiosk.central.server.pages import bp as pages_bp
-    from kiosk.central.server.staff_auth import init_staff_auth, session_key
+    from kiosk.central.server.staff_auth import init_staff_auth
 
     path = Path(catalog_path) if catalog_path else SAMPLE_CATALOG_PATH
+    catalog = load_catalog(path)
+    store = CentralStore(database, clock=clock)
     app = Flask(__name__, template_folder=str(TEMPLATES))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # the default provider has it
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.config["KIOSK_DEMO"] = demo
     app.extensions["central"] = CentralState(
-        store=CentralStore(db_path, clock=clock), catalog=load_catalog(path), catalog_path=path,
+        store=store, catalog=catalog, catalog_path=path,
         public_base_url=public_base_url, device_interval=int(device_interval),
         device_code_lifetime=int(device_code_lifetime), token_lifetime=int(token_lifetime),
         signature_window=signature_window, clock=clock)
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(assisted_bp)
-    init_staff_auth(app, app.extensions["central"].store, session_key(Path(db_path).with_suffix(".session-key")),
-                    api_bp)
+    init_staff_auth(app, store, api_bp)
 
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):

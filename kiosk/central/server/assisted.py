@@ -19,10 +19,7 @@ bp = Blueprint("assisted", __name__)
 
 
 def _terminal_id() -> str:
-    terminal = signed_terminal(required=True)
-    if terminal is None:          # required=True raises first; this keeps the type checker informed
-        raise ApiError(401, "unsigned", "the request is not signed by a terminal")
-    return terminal["id"]
+    return signed_terminal(required=True).id
 
 
 @bp.post("/api/v1/assisted-logins")
@@ -36,8 +33,8 @@ def start():
     if citizen is None:
         raise ApiError(404, "unknown_citizen", "no record for this ID number: the citizen goes to a counter")
     request_id = "AL-" + secrets.token_hex(6).upper()
-    store.add_assisted_login(request_id, terminal_id, citizen, mask_name(citizen["name"]),
-                             mask_id_number(citizen["id_number"]))
+    store.add_assisted_login(request_id, terminal_id, citizen, mask_name(citizen.name),
+                             mask_id_number(citizen.id_number))
     return json_response({"id": request_id, "status": "pending", "expires_in": int(REQUEST_LIFETIME)}, 201)
 
 
@@ -45,7 +42,7 @@ def _own_request(request_id: str):
     """The request, when the signing terminal made it; 404 otherwise (another terminal's is not revealed)."""
     terminal_id = _terminal_id()
     row = central().store.assisted_login(request_id)
-    if row is None or row["terminal_id"] != terminal_id:
+    if row is None or row.terminal_id != terminal_id:
         raise ApiError(404, "unknown_request", "no such assisted login for this terminal")
     return row
 
@@ -55,20 +52,20 @@ def withdraw(request_id: str):
     """The citizen left before staff decided: the request leaves the hall page. A decided one stays as it is."""
     row = _own_request(request_id)
     central().store.withdraw_assisted_login(request_id)
-    status = "withdrawn" if row["status"] == "pending" else row["status"]
+    status = "withdrawn" if row.status == "pending" else row.status
     return json_response({"status": status}, 200)
 
 
 @bp.get("/api/v1/assisted-logins/<request_id>")
 def poll(request_id: str):
     row = _own_request(request_id)
-    status = row["status"]
-    if status == "pending" and central().clock() - row["created_at"] > REQUEST_LIFETIME:
+    status = row.status
+    if status == "pending" and central().clock() - row.created_at > REQUEST_LIFETIME:
         status = "expired"
     answer: dict = {"status": status}
     if status == "approved":
-        answer.update(access_token=row["token"], token_type="Bearer", expires_in=int(central().token_lifetime),
-                      staff=row["staff"])
+        answer.update(access_token=row.token, token_type="Bearer", expires_in=int(central().token_lifetime),
+                      staff=row.staff)
     return json_response(answer, 200)
 
 
@@ -76,9 +73,9 @@ def pending_for(visible_terminals: dict[str, str]) -> list[dict]:
     """The waiting requests of the terminals a member of staff looks after (masked, for the hall page)."""
     now = central().clock()
     rows = central().store.pending_assisted_logins()
-    return [{"id": r["id"], "terminal": visible_terminals[r["terminal_id"]], "name": r["name_masked"],
-             "id_number": r["id_masked"]} for r in rows
-            if r["terminal_id"] in visible_terminals and now - r["created_at"] <= REQUEST_LIFETIME]
+    return [{"id": r.id, "terminal": visible_terminals[r.terminal_id], "name": r.name_masked,
+             "id_number": r.id_masked} for r in rows
+            if r.terminal_id in visible_terminals and now - r.created_at <= REQUEST_LIFETIME]
 
 
 @bp.post("/staff/assisted/<request_id>/<decision>")
@@ -86,12 +83,12 @@ def pending_for(visible_terminals: dict[str, str]) -> list[dict]:
 def decide(request_id: str, decision: str):
     state = central()
     row = state.store.assisted_login(request_id)
-    if row is None or not current_user.sees(row["hall"]) or decision not in ("approve", "deny"):
+    if row is None or not current_user.sees(row.hall) or decision not in ("approve", "deny"):
         return redirect(url_for("pages.staff", notice="没有这个帮办登录请求"), 303)
-    if row["status"] != "pending":
+    if row.status != "pending":
         return redirect(url_for("pages.staff", notice="该请求已处理过"), 303)
-    token = state.store.issue_token(row["citizen_id"], row["terminal_id"], state.token_lifetime) \
+    token = state.store.issue_token(row.citizen_id, row.terminal_id, state.token_lifetime) \
         if decision == "approve" else ""
     state.store.decide_assisted_login(request_id, current_user.username, token)
     words = "已核验并同意登录" if token else "已拒绝登录"
-    return redirect(url_for("pages.staff", notice=f"帮办登录 {row['name_masked']}：{words}"), 303)
+    return redirect(url_for("pages.staff", notice=f"帮办登录 {row.name_masked}：{words}"), 303)

@@ -4,13 +4,13 @@ Refusals are ApiError exceptions, turned into JSON answers with a machine-readab
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import quote
 
 from flask import Response, current_app, request
 
+from kiosk.central.server.records import Citizen, Terminal
 from kiosk.central.signing import (HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP,
                                    SignatureRejected, verify_signature)
 
@@ -56,7 +56,15 @@ def raw_path() -> str:
     return quote(path, safe="/%:@!$&'()*+,;=-._~") + (f"?{query}" if query else "")
 
 
-def signed_terminal(required: bool = True) -> sqlite3.Row | None:
+@overload
+def signed_terminal(required: Literal[True] = True) -> Terminal: ...
+
+
+@overload
+def signed_terminal(required: bool) -> Terminal | None: ...
+
+
+def signed_terminal(required: bool = True) -> Terminal | None:
     """The terminal whose signature this request carries; without signature headers, None if not required."""
     names = (HEADER_TERMINAL, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
     headers = [request.headers.get(h, "") for h in names]
@@ -70,7 +78,7 @@ def signed_terminal(required: bool = True) -> sqlite3.Row | None:
     if terminal is None:
         raise _unauthorised("unknown_terminal", "this terminal is not registered with central")
     try:
-        stamp = verify_signature(terminal["secret"].encode("ascii"), request.method, raw_path(), timestamp, nonce,
+        stamp = verify_signature(terminal.secret.encode("ascii"), request.method, raw_path(), timestamp, nonce,
                                  signature, request.get_data(cache=True), now=state.clock(),
                                  window=state.signature_window,
                                  idempotency_key=request.headers.get("Idempotency-Key", ""),
@@ -111,7 +119,15 @@ def first_use(terminal_id: str, nonce: str, expires_at: float, now: float) -> bo
     return seen.first_use(terminal_id, nonce, expires_at, now)
 
 
-def bearer_citizen(terminal_id: str, required: bool) -> sqlite3.Row | None:
+@overload
+def bearer_citizen(terminal_id: str, required: Literal[True]) -> Citizen: ...
+
+
+@overload
+def bearer_citizen(terminal_id: str, required: bool) -> Citizen | None: ...
+
+
+def bearer_citizen(terminal_id: str, required: bool) -> Citizen | None:
     """The citizen of the request's bearer token (bound to this terminal); None when absent and not required."""
     header = request.headers.get("Authorization", "")
     if not header:

@@ -90,14 +90,17 @@ def _listen(port_file: Path, app) -> BaseWSGIServer:
 
 
 def start_embedded_central(data_dir: Path, terminal_id: str, terminal_name: str, hall: str, *,
-                           device_interval: int = DEFAULT_DEVICE_INTERVAL, **app_options) -> EmbeddedCentral:
-    """Start the reference server on 127.0.0.1 (ephemeral port) with this terminal registered."""
+                           device_interval: int = DEFAULT_DEVICE_INTERVAL, database: str | None = None,
+                           **app_options) -> EmbeddedCentral:
+    """Start the reference server on 127.0.0.1 (ephemeral port) with this terminal registered.
+
+    Its data is in the SQLite file central.sqlite3 of `data_dir`, or in `database` (a URL) when given."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     secret_path = data_dir / SECRET_NAME
     secret = load_secret(secret_path) if secret_path.exists() else create_secret_file(secret_path)
     app_options.setdefault("demo", True)    # the embedded central is the demo's: its phone simulator is on
-    app = create_app(data_dir / DB_NAME, device_interval=device_interval, **app_options)
+    app = create_app(database or data_dir / DB_NAME, device_interval=device_interval, **app_options)
     store = app.extensions["central"].store
     store.register_terminal(terminal_id, terminal_name, hall, secret)
     add_staff(store, DEMO_STAFF, _demo_staff_password(data_dir / DEMO_STAFF_PASSWORD_NAME), "admin")

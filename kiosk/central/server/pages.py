@@ -14,8 +14,10 @@ from kiosk.central.models import COMMAND_KINDS
 from kiosk.central.server.api import queue_command, verification_facts
 from kiosk.central.server.auth import ApiError, central, json_response
 from kiosk.central.server.documents import CHINA_TZ
+from kiosk.central.server.records import Terminal
 from kiosk.central.server.assisted import pending_for
 from kiosk.central.server.staff_auth import check_login
+from kiosk.central.server.storage import display_user_code
 from kiosk.shared.masking import mask_id_number
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ def index():
 # Phone simulator (the citizen's provincial app, RFC 8628 §3.3 and §5.4)
 
 def _citizens() -> list[dict]:
-    return [{"id": c["id"], "name": c["name"], "id_masked": mask_id_number(c["id_number"]), "note": c["note"]}
+    return [{"id": c.id, "name": c.name, "id_masked": mask_id_number(c.id_number), "note": c.note}
             for c in central().store.citizens()]
 
 
@@ -83,15 +85,15 @@ def phone():
     row = state.store.device_code_by_user_code(user_code)
     if row is None:
         return _trouble("unknown")
-    if state.clock() >= row["expires_at"]:
+    if state.clock() >= row.expires_at:
         return _trouble("expired")
-    if row["status"] != "pending":
+    if row.status != "pending":
         return _trouble("decided")
     state.store.mark_scanned(user_code)
-    terminal = state.store.terminal(row["terminal_id"])
-    info = {"terminal_name": terminal["name"] if terminal else row["terminal_id"],
-            "hall": terminal["hall"] if terminal else "未知", "signed": bool(row["signed"]),
-            "user_code": f"{row['user_code'][:4]}-{row['user_code'][4:]}"}
+    terminal = state.store.terminal(row.terminal_id)
+    info = {"terminal_name": terminal.name if terminal else row.terminal_id,
+            "hall": terminal.hall if terminal else "未知", "signed": row.signed,
+            "user_code": display_user_code(row.user_code)}
     return _page("phone.html", request_info=info, citizens=_citizens())
 
 
@@ -126,18 +128,18 @@ def phone_deny():
 
 # Hall staff
 
-def _terminal_view(row) -> dict:
+def _terminal_view(row: Terminal) -> dict:
     state = central()
     try:
-        status = json.loads(row["status"] or "{}")
+        status = json.loads(row.status or "{}")
     except ValueError:
         status = {}
-    last = row["last_heartbeat"]
+    last = row.last_heartbeat
     online = last is not None and state.clock() - last < OFFLINE_AFTER
     printer = status.get("printer", "")
     paper = status.get("paper", "")
     return {
-        "id": row["id"], "name": row["name"], "hall": row["hall"],
+        "id": row.id, "name": row.name, "hall": row.hall,
         "online": online, "last_heartbeat": _when(last) + ("" if online else "（离线）"),
         "printer": PRINTER_WORDS.get(printer, printer or "未上报"),
         "paper": PAPER_WORDS.get(paper, paper or "未上报"),
@@ -145,7 +147,7 @@ def _terminal_view(row) -> dict:
         "session": "是" if status.get("session_active") else "否",
         "spool": status.get("spool_depth", "-"), "outbox": status.get("outbox_depth", "-"),
         "version": status.get("version", "-"),
-        "commands": [COMMAND_WORDS.get(c["kind"], c["kind"]) for c in state.store.pending_commands(row["id"])],
+        "commands": [COMMAND_WORDS.get(c.kind, c.kind) for c in state.store.pending_commands(row.id)],
     }
 
 
@@ -169,7 +171,7 @@ def staff_logout():
     return redirect(url_for("pages.staff_login"), 303)
 
 
-def _visible_terminals(state) -> list:
+def _visible_terminals(state) -> list[Terminal]:
     """The terminals this member of staff looks after: their hall's, or all for the province admin."""
     user = current_user
     return state.store.terminals(None if user.is_admin else user.hall)
@@ -180,15 +182,15 @@ def _visible_terminals(state) -> list:
 def staff():
     state = central()
     visible = _visible_terminals(state)
-    names = {t["id"]: t["name"] for t in visible}
+    names = {t.id: t.name for t in visible}
     items = {it.id: it.name_zh for it in state.catalog.parsed.items}
-    help_requests = [{"id": h["id"], "when": _when(h["created_at"]), "terminal": names[h["terminal_id"]],
-                      "reason": h["reason"]} for h in state.store.open_help_requests() if h["terminal_id"] in names]
-    ratings = [{"when": _when(r["created_at"]), "terminal": names[r["terminal_id"]],
-                "number": r["application_number"], "item": items.get(r["item_id"], r["item_id"]),
-                "level": LEVEL_WORDS.get(r["level"], r["level"]), "comment": r["comment"],
-                "bad": r["level"] in ("dissatisfied", "very_dissatisfied")}
-               for r in state.store.recent_ratings() if r["terminal_id"] in names]
+    help_requests = [{"id": h.id, "when": _when(h.created_at), "terminal": names[h.terminal_id],
+                      "reason": h.reason} for h in state.store.open_help_requests() if h.terminal_id in names]
+    ratings = [{"when": _when(r.created_at), "terminal": names[r.terminal_id],
+                "number": r.application_number, "item": items.get(r.item_id, r.item_id),
+                "level": LEVEL_WORDS.get(r.level, r.level), "comment": r.comment,
+                "bad": r.level in ("dissatisfied", "very_dissatisfied")}
+               for r in state.store.recent_ratings() if r.terminal_id in names]
     return _page("staff.html", terminals=[_terminal_view(t) for t in visible], user=current_user,
                  assisted=pending_for(names),
                  help_requests=help_requests, ratings=ratings, notice=request.args.get("notice", ""))
@@ -200,7 +202,7 @@ def staff_command(terminal_id: str):
     kind = request.form.get("kind", "")
     message = request.form.get("message", "").strip()[:100]
     terminal = central().store.terminal(terminal_id)
-    if terminal is None or not current_user.sees(terminal["hall"]):
+    if terminal is None or not current_user.sees(terminal.hall):
         return _page("staff.html", 404, terminals=[], help_requests=[], ratings=[], assisted=[],
                      notice="没有这台终端",
                      user=current_user)

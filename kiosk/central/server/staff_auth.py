@@ -4,18 +4,18 @@ on every form (flask-wtf), and two roles: hall staff see their own hall's termin
 The signed JSON API is not a browser's: it keeps its own authentication and needs no CSRF token."""
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import Flask
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from kiosk.central.server.storage import CentralStore
+
 ROLES = ("hall", "admin")            # hall staff, province admin
 MIN_PASSWORD = 8
+SESSION_KEY_NAME = "staff_sessions"
 SESSION_KEY_BYTES = 32
 
 
@@ -41,7 +41,7 @@ class StaffUser(UserMixin):
         return self.is_admin or hall == self.hall
 
 
-def add_staff(store, username: str, password: str, role: str, hall: str = "") -> None:
+def add_staff(store: CentralStore, username: str, password: str, role: str, hall: str = "") -> None:
     """Create or update a staff account, keeping only a salted hash of the password."""
     if role not in ROLES:
         raise StaffAccountError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
@@ -54,33 +54,20 @@ def add_staff(store, username: str, password: str, role: str, hall: str = "") ->
     store.save_staff(username.strip(), generate_password_hash(password), role, hall.strip())
 
 
-def check_login(store, username: str, password: str) -> StaffUser | None:
+def check_login(store: CentralStore, username: str, password: str) -> StaffUser | None:
     row = store.staff_user(username.strip())
     if row is None:
         check_password_hash(generate_password_hash("x"), password)   # the same work for an unknown name
         return None
-    if not check_password_hash(row["password_hash"], password):
+    if not check_password_hash(row.password_hash, password):
         return None
-    return StaffUser(row["username"], row["role"], row["hall"])
+    return StaffUser(row.username, row.role, row.hall)
 
 
-def session_key(path: Path) -> bytes:
-    """The key that signs staff sessions, kept beside the database (mode 0600) so logins survive a restart."""
-    try:
-        key = path.read_bytes()
-        if len(key) >= SESSION_KEY_BYTES:
-            return key
-    except FileNotFoundError:
-        pass
-    key = secrets.token_bytes(SESSION_KEY_BYTES)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
-    return key
-
-
-def init_staff_auth(app: Flask, store, key: bytes, api_blueprint) -> None:
-    app.secret_key = key
+def init_staff_auth(app: Flask, store: CentralStore, api_blueprint) -> None:
+    # The key signing sessions is kept in the database: logins survive a restart and every server process on
+    # one database accepts them.
+    app.secret_key = store.server_key(SESSION_KEY_NAME, SESSION_KEY_BYTES)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None)
     manager = LoginManager(app)
     manager.login_view = "pages.staff_login"
@@ -89,7 +76,7 @@ def init_staff_auth(app: Flask, store, key: bytes, api_blueprint) -> None:
     @manager.user_loader
     def load(username: str) -> StaffUser | None:
         row = store.staff_user(username)
-        return StaffUser(row["username"], row["role"], row["hall"]) if row is not None else None
+        return StaffUser(row.username, row.role, row.hall) if row is not None else None
 
     csrf = CSRFProtect(app)
     csrf.exempt(api_blueprint)
