@@ -85,3 +85,27 @@ def test_only_the_terminal_that_asked_can_withdraw(central, client, card):
         other.cancel_assisted_login(request_id)
     assert refused.value.status == 404
     assert client.poll_assisted_login(request_id).status == "pending"
+
+
+def test_the_member_of_staff_who_helped_is_kept_with_the_application_and_its_rating(central, client, card):
+    from tests.central.conftest import certificate_values
+
+    request_id = client.start_assisted_login(card.id_number)
+    staff = central.staff()
+    staff.post(f"/staff/assisted/{request_id}/approve")
+    token = client.poll_assisted_login(request_id).token
+    values = certificate_values(1)
+    result = client.submit(token, "sb-cbjfzm", values, "assisted-1")
+    client.rate(token, result.application_number, "satisfied", "", "assisted-rating-1")
+    ratings = central.store.recent_ratings()
+    assert [(r.application_number, r.assisted_by) for r in ratings] == [(result.application_number, "staff")]
+    page = staff.page()
+    assert result.application_number in page and "<td>staff</td>" in page
+
+
+def test_a_citizens_own_login_carries_no_helper(central, client):
+    from tests.central.conftest import certificate_values, citizen_token
+
+    result = client.submit(citizen_token(client), "sb-cbjfzm", certificate_values(), "own-1")
+    client.rate(None, result.application_number, "satisfied", "", "own-rating-1")
+    assert [r.assisted_by for r in central.store.recent_ratings()] == [""]

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from kiosk.central.models import COMMAND_KINDS, RATING_CODES
-from kiosk.central.server.auth import ApiError, bearer_citizen, central, signed_terminal
+from kiosk.central.server.auth import ApiError, bearer_assistant, bearer_citizen, central, signed_terminal
 from kiosk.central.server.auth import json_response as _json
 from kiosk.central.server.database import Conflict
 from kiosk.central.server.documents import CHINA_TZ, SubmissionProblem, build_document, check_values, public_fields
@@ -262,7 +262,8 @@ def submit():
             # Checked again inside the transaction: two requests with one key never make two applications.
             raced = tx.answer_exists(terminal.id, key)
             if not raced:
-                answer = _create_application(tx, terminal.id, item_id, citizen_id, applicant, cleaned, spec, now)
+                answer = _create_application(tx, terminal.id, item_id, citizen_id, applicant, cleaned, spec, now,
+                                             bearer_assistant(terminal.id) if by_token else "")
                 tx.save_answer(terminal.id, key, "submission", request_hash, 201, answer)
     except Conflict:      # the same key, committed first by a request running beside this one (PostgreSQL)
         raced = True
@@ -273,7 +274,7 @@ def submit():
 
 
 def _create_application(tx: Writes, terminal_id: str, item_id: str, citizen_id: str, applicant: dict[str, str],
-                        values: dict[str, str], spec: dict, now: float) -> dict:
+                        values: dict[str, str], spec: dict, now: float, assisted_by: str = "") -> dict:
     """Insert one application with its document; returns the submission answer."""
     state = central()
     stamp = _dt.datetime.fromtimestamp(now, CHINA_TZ)
@@ -286,7 +287,7 @@ def _create_application(tx: Writes, terminal_id: str, item_id: str, citizen_id: 
                               verification_url=f"{state.public_base()}/verify/{code}", now=now)
     status = spec.get("status", "issued")
     message = "已出具，请取走打印的凭证" if status == "issued" else "已受理，请保留受理回执"
-    tx.add_application(number, terminal_id, item_id, citizen_id, status, document, code, now)
+    tx.add_application(number, terminal_id, item_id, citizen_id, status, document, code, now, assisted_by)
     return {"application_number": number, "status": status, "document": document, "message": message}
 
 

@@ -146,5 +146,11 @@ def bearer_citizen(terminal_id: str, required: bool) -> Citizen | None:
     return citizen
 
 
+def bearer_assistant(terminal_id: str) -> str:
+    """The member of staff who approved the assisted login behind the request's (checked) bearer token, or ""."""
+    _, _, token = request.headers.get("Authorization", "").partition(" ")
+    return central().store.token_assisted_by(token.strip(), terminal_id) if token.strip() else ""
+
+
 def _unauthorised(reason: str, description: str) -> ApiError:
     return ApiError(401, reason, description, {"WWW-Authenticate": 'KioskHMAC realm="central"'})

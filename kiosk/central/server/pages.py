@@ -188,7 +188,7 @@ def staff():
                       "reason": h.reason} for h in state.store.open_help_requests() if h.terminal_id in names]
     ratings = [{"when": _when(r.created_at), "terminal": names[r.terminal_id],
                 "number": r.application_number, "item": items.get(r.item_id, r.item_id),
-                "level": LEVEL_WORDS.get(r.level, r.level), "comment": r.comment,
+                "level": LEVEL_WORDS.get(r.level, r.level), "comment": r.comment, "assisted_by": r.assisted_by,
                 "bad": r.level in ("dissatisfied", "very_dissatisfied")}
                for r in state.store.recent_ratings() if r.terminal_id in names]
     return _page("staff.html", terminals=[_terminal_view(t) for t in visible], user=current_user,

@@ -95,6 +95,7 @@ class Application:
     document: str = field(repr=False)    # the document's JSON
     verification_code: str
     created_at: float
+    assisted_by: str = ""    # the member of staff who logged the citizen in (帮办), if one did
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class Rating:
     comment: str = field(repr=False)
     created_at: float
     item_id: str         # the rated application's
+    assisted_by: str = ""    # the member of staff who logged the citizen in (帮办), if one did
 
 
 @dataclass(frozen=True)

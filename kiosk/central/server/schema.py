@@ -93,6 +93,7 @@ tokens = Table(
     Column("issued_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
     Column("revoked", Boolean, nullable=False, server_default=false()),
+    Column("assisted_by", Text, nullable=False, server_default=""),   # the member of staff who let it in (帮办)
 )
 
 idempotent_answers = Table(
@@ -117,6 +118,7 @@ applications = Table(
     Column("document", Text, nullable=False),
     Column("verification_code", Text, nullable=False, unique=True),
     Column("created_at", Float, nullable=False),
+    Column("assisted_by", Text, nullable=False, server_default=""),   # from the token it was submitted with
 )
 
 ratings = Table(

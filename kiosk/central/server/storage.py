@@ -79,11 +79,11 @@ class Writes:
         return int(self.connection.execute(stmt.returning(counters.c.value)).scalar_one())
 
     def add_application(self, number: str, terminal_id: str, item_id: str, citizen_id: str, status: str,
-                        document: dict, verification_code: str, created_at: float) -> None:
+                        document: dict, verification_code: str, created_at: float, assisted_by: str = "") -> None:
         self.connection.execute(applications.insert().values(
             number=number, terminal_id=terminal_id, item_id=item_id, citizen_id=citizen_id, status=status,
             document=json.dumps(document, ensure_ascii=False), verification_code=verification_code,
-            created_at=created_at))
+            created_at=created_at, assisted_by=assisted_by))
 
     def rating_exists(self, application_number: str) -> bool:
         return self.connection.execute(select(ratings.c.application_number).where(
@@ -98,12 +98,12 @@ class Writes:
         self.connection.execute(help_requests.insert().values(
             id=request_id, terminal_id=terminal_id, reason=reason, created_at=self.clock()))
 
-    def issue_token(self, citizen_id: str, terminal_id: str, lifetime: float) -> str:
+    def issue_token(self, citizen_id: str, terminal_id: str, lifetime: float, assisted_by: str = "") -> str:
         token = secrets.token_urlsafe(32)
         now = self.clock()
         self.connection.execute(tokens.insert().values(
             token_hash=digest(token), citizen_id=citizen_id, terminal_id=terminal_id, issued_at=now,
-            expires_at=now + lifetime))
+            expires_at=now + lifetime, assisted_by=assisted_by))
         return token
 
 
@@ -313,9 +313,18 @@ class CentralStore:
 
     # Tokens
 
-    def issue_token(self, citizen_id: str, terminal_id: str, lifetime: float) -> str:
+    def issue_token(self, citizen_id: str, terminal_id: str, lifetime: float, assisted_by: str = "") -> str:
+        """A citizen's token for one terminal; `assisted_by` names the member of staff who approved an
+        assisted login (kept with every application made with it)."""
         with self.transaction() as tx:
-            return tx.issue_token(citizen_id, terminal_id, lifetime)
+            return tx.issue_token(citizen_id, terminal_id, lifetime, assisted_by)
+
+    def token_assisted_by(self, token: str, terminal_id: str) -> str:
+        """The member of staff who let this token's citizen in ("" for the citizen's own login)."""
+        with database_errors(self.url), self._reader.connect() as connection:
+            found = connection.execute(select(tokens.c.assisted_by).where(
+                tokens.c.token_hash == digest(token), tokens.c.terminal_id == terminal_id)).scalar()
+        return found or ""
 
     def token_citizen(self, token: str, terminal_id: str) -> Citizen | None:
         """The citizen a live token of this terminal belongs to; None when unknown, expired or revoked."""
@@ -349,7 +358,7 @@ class CentralStore:
     # Ratings
 
     def recent_ratings(self, limit: int = 20) -> list[Rating]:
-        return self._all(Rating, select(ratings, applications.c.item_id)
+        return self._all(Rating, select(ratings, applications.c.item_id, applications.c.assisted_by)
                          .join(applications, applications.c.number == ratings.c.application_number)
                          .order_by(ratings.c.created_at.desc()).limit(limit))
 

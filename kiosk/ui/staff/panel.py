@@ -43,12 +43,12 @@ class StaffPanel(QWidget):
 
     def words(self, key: str, **params: object) -> str:
         """`key` in the hall's language."""
-        return tr(key, self.locale, **params)
+        return tr(key, self.hall_locale, **params)
 
     def __init__(self, console: StaffConsole):
         super().__init__()
         self.console = console
-        self.locale = console.terminal.config.ui.locale     # the hall's language, not the last citizen's
+        self.hall_locale = console.terminal.config.ui.locale     # the hall's language, not the last citizen's
         self.zone = time_zone(console.terminal.config.terminal.time_zone)
         root = QVBoxLayout(self)
         root.setContentsMargins(32, 24, 32, 24)
@@ -179,8 +179,8 @@ class StaffPanel(QWidget):
         self._load(self.console.printer_status, self._show_printer)
 
     def _show_printer(self, status) -> None:
-        self.printer_state.setText(status.describe(self.locale))
-        self.printer_advice.setText(status.advice(self.locale))
+        self.printer_state.setText(status.describe(self.hall_locale))
+        self.printer_advice.setText(status.advice(self.hall_locale))
 
     def _show_central(self, report) -> None:
         reachable = self.words({True: "staff.central.reachable", False: "staff.central.unreachable",
@@ -223,12 +223,12 @@ class StaffPanel(QWidget):
     def test_print(self) -> None:
         self._act(self.console.test_print,
                   lambda o: self.words("staff.test_printed") if o.ok
-                  else self.words("staff.test_failed", problem=o.status.describe(self.locale)))
+                  else self.words("staff.test_failed", problem=o.status.describe(self.hall_locale)))
 
     def reprint(self, job_id: int) -> None:
         self._act(lambda: self.console.reprint(job_id),
                   lambda o: self.words("staff.reprinted") if o.ok
-                  else self.words("staff.reprint_failed", problem=o.status.describe(self.locale)))
+                  else self.words("staff.reprint_failed", problem=o.status.describe(self.hall_locale)))
 
     def retry_spool(self) -> None:
         self._act(self.console.retry_print_jobs, lambda outcomes: self.words("staff.spool_retried", tried=len(outcomes),

@@ -23,12 +23,12 @@ class PinEntry(QWidget):
 
     def words(self, key: str, **params: object) -> str:
         """`key` in the hall's language."""
-        return tr(key, self.locale, **params)
+        return tr(key, self.hall_locale, **params)
 
     def __init__(self, gate: PinGate, clock=time.time, locale: str = DEFAULT_LOCALE):
         super().__init__()
         self.gate = gate
-        self.locale = locale                  # the hall's language
+        self.hall_locale = locale                  # the hall's language
         self.clock = clock
         self.digits = ""
         outer = QVBoxLayout(self)
