@@ -9,7 +9,9 @@ from setuptools import find_namespace_packages, setup
 
 here = Path(__file__).parent
 version = {}
-POSTGRESQL = ["psycopg[binary]>=3.1"]   # the driver a reference central on PostgreSQL needs (extra "central")
+# What a province's reference central needs beyond the kiosk (extra "central"): the PostgreSQL driver and
+# the production WSGI server its several processes run under.
+POSTGRESQL = ["psycopg[binary]>=3.1", "gunicorn>=22"]
 exec((here / "kiosk" / "version.py").read_text(encoding="utf-8"), version)
 
 setup(

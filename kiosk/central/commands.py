@@ -27,6 +27,9 @@ def register(subparsers) -> None:
                        help="base URL phones and printed slips use (default: the URL each request came to)")
     serve.add_argument("--device-interval", type=positive_int, default=None, help="RFC 8628 polling interval in seconds")
     serve.add_argument("--catalog", default=None, help="catalogue JSON file (default: the sample catalogue)")
+    serve.add_argument("--workers", type=positive_int, default=1,
+                       help="worker processes (default 1: one threaded process); with more, gunicorn serves with "
+                            "keep-alive and the processes share the database (a province's central)")
     serve.add_argument("--demo", action="store_true",
                        help="add the phone simulator (/phone: sample citizens, approve as any of them)")
     serve.set_defaults(func=_serve)
@@ -81,11 +84,17 @@ def _serve(args) -> int:
 
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be from 0 to 65535, got {args.port}", 2)
+    def make_app(shared_nonces: bool = False):
+        return create_app(args.db, public_base_url=args.public_url, catalog_path=args.catalog,
+                          device_interval=args.device_interval or DEFAULT_DEVICE_INTERVAL, demo=args.demo,
+                          shared_nonces=shared_nonces)
+
     try:
-        app = create_app(args.db, public_base_url=args.public_url, catalog_path=args.catalog,
-                         device_interval=args.device_interval or DEFAULT_DEVICE_INTERVAL, demo=args.demo)
+        app = make_app()      # checks the database and catalogue, and migrates the schema, before any worker
     except (StoreError, OSError, ValueError, KeyError) as exc:
         return _fail(f"cannot start the central server: {exc}")
+    if args.workers > 1:
+        return _serve_with_workers(args, app, lambda: make_app(shared_nonces=True))
     try:
         server = make_server(args.host, args.port, app, threaded=True)
     except OSError as exc:
@@ -101,6 +110,20 @@ def _serve(args) -> int:
     finally:
         server.server_close()
         close_app(app)
+    return 0
+
+
+def _serve_with_workers(args, checked_app, make_app) -> int:
+    from kiosk.central.server.app import close_app
+    from kiosk.central.server.workers import serve_with_workers
+
+    close_app(checked_app)
+    if args.port == 0:
+        return _fail("--port 0 cannot be used with --workers: give the port the workers share", 2)
+    url = f"http://{args.host}:{args.port}"
+    print(f"central serving on {url} with {args.workers} worker processes (hall staff {url}/staff); "
+          "Ctrl-C stops", file=sys.stderr, flush=True)
+    serve_with_workers(make_app, args.host, args.port, args.workers)
     return 0
 
 

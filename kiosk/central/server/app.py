@@ -55,12 +55,13 @@ def create_app(database: str | os.PathLike[str], *, public_base_url: str | None 
                device_code_lifetime: int = DEFAULT_DEVICE_CODE_LIFETIME,
                token_lifetime: int = DEFAULT_TOKEN_LIFETIME, catalog_path: str | Path | None = None,
                signature_window: float = DEFAULT_WINDOW, clock: Callable[[], float] = time.time,
-               demo: bool = False) -> Flask:
+               demo: bool = False, shared_nonces: bool = False) -> Flask:
     """The reference central server as a WSGI app, storing everything in `database`: a SQLite file's path, or a
     URL (sqlite:///PATH, postgresql+psycopg://user@host:port/dbname); its schema is brought up to date first.
 
     `demo` adds the phone simulator (/phone/*: the sample citizens, approving as any of them); a central
-    serving real terminals runs without it."""
+    serving real terminals runs without it. `shared_nonces` keeps signed requests' nonces in the database, as a
+    server of several processes on one database must (kiosk central serve --workers)."""
     if device_interval < 1 or device_code_lifetime < 1 or token_lifetime < 1:
         raise ValueError("device_interval, device_code_lifetime and token_lifetime must be at least 1 second")
     from kiosk.central.server.api import bp as api_bp
@@ -84,6 +85,10 @@ def create_app(database: str | os.PathLike[str], *, public_base_url: str | None 
     app.register_blueprint(pages_bp)
     app.register_blueprint(assisted_bp)
     init_staff_auth(app, store, api_bp)
+    if shared_nonces:
+        from kiosk.central.server.auth import SharedNonces
+
+        app.extensions["central_seen_nonces"] = SharedNonces(store)
 
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):

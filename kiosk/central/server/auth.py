@@ -113,10 +113,26 @@ class SeenNonces:
             return True
 
 
+class SharedNonces:
+    """The same record kept in the database, for a server of several processes (gunicorn workers), where a
+    copy sent to another process must be refused too. Costs one insert per signed request."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self._next_sweep = 0.0
+
+    def first_use(self, terminal_id: str, nonce: str, expires_at: float, now: float) -> bool:
+        if now >= self._next_sweep:
+            self.store.forget_nonces(before=now)
+            self._next_sweep = now + 30.0
+        return bool(self.store.first_use_of_nonce(terminal_id, nonce, expires_at))
+
+
 def first_use(terminal_id: str, nonce: str, expires_at: float, now: float) -> bool:
-    """Whether this terminal's nonce is new to this server (see SeenNonces); the set lives with the app."""
+    """Whether this terminal's nonce is new to this server (SeenNonces, or SharedNonces when the app was made
+    for several processes)."""
     seen = current_app.extensions.setdefault("central_seen_nonces", SeenNonces())
-    return seen.first_use(terminal_id, nonce, expires_at, now)
+    return bool(seen.first_use(terminal_id, nonce, expires_at, now))
 
 
 @overload

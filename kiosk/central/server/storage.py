@@ -17,13 +17,14 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from kiosk.central.server.citizens import SAMPLE_CITIZENS
-from kiosk.central.server.database import READ_ONLY, database_errors, database_url, open_engine, upsert
+from kiosk.central.server.database import (READ_ONLY, Conflict, database_errors, database_url, open_engine,
+                                           upsert)
 from kiosk.central.server.migrate import upgrade
 from kiosk.central.server.records import (Application, AssistedLogin, Citizen, Command, DeviceCode, HelpRequest,
                                           Rating, StaffAccount, StoredAnswer, Terminal, from_mapping)
 from kiosk.central.server.schema import (applications, assisted_logins, citizens, commands, counters, device_codes,
-                                         help_requests, idempotent_answers, ratings, server_keys, staff_users,
-                                         terminals, tokens)
+                                         help_requests, idempotent_answers, ratings, seen_nonces, server_keys,
+                                         staff_users, terminals, tokens)
 
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # RFC 8628 §6.1: no vowels, no look-alikes
 SLOW_DOWN_STEP = 5.0
@@ -105,6 +106,19 @@ class Writes:
             token_hash=digest(token), citizen_id=citizen_id, terminal_id=terminal_id, issued_at=now,
             expires_at=now + lifetime, assisted_by=assisted_by))
         return token
+
+
+HEARTBEAT_WRITE_EVERY = 60.0   # seconds: an unchanged terminal's "last seen" is this fresh (offline after 180)
+
+
+def stored_status(status: dict, now: float) -> str:
+    """A heartbeat's status as kept: the uptime, which grows with every beat, becomes the minute the terminal
+    started, which does not."""
+    kept = dict(status)
+    uptime = kept.pop("uptime", None)
+    if isinstance(uptime, (int, float)) and not isinstance(uptime, bool):
+        kept["started_at"] = round((now - uptime) / 60) * 60
+    return json.dumps(kept, ensure_ascii=False, sort_keys=True)
 
 
 class CentralStore:
@@ -388,13 +402,35 @@ class CentralStore:
         return (select(commands).where(commands.c.terminal_id == terminal_id, commands.c.acked_at.is_(None))
                 .order_by(commands.c.created_at))
 
+    def first_use_of_nonce(self, terminal_id: str, nonce: str, expires_at: float) -> bool:
+        """Record a signed request's nonce; False when another request (in any process) already used it."""
+        try:
+            with self.transaction() as tx:
+                tx.connection.execute(seen_nonces.insert().values(terminal_id=terminal_id, nonce=nonce,
+                                                                  expires_at=expires_at))
+        except Conflict:
+            return False
+        return True
+
+    def forget_nonces(self, before: float) -> None:
+        """Drop nonces whose requests' timestamps have left the window (their timestamps refuse them now)."""
+        with self.transaction() as tx:
+            tx.connection.execute(delete(seen_nonces).where(seen_nonces.c.expires_at <= before))
+
     def heartbeat(self, terminal_id: str, status: dict, acked: list[str]) -> list[Command]:
-        """Record a terminal's status and acknowledgements; returns the commands still waiting for it."""
+        """Record a terminal's status and acknowledgements; returns the commands still waiting for it.
+
+        A province's terminals beat every 30 s: a beat that changes nothing (the same status, the last one
+        written less than HEARTBEAT_WRITE_EVERY ago, nothing acknowledged) only reads."""
         now = self.clock()
+        stored = stored_status(status, now)
+        known = self._one(Terminal, select(terminals).where(terminals.c.id == terminal_id))
+        if not acked and known is not None and known.status == stored and known.last_heartbeat is not None \
+                and now - known.last_heartbeat < HEARTBEAT_WRITE_EVERY:
+            return self._all(Command, self._waiting(terminal_id))
         with self.transaction() as tx:
             c = tx.connection
-            c.execute(update(terminals).where(terminals.c.id == terminal_id).values(
-                last_heartbeat=now, status=json.dumps(status, ensure_ascii=False)))
+            c.execute(update(terminals).where(terminals.c.id == terminal_id).values(last_heartbeat=now, status=stored))
             if acked:
                 c.execute(update(commands).where(commands.c.id.in_(acked), commands.c.terminal_id == terminal_id,
                                                  commands.c.acked_at.is_(None)).values(acked_at=now))
