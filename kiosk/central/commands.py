@@ -34,6 +34,14 @@ def register(subparsers) -> None:
                        help="add the phone simulator (/phone: sample citizens, approve as any of them)")
     serve.set_defaults(func=_serve)
 
+    many = sub.add_parser("add-terminals", help="register a list of terminals at once (CSV id,name,hall or JSON) "
+                                                "and write a secret file (mode 0600) for each")
+    many.add_argument("--db", required=True, help=DB_HELP)
+    many.add_argument("--file", required=True, help="the list: CSV with the header id,name,hall, or a JSON array")
+    many.add_argument("--secrets-dir", required=True,
+                      help="folder for the secret files, one per terminal (ID.secret); an existing one is kept")
+    many.set_defaults(func=_add_terminals)
+
     staff = sub.add_parser("add-staff", help="create or update a login for the staff pages (password on stdin)")
     staff.add_argument("--db", required=True, help=DB_HELP)
     staff.add_argument("--user", required=True, help="the login name")
@@ -150,6 +158,41 @@ def _add_terminal(args) -> int:
         store.close()
     print(f"terminal {args.id} registered; its secret is in {path} (mode 0600). In the terminal's config.toml "
           f"set [central] credentials_file to a copy of that file.")
+    return 0
+
+
+def _add_terminals(args) -> int:
+    import time
+
+    from kiosk.central.server.storage import CentralStore
+    from kiosk.central.signing import SecretFileError, create_secret_file, load_secret
+    from kiosk.central.terminal_list import TerminalListError, read_terminal_list
+    from kiosk.shared.store import StoreError
+
+    started = time.monotonic()
+    try:
+        listed = read_terminal_list(Path(args.file))
+    except TerminalListError as exc:
+        return _fail(str(exc), 2)
+    folder = Path(args.secrets_dir)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        secrets = [(t, load_secret(path) if path.exists() else create_secret_file(path))
+                   for t, path in ((t, folder / f"{t.id}.secret") for t in listed)]
+    except (SecretFileError, OSError) as exc:
+        return _fail(f"{folder}: {exc}")
+    try:
+        store = CentralStore(args.db)
+    except StoreError as exc:
+        return _fail(str(exc))
+    try:
+        store.register_terminals([(t.id, t.name, t.hall, secret) for t, secret in secrets])
+    except StoreError as exc:
+        return _fail(f"nothing registered: {exc}")
+    finally:
+        store.close()
+    print(f"{len(listed)} terminals registered in {time.monotonic() - started:.1f} s; their secrets are in "
+          f"{folder} (one ID.secret each, mode 0600)")
     return 0
 
 

@@ -182,6 +182,15 @@ class CentralStore:
                 "id": terminal_id, "name": name, "hall": hall, "secret": secret.decode("ascii"),
                 "registered_at": self.clock()}, ("name", "hall", "secret")))
 
+    def register_terminals(self, listed: list[tuple[str, str, str, bytes]]) -> None:
+        """Register (id, name, hall, secret) for many terminals in one transaction: all of them, or none."""
+        now = self.clock()
+        with self.transaction() as tx:
+            for terminal_id, name, hall, secret in listed:
+                tx.connection.execute(upsert(tx.connection, terminals, {
+                    "id": terminal_id, "name": name, "hall": hall, "secret": secret.decode("ascii"),
+                    "registered_at": now}, ("name", "hall", "secret")))
+
     def terminal(self, terminal_id: str) -> Terminal | None:
         return self._one(Terminal, select(terminals).where(terminals.c.id == terminal_id))
 
