@@ -99,13 +99,15 @@ def _send_heartbeats(base_url: str, ids: list[str], rate: float, seconds: float,
     return result
 
 
-def _run_visits(base_url: str, terminal_id: str, card_code: str, rate: float, seconds: float,
+def _run_visits(base_url: str, terminal_id: str, citizen_index: int, rate: float, seconds: float,
                 start_at: float) -> StepResult:
     """Citizen visits as a terminal makes them: card login, catalogue check (ETag), a submission, the token
     revoked. One visit's seconds are the sum of its requests."""
     from kiosk.central.client import CentralClient
     from kiosk.central.errors import CentralError
+    from kiosk.central.server.citizens import SAMPLE_CITIZENS
 
+    citizen = SAMPLE_CITIZENS[citizen_index]
     result = StepResult()
     client = CentralClient(base_url, terminal_id, fleet_secret(terminal_id), max_retries=0, read_timeout=30)
     etag = ""
@@ -119,9 +121,9 @@ def _run_visits(base_url: str, terminal_id: str, card_code: str, rate: float, se
             time.sleep(wait)
         sent = time.time()
         try:
-            token = client.login_with_code(card_code)
+            token = client.login_with_code(citizen.card_code)
             client.catalog(etag)
-            client.submit(token, "sb-cbjfzm", {"name": "张桂英", "id_number": "340102195204121234",
+            client.submit(token, "sb-cbjfzm", {"name": citizen.name, "id_number": citizen.id_number,
                                                "year_from": "2020", "year_to": "2023", "purpose": "购房"},
                           f"visit-{terminal_id}-{start_at}-{index}")
             client.revoke(token)
@@ -142,7 +144,7 @@ def _process_main(job: tuple) -> StepResult:
 
 
 def run_step(base_url: str, ids: list[str], heartbeat_rate: float, visit_rate: float, seconds: float,
-             card_code: str, processes: int = 3, threads: int = 16) -> StepResult:
+             citizen_index: int = 0, processes: int = 2, threads: int = 12) -> StepResult:
     """One step of load: `heartbeat_rate` heartbeats per second spread over the fleet, `visit_rate` visits per
     second from the first terminal, for `seconds`; the results of every process merged."""
     start_at = time.time() + 1.5            # every process is up before the first request is due
@@ -150,7 +152,7 @@ def run_step(base_url: str, ids: list[str], heartbeat_rate: float, visit_rate: f
     jobs: list[tuple] = [("heartbeats", base_url, ids[i::processes], share, seconds, start_at + i / heartbeat_rate,
                           threads) for i in range(processes)]
     if visit_rate > 0:
-        jobs.append(("visits", base_url, ids[0], card_code, visit_rate, seconds, start_at))
+        jobs.append(("visits", base_url, ids[0], citizen_index, visit_rate, seconds, start_at))
     merged = StepResult()
     with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
         for part in pool.map(_process_main, jobs):

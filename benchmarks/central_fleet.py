@@ -1,0 +1,152 @@
+"""A province's fleet against the reference central under gunicorn: 4,300 terminals (one heartbeat each 30 s,
+about 144 a second) plus citizen visits, on SQLite and on PostgreSQL, stepping the load up to saturation.
+
+Run: python benchmarks/central_fleet.py [--stores sqlite,postgresql] [--workers 4] [--seconds 15].
+Prints, for each store and step: heartbeats offered and answered per second, p50/p95, visits' p50/p95,
+errors, and the generator's own lateness; then the staff page's time with 4,300 terminals, and the headroom
+(highest step still within p95 ≤ 50 ms and no errors, over the province's 144/s)."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from fleet_load import fleet_ids, fleet_secret, run_step  # noqa: E402
+
+PROVINCE_TERMINALS = 4300
+PROVINCE_RATE = PROVINCE_TERMINALS / 30          # heartbeats per second
+STEPS = (1, 2, 4, 6, 8)                           # multiples of the province's rate
+P95_TARGET_MS = 50.0
+STAFF_TARGET_MS = 300.0
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))] if ordered else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(database: str) -> None:
+    from kiosk.central.server.staff_auth import add_staff
+    from kiosk.central.server.storage import CentralStore
+
+    store = CentralStore(database)
+    try:
+        store.register_terminals([(t, f"{i % 40 + 1}号终端", f"第{i // 40 + 1}大厅", fleet_secret(t))
+                                  for i, t in enumerate(fleet_ids(PROVINCE_TERMINALS))])
+        add_staff(store, "admin", "bench-admin-password", "admin")
+    finally:
+        store.close()
+
+
+def start_server(database: str, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "kiosk", "central", "serve", "--db", database, "--port",
+                               str(port), "--workers", str(workers)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    import requests
+
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            requests.get(base + "/api/v1/catalog", timeout=1)
+            return server, base
+        except requests.ConnectionError:
+            if server.poll() is not None:
+                raise SystemExit(f"central did not start: {server.stderr.read()[-2000:]}")
+            time.sleep(0.2)
+    raise SystemExit("central did not answer within 30 s")
+
+
+def staff_page_ms(base: str, runs: int = 7) -> list[float]:
+    import re
+
+    import requests
+
+    session = requests.Session()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', session.get(base + "/staff/login").text).group(1)
+    session.post(base + "/staff/login", data={"username": "admin", "password": "bench-admin-password",
+                                              "csrf_token": token}, allow_redirects=False)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        page = session.get(base + "/staff", timeout=60)
+        times.append((time.perf_counter() - started) * 1000)
+        if page.status_code != 200:
+            raise SystemExit(f"staff page answered {page.status_code}")
+    return times
+
+
+def bench_store(kind: str, database: str, workers: int, seconds: float) -> None:
+    prepare(database)
+    server, base = start_server(database, workers)
+    ids = fleet_ids(PROVINCE_TERMINALS)
+    best = 0.0
+    try:
+        print(f"\n{kind}: {PROVINCE_TERMINALS} terminals, gunicorn {workers} workers, {seconds:.0f} s per step")
+        print("  offered/s  answered/s  hb p50   hb p95   visit p50  visit p95  errors  generator late p95")
+        for multiple in STEPS:
+            rate = PROVINCE_RATE * multiple
+            result = run_step(base, ids, rate, 1.0, seconds)
+            hb = [v * 1000 for v in result.heartbeat]
+            visits = [v * 1000 for v in result.visit]
+            errors = sum(result.errors.values())
+            p95 = percentile(hb, 95)
+            print(f"  {rate:9.0f}  {len(hb) / seconds:10.0f}  {statistics.median(hb):6.1f}ms {p95:6.1f}ms  "
+                  f"{statistics.median(visits) if visits else float('nan'):7.1f}ms  {percentile(visits, 95):7.1f}ms  "
+                  f"{errors:6d}  {percentile(result.lateness, 95) * 1000:8.1f}ms  {dict(result.errors) or ''}")
+            if p95 <= P95_TARGET_MS and errors == 0:
+                best = max(best, multiple)
+            elif p95 > 4 * P95_TARGET_MS:
+                break                                   # saturated: more load only queues
+        staff = staff_page_ms(base)
+        print(f"  staff page with {PROVINCE_TERMINALS} terminals: median {statistics.median(staff):.0f} ms, "
+              f"p95 {percentile(staff, 95):.0f} ms (goal <= {STAFF_TARGET_MS:.0f} ms)")
+        print(f"  headroom: {best:.0f}x the province's {PROVINCE_RATE:.0f} heartbeats/s within p95 <= "
+              f"{P95_TARGET_MS:.0f} ms and no errors")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stores", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs, generator and server on the same machine")
+    for kind in args.stores.split(","):
+        if kind == "sqlite":
+            with tempfile.TemporaryDirectory() as folder:
+                bench_store(kind, str(Path(folder) / "central.sqlite3"), args.workers, args.seconds)
+        else:
+            sys.path.insert(0, str(REPO))
+            from tests.central.postgres import Cluster
+
+            cluster = Cluster.start()
+            try:
+                bench_store(kind, cluster.create_database("template0"), args.workers, args.seconds)
+            finally:
+                cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
