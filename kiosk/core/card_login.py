@@ -126,15 +126,22 @@ class CardLogin:
         self.next_read_at = self.clock() + pause
         return True
 
-    def _card_read(self, generation: int, card: IdCard) -> None:
+    def _new_card(self, generation: int, status_key: str) -> bool:
+        """A card answered (read, or refused by the reader): True, with the login screen saying `status_key`,
+        when it is a card not yet seen since the reader was last empty."""
         if not self._read_done(generation, self.read_interval):
-            return
+            return False
         self._reader_back()
         if self.lift_first:
-            return
+            return False
         self.lift_first = True
         self.listener.card_placed()
-        self.listener.login_status("login.card_sending")
+        self.listener.login_status(status_key)
+        return True
+
+    def _card_read(self, generation: int, card: IdCard) -> None:
+        if not self._new_card(generation, "login.card_sending"):
+            return
         self.request_started_at = self.clock()
         self.runner(lambda: self.services.start_assisted_login(card),
                     lambda request_id: self._request_started(generation, request_id),
@@ -147,16 +154,9 @@ class CardLogin:
                 self.lift_first = False
             return
         if isinstance(exc, (CardExpired, CardUnreadable, FrameError)):
-            if not self._read_done(generation, self.read_interval):
-                return
-            self._reader_back()
-            if self.lift_first:
-                return
-            self.lift_first = True
-            log.info("ID card not usable: %s", type(exc).__name__)
-            self.listener.card_placed()
-            self.listener.login_status("login.card_expired" if isinstance(exc, CardExpired)
-                                       else "login.card_unreadable")
+            if self._new_card(generation, "login.card_expired" if isinstance(exc, CardExpired)
+                              else "login.card_unreadable"):
+                log.info("ID card not usable: %s", type(exc).__name__)
             return
         if not self._read_done(generation, READER_RETRY):
             return
