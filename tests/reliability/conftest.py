@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from kiosk.central.server.citizens import SAMPLE_CITIZENS
 from tests.reliability.visits import OFFLINE_ITEM, ONLINE_ITEM  # noqa: F401
@@ -33,12 +34,20 @@ class CentralWitness:
         self.embedded = embedded
         self.store = embedded.app.extensions["central"].store
 
-    def applications(self, item_id: str | None = None) -> list:
-        sql = "SELECT * FROM applications" + (" WHERE item_id = ?" if item_id else "") + " ORDER BY number"
-        return self.store._all(sql, (item_id,) if item_id else ())
+    def _rows(self, query) -> list[dict]:
+        with self.store.engine.connect() as connection:
+            return [dict(row) for row in connection.execute(query).mappings()]
 
-    def ratings(self) -> list:
-        return self.store._all("SELECT * FROM ratings ORDER BY application_number")
+    def applications(self, item_id: str | None = None) -> list[dict]:
+        from kiosk.central.server.schema import applications
+
+        query = select(applications).order_by(applications.c.number)
+        return self._rows(query.where(applications.c.item_id == item_id) if item_id else query)
+
+    def ratings(self) -> list[dict]:
+        from kiosk.central.server.schema import ratings
+
+        return self._rows(select(ratings).order_by(ratings.c.application_number))
 
 
 def write_config(folder: Path, base_url: str, secret_file: Path, printer_port: int, *,

@@ -75,8 +75,7 @@ def test_restart_command_restarts_the_process_and_is_acknowledged(tmp_path):
         second = wait_for(lambda: (s := read_json(status_path)) and s["started_at"] != first["started_at"] and s,
                           60, "the process to come back after the restart command")
         assert second["pid"] == process.pid          # exec'd in place: a supervisor keeps tracking it
-        acked = wait_for(lambda: store.conn.execute("SELECT acked_at FROM commands WHERE id = ?",
-                                                    (command_id,)).fetchone()["acked_at"], 30,
+        acked = wait_for(lambda: command_id not in {c.id for c in store.pending_commands("T-DEMO-0001")}, 30,
                          "the restart to be acknowledged")
         assert acked
         assert process.poll() is None
