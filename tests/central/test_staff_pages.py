@@ -103,3 +103,25 @@ def test_add_staff_on_the_command_line(new_database):
     short = subprocess.run([sys.executable, "-m", "kiosk", "central", "add-staff", "--db", str(db), "--user", "z",
                             "--role", "admin"], input="short\n", capture_output=True, text=True, timeout=60)
     assert short.returncode == 2 and "at least 8" in short.stderr
+
+
+def test_a_provinces_terminals_come_a_page_at_a_time_and_filter_by_hall_and_status(central):
+    store = central.extensions["central"].store
+    store.register_terminals([(f"T-P{i:04d}", f"{i}号", f"第{i % 3 + 1}大厅", b"p" * 64) for i in range(130)])
+    store.heartbeat("T-P0001", {"version": "1", "uptime": 5, "printer": "ready", "paper": "ok",
+                                "out_of_service": False}, [])
+    store.queue_command("T-P0002", "restart")
+    client = logged_in(central, "admin", "admin-password")
+
+    def page(query: str = "") -> str:
+        return client.get("/staff" + query).data.decode()
+
+    first = page()                                    # 132 terminals: 130 and the fixture's two
+    assert "第 1 / 3 页" in first and first.count('name="kind" value="restart"') == 50
+    third = page("?page=3")
+    assert "第 3 / 3 页" in third and third.count('name="kind" value="restart"') == 32
+    hall = page("?hall=第2大厅")
+    assert "共 43 台" in hall and "T-P0002" not in hall and "T-P0001" in hall
+    assert "共 131 台" in page("?show=offline")      # every terminal but the one that beat
+    assert "重启</dd>" in page("?hall=第3大厅")        # T-P0002's waiting command, read for its page
+    assert "第 1 / 1 页" in page("?page=banana&hall=第1大厅")

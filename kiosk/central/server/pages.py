@@ -128,7 +128,7 @@ def phone_deny():
 
 # Hall staff
 
-def _terminal_view(row: Terminal) -> dict:
+def _terminal_view(row: Terminal, waiting: dict[str, list[str]]) -> dict:
     state = central()
     try:
         status = json.loads(row.status or "{}")
@@ -147,8 +147,45 @@ def _terminal_view(row: Terminal) -> dict:
         "session": "是" if status.get("session_active") else "否",
         "spool": status.get("spool_depth", "-"), "outbox": status.get("outbox_depth", "-"),
         "version": status.get("version", "-"),
-        "commands": [COMMAND_WORDS.get(c.kind, c.kind) for c in state.store.pending_commands(row.id)],
+        "commands": waiting.get(row.id, []),
     }
+
+
+PAGE_SIZE = 50          # terminals per page of the staff list: a province has thousands
+SHOW = {"all": "全部", "offline": "离线", "attention": "需处理（离线、缺纸、打印机故障或暂停服务）"}
+
+
+def _needs_attention(view: dict) -> bool:
+    return not view["online"] or view["paper"] != PAPER_WORDS.get("ok") or view["service"] != "正常服务" \
+        or view["printer"] != PRINTER_WORDS.get("ready")
+
+
+def _terminal_page(state, visible: list[Terminal]) -> dict:
+    """One page of the terminals shown (filtered by ?show= and, for the admin, ?hall=), their waiting commands
+    read in one query, and the counts the filters offer."""
+    show = request.args.get("show", "all")
+    show = show if show in SHOW else "all"
+    hall = request.args.get("hall", "")
+    rows = [t for t in visible if not hall or t.hall == hall]
+    views = [_terminal_view(t, {}) for t in rows]
+    if show == "offline":
+        views = [v for v in views if not v["online"]]
+    elif show == "attention":
+        views = [v for v in views if _needs_attention(v)]
+    pages = max(1, -(-len(views) // PAGE_SIZE))
+    try:
+        page = min(max(1, int(request.args.get("page", "1"))), pages)
+    except ValueError:
+        page = 1
+    shown = views[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    waiting: dict[str, list[str]] = {}
+    for command in state.store.pending_commands_of([v["id"] for v in shown]):
+        waiting.setdefault(command.terminal_id, []).append(COMMAND_WORDS.get(command.kind, command.kind))
+    for view in shown:
+        view["commands"] = waiting.get(view["id"], [])
+    return {"terminals": shown, "page": page, "pages": pages, "matching": len(views), "show": show,
+            "show_words": SHOW, "hall": hall, "halls": sorted({t.hall for t in visible}),
+            "total": len(rows), "offline": sum(1 for v in views if not v["online"]) if show == "all" else None}
 
 
 @bp.route("/staff/login", methods=["GET", "POST"])
@@ -191,7 +228,7 @@ def staff():
                 "level": LEVEL_WORDS.get(r.level, r.level), "comment": r.comment, "assisted_by": r.assisted_by,
                 "bad": r.level in ("dissatisfied", "very_dissatisfied")}
                for r in state.store.recent_ratings() if r.terminal_id in names]
-    return _page("staff.html", terminals=[_terminal_view(t) for t in visible], user=current_user,
+    return _page("staff.html", **_terminal_page(state, visible), user=current_user,
                  assisted=pending_for(names),
                  help_requests=help_requests, ratings=ratings, notice=request.args.get("notice", ""))
 
@@ -203,9 +240,8 @@ def staff_command(terminal_id: str):
     message = request.form.get("message", "").strip()[:100]
     terminal = central().store.terminal(terminal_id)
     if terminal is None or not current_user.sees(terminal.hall):
-        return _page("staff.html", 404, terminals=[], help_requests=[], ratings=[], assisted=[],
-                     notice="没有这台终端",
-                     user=current_user)
+        return _page("staff.html", 404, **_terminal_page(central(), []), help_requests=[], ratings=[], assisted=[],
+                     notice="没有这台终端", user=current_user)
     if kind not in COMMAND_KINDS or (kind == "show_message" and not message):
         return redirect(url_for("pages.staff", notice="指令无效：显示消息需要填写消息内容"), 303)
     queue_command(terminal_id, kind, message)

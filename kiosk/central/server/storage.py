@@ -447,3 +447,9 @@ class CentralStore:
 
     def pending_commands(self, terminal_id: str) -> list[Command]:
         return self._all(Command, self._waiting(terminal_id))
+
+    def pending_commands_of(self, terminal_ids: list[str]) -> list[Command]:
+        """The waiting commands of several terminals (a page of the staff list) in one query."""
+        return self._all(Command, select(commands).where(commands.c.terminal_id.in_(terminal_ids),
+                                                         commands.c.acked_at.is_(None))
+                         .order_by(commands.c.created_at))
