@@ -27,13 +27,28 @@ def wait_until(predicate, timeout: float = 15.0, what: str = "condition") -> Non
 
 
 def settle(ms: int = 30) -> None:
-    """Let queued layout and paint events run."""
+    """Let queued layout and paint events run: at least `ms`, then until no shown widget moves or resizes any
+    more, so a loaded machine that runs layouts late gives the same picture as an idle one."""
     from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    def geometry() -> list:
+        return [(id(w), w.geometry().getRect()) for top in QApplication.topLevelWidgets() if top.isVisible()
+                for w in [top, *top.findChildren(QWidget)] if w.isVisible()]
 
     deadline = time.monotonic() + ms / 1000
     while time.monotonic() < deadline:
         QCoreApplication.processEvents()
         time.sleep(0.002)
+    give_up = time.monotonic() + 5.0
+    before = geometry()
+    while time.monotonic() < give_up:
+        QCoreApplication.sendPostedEvents()
+        QCoreApplication.processEvents()
+        after = geometry()
+        if after == before:
+            return
+        before = after
 
 
 def kiosk_config(data_dir, **ui):
