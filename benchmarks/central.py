@@ -14,12 +14,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from central_server.app import DEFAULT_DEVICE_INTERVAL  # noqa: E402
+from central_server.citizens import SAMPLE_CITIZENS  # noqa: E402
+from central_server.embedded import start_embedded_central  # noqa: E402
+from kiosk.central.client import CentralClient  # noqa: E402
 from kiosk.central.device_flow import DeviceFlow  # noqa: E402
 from kiosk_devtools.phone import PhoneSimulator  # noqa: E402
-from kiosk.central.server.app import DEFAULT_DEVICE_INTERVAL  # noqa: E402
-from kiosk.central.server.citizens import SAMPLE_CITIZENS  # noqa: E402
-from kiosk.central.server.embedded import start_embedded_central  # noqa: E402
-from kiosk.central.client import CentralClient  # noqa: E402
 
 SUBMISSION_P95_TARGET_MS = 50.0
 LOGIN_TARGET_S = 1.5

@@ -43,8 +43,8 @@ def free_port() -> int:
 
 
 def prepare(database: str) -> None:
-    from kiosk.central.server.staff_auth import add_staff
-    from kiosk.central.server.storage import CentralStore
+    from central_server.staff_auth import add_staff
+    from central_server.storage import CentralStore
 
     store = CentralStore(database)
     try:

@@ -103,9 +103,9 @@ def _run_visits(base_url: str, terminal_id: str, citizen_index: int, rate: float
                 start_at: float) -> StepResult:
     """Citizen visits as a terminal makes them: card login, catalogue check (ETag), a submission, the token
     revoked. One visit's seconds are the sum of its requests."""
+    from central_server.citizens import SAMPLE_CITIZENS
     from kiosk.central.client import CentralClient
     from kiosk.central.errors import CentralError
-    from kiosk.central.server.citizens import SAMPLE_CITIZENS
 
     citizen = SAMPLE_CITIZENS[citizen_index]
     result = StepResult()

@@ -32,8 +32,9 @@ class Services:
 
     def __init__(self, folder: Path, terminal_id: str, terminal_name: str, hall: str):
         # Imported here, in the services process only: the soak's process holds the terminal alone.
-        from kiosk.central.server.embedded import start_embedded_central
+        from central_server.embedded import start_embedded_central
         from kiosk_devtools.virtual_printer import VirtualPrinterServer
+
         from tests.reliability.fault_proxy import FaultProxy
 
         self.central = start_embedded_central(folder / "central", terminal_id, terminal_name, hall)
@@ -42,7 +43,7 @@ class Services:
         self.printer = VirtualPrinterServer("127.0.0.1", 0, folder / "paper", width_dots=576, keep_jobs=0).start()
 
     def addresses(self) -> dict[str, Any]:
-        from kiosk.central.server.embedded import DB_NAME, SECRET_NAME
+        from central_server.embedded import DB_NAME, SECRET_NAME
 
         return {"central": self.central.base_url, "proxy": self.proxy.base_url, "printer_port": self.printer.port,
                 "secret": str(self.central.data_dir / SECRET_NAME), "db": str(self.central.data_dir / DB_NAME),

@@ -64,9 +64,7 @@ class Bench:
         self.times: dict[str, list[float]] = defaultdict(list)
 
     def pump(self, predicate, timeout: float = 30.0, what: str = "") -> None:
-        from PySide6.QtCore import QCoreApplication
-
-        from PySide6.QtCore import QEvent
+        from PySide6.QtCore import QCoreApplication, QEvent
 
         end = time.monotonic() + timeout
         while not predicate():
@@ -132,7 +130,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--visits", type=int, default=500)
     args = parser.parse_args()
-    from kiosk.central.server.citizens import SAMPLE_CITIZENS
+    from central_server.citizens import SAMPLE_CITIZENS
 
     with tempfile.TemporaryDirectory() as data:
         bench = Bench(Path(data))

@@ -35,7 +35,7 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test,usb,serial]"
+.venv/bin/python -m pip install -q -e ".[central,test,usb,serial]"
 
 case "${1:-}" in
   demo) shift; exec .venv/bin/kiosk demo "$@" ;;

@@ -101,7 +101,8 @@ else
   "$prefix/venv/bin/python" -m pip install "${pip_options[@]}" --upgrade pip
 fi
 say "installing the kiosk from $source_dir into $prefix/venv"
-"$prefix/venv/bin/python" -m pip install "${pip_options[@]}" --upgrade "${source_dir}[usb,serial]"
+# KIOSK_PARTS=terminal: the kiosk alone, without the reference central and the developer tools.
+KIOSK_PARTS=terminal "$prefix/venv/bin/python" -m pip install "${pip_options[@]}" --upgrade "${source_dir}[usb,serial]"
 ln -sfn "$prefix/venv/bin/kiosk" /usr/local/bin/kiosk
 install -d -m 0755 /usr/share/kiosk/printers
 install -m 0644 "$source_dir"/printers/*.toml /usr/share/kiosk/printers/

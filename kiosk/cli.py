@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 
+from kiosk import plugins
 from kiosk.version import __version__
 
 # Modules that add sub-commands: each has `register(subparsers)`; a parser's
@@ -20,6 +21,8 @@ COMMAND_MODULES = (
     "kiosk.devices.commands",
     "kiosk.ops.commands",
 )
+# Commands of optional parts, found by entry point: the command, and the package that provides it.
+OPTIONAL_COMMANDS = {"central": "central_server"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +31,30 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    _register_optional_commands(subparsers)
     return parser
+
+
+def _register_optional_commands(subparsers) -> None:
+    """Sub-commands of parts installed beside the kiosk (`central`, from the reference server's package).
+
+    Without the part, its command still exists and says what is missing instead of argparse's bare refusal."""
+    found = set()
+    for register in plugins.load_all("subcommands."):
+        register(subparsers)
+        found.add(register.__module__)
+    for command, part in OPTIONAL_COMMANDS.items():
+        if not any(module.startswith(part) for module in found):
+            missing = subparsers.add_parser(command, help=f"(not installed here: {part})", add_help=False)
+            missing.add_argument("rest", nargs=argparse.REMAINDER)
+            missing.set_defaults(func=lambda args, c=command: _missing_part(c))
+
+
+def _missing_part(command: str) -> int:
+    print(f"kiosk: '{command}' comes with the reference central, which is not installed on this machine "
+          f"(a terminal does not ship it; install the kiosk with its 'central' extra on the server)",
+          file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,11 +16,11 @@ from typing import Callable, Iterator
 import pytest
 import requests
 
+from central_server.citizens import SAMPLE_CITIZENS
+from central_server.embedded import EmbeddedCentral, start_embedded_central
+from central_server.storage import CentralStore
 from kiosk.central.client import CentralClient
 from kiosk.central.models import Token
-from kiosk.central.server.citizens import SAMPLE_CITIZENS
-from kiosk.central.server.embedded import EmbeddedCentral, start_embedded_central
-from kiosk.central.server.storage import CentralStore
 
 from .postgres import TEMPLATE, Cluster, PostgresUnavailable
 

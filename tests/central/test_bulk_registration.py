@@ -6,7 +6,7 @@ import json
 import stat
 import time
 
-from kiosk.central.server.storage import CentralStore
+from central_server.storage import CentralStore
 from kiosk.cli import main
 
 PROVINCE = 4300

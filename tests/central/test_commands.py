@@ -12,12 +12,12 @@ import pytest
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
+from central_server.storage import CentralStore
 from kiosk.central.login_check import run_login_check
-from kiosk_devtools.phone import PhoneSimulator
-from kiosk.central.server.storage import CentralStore
 from kiosk.central.signing import load_secret
 from kiosk.cli import main
 from kiosk.config import embedded_defaults
+from kiosk_devtools.phone import PhoneSimulator
 
 from .conftest import TERMINAL_ID
 
@@ -147,3 +147,15 @@ def test_a_database_the_central_cannot_use_is_refused_in_one_line_without_its_pa
     assert main(["central", "serve", "--port", "0", "--db", db]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err and "hunter2" not in err, err
+
+
+def test_without_the_reference_central_installed_kiosk_central_says_what_is_missing(monkeypatch, capsys):
+    from kiosk import plugins
+
+    monkeypatch.setattr(plugins, "load_all", lambda prefix: [])
+    assert main(["central", "serve", "--db", "x.sqlite3"]) == 2
+    err = capsys.readouterr().err
+    assert "reference central, which is not installed on this machine" in err
+    monkeypatch.undo()
+    assert main(["central"]) == 2                          # installed: the usage of its actions
+    assert "add-terminals" in capsys.readouterr().err

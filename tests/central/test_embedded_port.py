@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def test_the_embedded_central_keeps_its_port_across_restarts(tmp_path):
-    from kiosk.central.server.embedded import start_embedded_central
+    from central_server.embedded import start_embedded_central
 
     first = start_embedded_central(tmp_path / "central", "T-1", "1号", "大厅")
     url = first.base_url

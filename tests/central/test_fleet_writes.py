@@ -2,7 +2,8 @@
 seen" is kept a minute fresh), a changed status or an acknowledged command is written at once; on both stores."""
 from __future__ import annotations
 
-from kiosk.central.server.storage import HEARTBEAT_WRITE_EVERY, CentralStore
+from central_server.storage import HEARTBEAT_WRITE_EVERY, CentralStore
+
 from tests.central.conftest import FakeClock
 
 STATUS = {"version": "1", "uptime": 600, "printer": "ready", "paper": "ok", "spool_depth": 0, "outbox_depth": 0,

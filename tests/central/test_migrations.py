@@ -12,10 +12,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from kiosk.central.server.database import database_url, open_engine
-from kiosk.central.server.migrate import alembic_config, current_revision, head_revision, upgrade
-from kiosk.central.server.schema import metadata
-from kiosk.central.server.storage import CentralStore
+from central_server.database import database_url, open_engine
+from central_server.migrate import alembic_config, current_revision, head_revision, upgrade
+from central_server.schema import metadata
+from central_server.storage import CentralStore
 from kiosk.cli import main
 
 # What the server created before it had migrations (CREATE TABLE IF NOT EXISTS at every start).

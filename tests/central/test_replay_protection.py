@@ -76,7 +76,8 @@ def test_a_captured_help_request_sent_again_calls_no_one(central, client, record
 
 def test_a_captured_outbox_replay_without_a_token_cannot_be_replayed(central, client, recorder):
     """An outbox replay carries the applicant instead of a token: only the signature protects it."""
-    from kiosk.central.server.citizens import SAMPLE_CITIZENS
+    from central_server.citizens import SAMPLE_CITIZENS
+
     from tests.reliability.visits import OFFLINE_ITEM, form_values
 
     citizen = SAMPLE_CITIZENS[0]
@@ -102,8 +103,9 @@ def test_the_terminals_own_retries_are_new_signatures_and_are_accepted(central, 
 
 
 def test_a_nonce_is_forgotten_once_its_timestamp_leaves_the_window(central_factory):
-    from tests.central.conftest import FakeClock
     from kiosk.central.signing import sign_request
+
+    from tests.central.conftest import FakeClock
 
     clock = FakeClock()
     server = central_factory(clock=clock)

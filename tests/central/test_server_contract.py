@@ -6,10 +6,10 @@ import datetime as _dt
 import pytest
 import requests
 
+from central_server.citizens import SAMPLE_CITIZENS
+from central_server.documents import load_catalog
 from kiosk.central.errors import CentralRefused
 from kiosk.central.models import RATING_CODES
-from kiosk.central.server.citizens import SAMPLE_CITIZENS
-from kiosk.central.server.documents import load_catalog
 from kiosk.core.forms import id_number_is_valid
 
 from .conftest import TERMINAL_NAME, certificate_values, citizen_token, start_central

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from kiosk.central.server.app import close_app, create_app
-from kiosk.central.server.staff_auth import StaffAccountError, add_staff
+from central_server.app import close_app, create_app
+from central_server.staff_auth import StaffAccountError, add_staff
 from kiosk.central.signing import create_secret_file
 
 

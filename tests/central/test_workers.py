@@ -14,8 +14,8 @@ import time
 import pytest
 import requests
 
+from central_server.storage import CentralStore
 from kiosk.central.client import CentralClient
-from kiosk.central.server.storage import CentralStore
 from kiosk.central.signing import sign_request
 
 SECRET = b"w" * 64

@@ -85,6 +85,7 @@ def test_x11_drop_in_replaces_the_command_and_keeps_the_kiosk_command():
 def test_install_script_installs_what_the_unit_expects_where_it_expects_it():
     script = (DEPLOY / "install-terminal.sh").read_text()
     assert "prefix=/opt/kiosk" in script and '"$prefix/venv/bin/python" -m pip install' in script
+    assert 'KIOSK_PARTS=terminal "$prefix/venv/bin/python" -m pip install' in script    # no reference central
     assert "etc_dir=/etc/kiosk" in script and 'user=kiosk' in script
     for source, target in (("kiosk.service", "/etc/systemd/system/kiosk.service"),
                            ("pam.d/kiosk", "/etc/pam.d/kiosk"),

@@ -183,8 +183,8 @@ def test_status_for_central_uses_central_field_names():
 
 
 def test_against_the_reference_server_commands_arrive_are_acknowledged_and_an_outage_is_seen(tmp_path, queue):
+    from central_server.embedded import start_embedded_central
     from kiosk.central.client import CentralClient
-    from kiosk.central.server.embedded import start_embedded_central
 
     terminal = "T-OPS-0001"
     central = start_embedded_central(tmp_path / "central", terminal, "1号自助终端", "示范大厅")
@@ -253,6 +253,7 @@ def test_the_heartbeat_thread_survives_a_round_that_fails_outside_the_call(queue
 
 def test_a_hostile_retry_after_from_a_real_server_never_stops_the_heartbeat(queue):
     from kiosk.central.client import CentralClient
+
     from tests.central.hostile_server import JSON, HostileAnswer, HostileServer
 
     server = HostileServer().start()

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kiosk.central.server.citizens import SAMPLE_CITIZENS
-from tests.reliability.visits import OFFLINE_ITEM, ONLINE_ITEM  # noqa: F401
-from kiosk.central.server.embedded import SECRET_NAME, start_embedded_central
+from central_server.citizens import SAMPLE_CITIZENS
+from central_server.embedded import SECRET_NAME, start_embedded_central
 from kiosk.config import load_config
-from kiosk_devtools.virtual_printer import VirtualPrinterServer
 from kiosk.terminal import Terminal
+from kiosk_devtools.virtual_printer import VirtualPrinterServer
+
 from tests.reliability.fault_proxy import FaultProxy
-from tests.reliability.visits import form_values, logged_in_visit  # noqa: F401 (used by the tests)
+from tests.reliability.visits import (OFFLINE_ITEM, ONLINE_ITEM,  # noqa: F401; noqa: F401 (used by the tests)
+                                      form_values, logged_in_visit)
 
 TERMINAL_ID = "T-REL-0001"
 CITIZEN = SAMPLE_CITIZENS[0]
@@ -39,13 +40,13 @@ class CentralWitness:
             return [dict(row) for row in connection.execute(query).mappings()]
 
     def applications(self, item_id: str | None = None) -> list[dict]:
-        from kiosk.central.server.schema import applications
+        from central_server.schema import applications
 
         query = select(applications).order_by(applications.c.number)
         return self._rows(query.where(applications.c.item_id == item_id) if item_id else query)
 
     def ratings(self) -> list[dict]:
-        from kiosk.central.server.schema import ratings
+        from central_server.schema import ratings
 
         return self._rows(select(ratings).order_by(ratings.c.application_number))
 

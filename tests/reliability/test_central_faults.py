@@ -6,14 +6,14 @@ import time
 
 import pytest
 
+from central_server.embedded import SECRET_NAME, start_embedded_central
 from kiosk.central.errors import CentralUnavailable, InvalidAnswer
-from kiosk.central.server.embedded import SECRET_NAME, start_embedded_central
 from kiosk.config import load_config
 from kiosk.core.catalog import unavailable_reason
 from kiosk.core.offline import PENDING_UPLOAD, STATUS_LINE
 from kiosk_devtools.escpos_decode import decode_partial
-from tests.reliability.conftest import (CITIZEN, OFFLINE_ITEM, ONLINE_ITEM, TERMINAL_ID, logged_in_visit,
-                                        write_config)
+
+from tests.reliability.conftest import CITIZEN, OFFLINE_ITEM, ONLINE_ITEM, TERMINAL_ID, logged_in_visit, write_config
 from tests.reliability.fault_proxy import Fault
 
 SUBMIT = "/api/v1/submissions"

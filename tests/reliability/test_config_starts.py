@@ -8,11 +8,10 @@ import ssl
 import threading
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
+from central_server.embedded import SECRET_NAME
 from kiosk.central.client import CentralClient
-from kiosk.central.server.embedded import SECRET_NAME
 from kiosk.central.signing import load_secret
 from kiosk.config import ConfigError, load_config
 from kiosk.core.storage import prepare_storage
@@ -21,6 +20,7 @@ from kiosk.ops.pin import PinGate
 from kiosk.ops.preflight import preflight_problems
 from kiosk.printing.service import PrinterService
 from kiosk.terminal import Terminal
+
 from tests.reliability.bad_configs import GOOD_PIN_HASH, SYSTEM_CA, to_toml
 from tests.reliability.conftest import write_config
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import socket
 import threading
 
+from central_server.embedded import SECRET_NAME
 from kiosk.config import load_config
-from kiosk.central.server.embedded import SECRET_NAME
-from kiosk_devtools.escpos_decode import decode_partial
 from kiosk.printing.status import ErrorKind, PrinterState
+from kiosk_devtools.escpos_decode import decode_partial
+
 from tests.reliability.conftest import ONLINE_ITEM, logged_in_visit, write_config
 
 

@@ -6,21 +6,21 @@ import json
 import string
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
+from central_server.documents import SAMPLE_CATALOG_PATH
 from kiosk.central.errors import InvalidAnswer
 from kiosk.central.models import (Catalog, CitizenProfile, DeviceAuthorization, Document, HeartbeatAnswer,
                                   SubmissionResult, Token)
-from kiosk.central.server.documents import SAMPLE_CATALOG_PATH
 from kiosk.config import Config, ConfigError, default_profiles_dir, parse_config
 from kiosk.core.session import TRANSITIONS, EndReason, Event, InvalidTransition, Session, Stage
-from kiosk_devtools.escpos_decode import decode_partial
-from kiosk.receipt.profiles import load_profile
+from kiosk.receipt.escpos_render import render_escpos
 from kiosk.receipt.glyphs import display_width
 from kiosk.receipt.layout import TextLine, layout_receipt
-from kiosk.receipt.escpos_render import render_escpos
 from kiosk.receipt.model import Receipt, ReceiptField
+from kiosk.receipt.profiles import load_profile
+from kiosk_devtools.escpos_decode import decode_partial
+
 from tests.reliability.visits import ONLINE_ITEM
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -136,8 +136,8 @@ EVENTS = sorted(TRANSITIONS, key=lambda e: e.value) + ["end_visit", "set_login",
 @FAST
 @given(st.lists(st.sampled_from(EVENTS), max_size=40))
 def test_no_sequence_of_events_reaches_an_invalid_stage_or_leaves_citizen_data_behind(events):
-    from kiosk.central.models import Catalog as _Catalog, CitizenProfile as _Profile, SubmissionResult as _Result
-    from kiosk.central.models import Token as _Token
+    from kiosk.central.models import (Catalog as _Catalog, CitizenProfile as _Profile, SubmissionResult as _Result,
+                                      Token as _Token)
 
     item = _Catalog.from_json(PUBLIC_SAMPLE).item(PUBLIC_SAMPLE["items"][0]["id"])
     session = Session()

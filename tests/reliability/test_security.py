@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from central_server.app import close_app, create_app
 from kiosk.central.client import CentralClient
 from kiosk.central.errors import CentralUnavailable
-from kiosk.central.server.app import close_app, create_app
 from kiosk.central.signing import create_secret_file
+
 from tests.reliability.conftest import CITIZEN, TERMINAL_ID, personal_data_in
 from tests.reliability.visits import ONLINE_ITEM, form_values
 

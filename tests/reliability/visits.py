@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from central_server.citizens import SAMPLE_CITIZENS
 from kiosk.central.models import CatalogItem, CitizenProfile
-from kiosk.central.server.citizens import SAMPLE_CITIZENS
 from kiosk.core.session import Visit
 from kiosk.terminal import Terminal
 

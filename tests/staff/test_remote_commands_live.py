@@ -57,7 +57,7 @@ def read_json(path):
 
 
 def test_restart_command_restarts_the_process_and_is_acknowledged(tmp_path):
-    from kiosk.central.server.storage import CentralStore
+    from central_server.storage import CentralStore
 
     text = (REPO / "config.toml").read_text(encoding="utf-8")
     text = text.replace('dir = "var"', f'dir = "{tmp_path / "data"}"')

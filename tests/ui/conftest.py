@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kiosk.central.server.citizens import SAMPLE_CITIZENS
+from central_server.citizens import SAMPLE_CITIZENS
 from kiosk.config import embedded_defaults
 
 CITIZEN = SAMPLE_CITIZENS[0]
@@ -88,7 +88,6 @@ class Kiosk:
         """Type `code` + Enter as a keyboard-wedge scanner does: a fast burst into the window."""
         from PySide6.QtCore import Qt
         from PySide6.QtGui import QKeyEvent
-
         from PySide6.QtWidgets import QApplication
 
         clock = [1000.0]
@@ -109,7 +108,6 @@ class Kiosk:
 
     def open_first_item(self) -> None:
         from kiosk.core.session import Stage
-
         from kiosk_devtools.list_rows import ListRow
 
         item = self.c.terminal.most_used(1)[0]

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox
 
 from kiosk.central.errors import InvalidAnswer
 from kiosk.central.models import Catalog, FormField
+
 from tests.ui.conftest import wait_until
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -63,7 +64,7 @@ def test_english_choices_must_match_the_choices_one_for_one():
 
 
 def test_the_cached_catalogue_keeps_its_english():
-    from kiosk.central.server.documents import load_catalog
+    from central_server.documents import load_catalog
     from kiosk.core.catalog import catalog_to_json
 
     catalog = load_catalog().parsed

@@ -9,6 +9,7 @@ import threading
 
 from kiosk.core.session import Stage
 from kiosk.printing.connections import virtual_out_dir
+
 from tests.ui.conftest import kiosk_config, settle, wait_until
 
 
@@ -92,8 +93,8 @@ def free_port() -> int:
 def test_out_of_service_while_central_is_unreachable_and_back_by_itself(qapp, tmp_path):
     from werkzeug.serving import make_server
 
+    from central_server.app import close_app, create_app
     from kiosk.app import build_kiosk, show, shutdown
-    from kiosk.central.server.app import close_app, create_app
     from kiosk.central.signing import create_secret_file
 
     port = free_port()

@@ -11,7 +11,7 @@ from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kiosk.central.server.storage import CentralStore
+from central_server.storage import CentralStore
 
 ROLES = ("hall", "admin")            # hall staff, province admin
 MIN_PASSWORD = 8

@@ -10,7 +10,7 @@ import secrets
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from kiosk.central.server.auth import ApiError, central, json_response, signed_terminal
+from central_server.auth import ApiError, central, json_response, signed_terminal
 from kiosk.shared.masking import mask_id_number, mask_name
 
 REQUEST_LIFETIME = 300.0     # seconds a request waits for staff before it lapses

@@ -7,8 +7,7 @@ import re
 from typing import Any
 
 from sqlalchemy import (Boolean, Column, Dialect, Float, ForeignKey, Integer, MetaData, PrimaryKeyConstraint, Table,
-                        TypeDecorator, false, text)
-from sqlalchemy import Text as _Text
+                        Text as _Text, TypeDecorator, false, text)
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")   # NUL, lone surrogates
 

@@ -16,15 +16,14 @@ from typing import Any, Callable, Iterator, TypeVar
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from kiosk.central.server.citizens import SAMPLE_CITIZENS
-from kiosk.central.server.database import (READ_ONLY, Conflict, database_errors, database_url, open_engine,
-                                           upsert)
-from kiosk.central.server.migrate import upgrade
-from kiosk.central.server.records import (Application, AssistedLogin, Citizen, Command, DeviceCode, HelpRequest,
-                                          Rating, StaffAccount, StoredAnswer, Terminal, from_mapping)
-from kiosk.central.server.schema import (applications, assisted_logins, citizens, commands, counters, device_codes,
-                                         help_requests, idempotent_answers, ratings, seen_nonces, server_keys,
-                                         staff_users, terminals, tokens)
+from central_server.citizens import SAMPLE_CITIZENS
+from central_server.database import READ_ONLY, Conflict, database_errors, database_url, open_engine, upsert
+from central_server.migrate import upgrade
+from central_server.records import (Application, AssistedLogin, Citizen, Command, DeviceCode, HelpRequest, Rating,
+                                    StaffAccount, StoredAnswer, Terminal, from_mapping)
+from central_server.schema import (applications, assisted_logins, citizens, commands, counters, device_codes,
+                                   help_requests, idempotent_answers, ratings, seen_nonces, server_keys, staff_users,
+                                   terminals, tokens)
 
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # RFC 8628 §6.1: no vowels, no look-alikes
 SLOW_DOWN_STEP = 5.0

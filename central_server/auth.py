@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 from flask import Response, current_app, request
 
-from kiosk.central.server.records import Citizen, Terminal
-from kiosk.central.signing import (HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP,
-                                   SignatureRejected, verify_signature)
+from central_server.records import Citizen, Terminal
+from kiosk.central.signing import (HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, SignatureRejected,
+                                   verify_signature)
 
 
 class ApiError(Exception):

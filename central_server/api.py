@@ -12,13 +12,13 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from central_server.auth import (ApiError, bearer_assistant, bearer_citizen, central, json_response as _json,
+                                 signed_terminal)
+from central_server.database import Conflict
+from central_server.documents import CHINA_TZ, SubmissionProblem, build_document, check_values, public_fields
+from central_server.records import Citizen
+from central_server.storage import Writes
 from kiosk.central.models import COMMAND_KINDS, RATING_CODES
-from kiosk.central.server.auth import ApiError, bearer_assistant, bearer_citizen, central, signed_terminal
-from kiosk.central.server.auth import json_response as _json
-from kiosk.central.server.database import Conflict
-from kiosk.central.server.documents import CHINA_TZ, SubmissionProblem, build_document, check_values, public_fields
-from kiosk.central.server.records import Citizen
-from kiosk.central.server.storage import Writes
 from kiosk.core.forms import id_number_is_valid
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from typing import Callable
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from kiosk.central.server.auth import ApiError, json_response
-from kiosk.central.server.documents import SAMPLE_CATALOG_PATH, ServedCatalog, load_catalog
-from kiosk.central.server.storage import CentralStore
+from central_server.auth import ApiError, json_response
+from central_server.documents import SAMPLE_CATALOG_PATH, ServedCatalog, load_catalog
+from central_server.storage import CentralStore
 from kiosk.central.signing import DEFAULT_WINDOW
 
 log = logging.getLogger(__name__)
@@ -64,10 +64,10 @@ def create_app(database: str | os.PathLike[str], *, public_base_url: str | None 
     server of several processes on one database must (kiosk central serve --workers)."""
     if device_interval < 1 or device_code_lifetime < 1 or token_lifetime < 1:
         raise ValueError("device_interval, device_code_lifetime and token_lifetime must be at least 1 second")
-    from kiosk.central.server.api import bp as api_bp
-    from kiosk.central.server.assisted import bp as assisted_bp
-    from kiosk.central.server.pages import bp as pages_bp
-    from kiosk.central.server.staff_auth import init_staff_auth
+    from central_server.api import bp as api_bp
+    from central_server.assisted import bp as assisted_bp
+    from central_server.pages import bp as pages_bp
+    from central_server.staff_auth import init_staff_auth
 
     path = Path(catalog_path) if catalog_path else SAMPLE_CATALOG_PATH
     catalog = load_catalog(path)
@@ -86,7 +86,7 @@ def create_app(database: str | os.PathLike[str], *, public_base_url: str | None 
     app.register_blueprint(assisted_bp)
     init_staff_auth(app, store, api_bp)
     if shared_nonces:
-        from kiosk.central.server.auth import SharedNonces
+        from central_server.auth import SharedNonces
 
         app.extensions["central_seen_nonces"] = SharedNonces(store)
 

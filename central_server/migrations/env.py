@@ -1,13 +1,13 @@
 """Alembic's entry point for the reference central's migrations: runs them on the connection it is handed.
 
-kiosk.central.server.migrate hands one over at every start; from the command line, -x db=PATH-or-URL names one."""
+central_server.migrate hands one over at every start; from the command line, -x db=PATH-or-URL names one."""
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from kiosk.central.server.database import database_url, open_engine
-from kiosk.central.server.schema import metadata
+from central_server.database import database_url, open_engine
+from central_server.schema import metadata
 
 
 def _migrate(connection: Connection) -> None:

@@ -10,14 +10,14 @@ import logging
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from central_server.api import queue_command, verification_facts
+from central_server.assisted import pending_for
+from central_server.auth import ApiError, central, json_response
+from central_server.documents import CHINA_TZ
+from central_server.records import Terminal
+from central_server.staff_auth import check_login
+from central_server.storage import display_user_code
 from kiosk.central.models import COMMAND_KINDS
-from kiosk.central.server.api import queue_command, verification_facts
-from kiosk.central.server.auth import ApiError, central, json_response
-from kiosk.central.server.documents import CHINA_TZ
-from kiosk.central.server.records import Terminal
-from kiosk.central.server.assisted import pending_for
-from kiosk.central.server.staff_auth import check_login
-from kiosk.central.server.storage import display_user_code
 from kiosk.shared.masking import mask_id_number
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from kiosk.central.server.staff_auth import add_staff
-from kiosk.central.server.app import DEFAULT_DEVICE_INTERVAL, close_app, create_app
+from central_server.app import DEFAULT_DEVICE_INTERVAL, close_app, create_app
+from central_server.staff_auth import add_staff
 from kiosk.central.signing import create_secret_file, load_secret
 
 log = logging.getLogger(__name__)
