@@ -11,6 +11,7 @@ from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from central_server.auth import ApiError, central, json_response, signed_terminal
+from central_server.records import AssistedLogin
 from kiosk.shared.masking import mask_id_number, mask_name
 
 REQUEST_LIFETIME = 300.0     # seconds a request waits for staff before it lapses
@@ -69,10 +70,9 @@ def poll(request_id: str):
     return json_response(answer, 200)
 
 
-def pending_for(visible_terminals: dict[str, str]) -> list[dict]:
-    """The waiting requests of the terminals a member of staff looks after (masked, for the hall page)."""
+def pending_for(rows: list[AssistedLogin], visible_terminals: dict[str, str]) -> list[dict]:
+    """The waiting requests (`rows`) of the terminals a member of staff looks after (masked, for the hall page)."""
     now = central().clock()
-    rows = central().store.pending_assisted_logins()
     return [{"id": r.id, "terminal": visible_terminals[r.terminal_id], "name": r.name_masked,
              "id_number": r.id_masked} for r in rows
             if r.terminal_id in visible_terminals and now - r.created_at <= REQUEST_LIFETIME]

@@ -17,6 +17,7 @@ from central_server.documents import CHINA_TZ
 from central_server.records import Terminal
 from central_server.staff_auth import check_login
 from central_server.storage import display_user_code
+from central_server.terminal_status import OFFLINE_AFTER
 from kiosk.central.models import COMMAND_KINDS
 from kiosk.shared.masking import mask_id_number
 
@@ -39,7 +40,6 @@ COMMAND_WORDS = {"restart": "重启", "reload_catalog": "重新加载目录", "o
                  "in_service": "恢复服务", "show_message": "显示消息"}
 LEVEL_WORDS = {"very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意",
                "dissatisfied": "不满意", "very_dissatisfied": "非常不满意"}
-OFFLINE_AFTER = 180  # seconds without a heartbeat before the staff page shows a terminal as offline
 
 
 def _when(stamp: float | None) -> str:
@@ -155,37 +155,33 @@ PAGE_SIZE = 50          # terminals per page of the staff list: a province has t
 SHOW = {"all": "全部", "offline": "离线", "attention": "需处理（离线、缺纸、打印机故障或暂停服务）"}
 
 
-def _needs_attention(view: dict) -> bool:
-    return not view["online"] or view["paper"] != PAPER_WORDS.get("ok") or view["service"] != "正常服务" \
-        or view["printer"] != PRINTER_WORDS.get("ready")
+def _scope() -> str | None:
+    """The hall whose terminals this member of staff sees: their own, or for the province admin the one chosen
+    with ?hall= (None: all of them)."""
+    return (request.args.get("hall", "") or None) if current_user.is_admin else current_user.hall
 
 
-def _terminal_page(state, visible: list[Terminal]) -> dict:
-    """One page of the terminals shown (filtered by ?show= and, for the admin, ?hall=), their waiting commands
-    read in one query, and the counts the filters offer."""
+def _terminal_page(state) -> dict:
+    """One page of the terminals in view (filtered by ?show= and, for the admin, ?hall=) and the counts the
+    filters offer, each from SQL: one grouped count, one page of rows and their waiting commands."""
     show = request.args.get("show", "all")
     show = show if show in SHOW else "all"
-    hall = request.args.get("hall", "")
-    rows = [t for t in visible if not hall or t.hall == hall]
-    views = [_terminal_view(t, {}) for t in rows]
-    if show == "offline":
-        views = [v for v in views if not v["online"]]
-    elif show == "attention":
-        views = [v for v in views if _needs_attention(v)]
-    pages = max(1, -(-len(views) // PAGE_SIZE))
+    hall = _scope()
+    counts = state.store.terminal_counts(hall)
+    matching = {"all": counts.total, "offline": counts.offline, "attention": counts.attention}[show]
+    pages = max(1, -(-matching // PAGE_SIZE))
     try:
         page = min(max(1, int(request.args.get("page", "1"))), pages)
     except ValueError:
         page = 1
-    shown = views[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    rows = state.store.terminal_page(hall, show, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     waiting: dict[str, list[str]] = {}
-    for command in state.store.pending_commands_of([v["id"] for v in shown]):
+    for command in state.store.pending_commands_of([t.id for t in rows]):
         waiting.setdefault(command.terminal_id, []).append(COMMAND_WORDS.get(command.kind, command.kind))
-    for view in shown:
-        view["commands"] = waiting.get(view["id"], [])
-    return {"terminals": shown, "page": page, "pages": pages, "matching": len(views), "show": show,
-            "show_words": SHOW, "hall": hall, "halls": sorted({t.hall for t in visible}),
-            "total": len(rows), "offline": sum(1 for v in views if not v["online"]) if show == "all" else None}
+    return {"terminals": [_terminal_view(t, waiting) for t in rows], "page": page, "pages": pages,
+            "matching": matching, "show": show, "show_words": SHOW, "hall": hall or "",
+            "halls": state.store.hall_names() if current_user.is_admin else [],
+            "total": counts.total, "offline": counts.offline if show == "all" else None}
 
 
 @bp.route("/staff/login", methods=["GET", "POST"])
@@ -208,28 +204,26 @@ def staff_logout():
     return redirect(url_for("pages.staff_login"), 303)
 
 
-def _visible_terminals(state) -> list[Terminal]:
-    """The terminals this member of staff looks after: their hall's, or all for the province admin."""
-    user = current_user
-    return state.store.terminals(None if user.is_admin else user.hall)
-
-
 @bp.get("/staff")
 @login_required
 def staff():
     state = central()
-    visible = _visible_terminals(state)
-    names = {t.id: t.name for t in visible}
+    own_hall = None if current_user.is_admin else current_user.hall
+    open_help = state.store.open_help_requests()
+    recent = state.store.recent_ratings(hall=own_hall)
+    waiting_logins = state.store.pending_assisted_logins()
+    names = state.store.terminal_names({h.terminal_id for h in open_help} | {r.terminal_id for r in recent}
+                                       | {a.terminal_id for a in waiting_logins}, own_hall)
     items = {it.id: it.name_zh for it in state.catalog.parsed.items}
     help_requests = [{"id": h.id, "when": _when(h.created_at), "terminal": names[h.terminal_id],
-                      "reason": h.reason} for h in state.store.open_help_requests() if h.terminal_id in names]
+                      "reason": h.reason} for h in open_help if h.terminal_id in names]
     ratings = [{"when": _when(r.created_at), "terminal": names[r.terminal_id],
                 "number": r.application_number, "item": items.get(r.item_id, r.item_id),
                 "level": LEVEL_WORDS.get(r.level, r.level), "comment": r.comment, "assisted_by": r.assisted_by,
                 "bad": r.level in ("dissatisfied", "very_dissatisfied")}
-               for r in state.store.recent_ratings() if r.terminal_id in names]
-    return _page("staff.html", **_terminal_page(state, visible), user=current_user,
-                 assisted=pending_for(names),
+               for r in recent if r.terminal_id in names]
+    return _page("staff.html", **_terminal_page(state), user=current_user,
+                 assisted=pending_for(waiting_logins, names),
                  help_requests=help_requests, ratings=ratings, notice=request.args.get("notice", ""))
 
 
@@ -240,7 +234,7 @@ def staff_command(terminal_id: str):
     message = request.form.get("message", "").strip()[:100]
     terminal = central().store.terminal(terminal_id)
     if terminal is None or not current_user.sees(terminal.hall):
-        return _page("staff.html", 404, **_terminal_page(central(), []), help_requests=[], ratings=[], assisted=[],
+        return _page("staff.html", 404, **_terminal_page(central()), help_requests=[], ratings=[], assisted=[],
                      notice="没有这台终端", user=current_user)
     if kind not in COMMAND_KINDS or (kind == "show_message" and not message):
         return redirect(url_for("pages.staff", notice="指令无效：显示消息需要填写消息内容"), 303)

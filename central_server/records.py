@@ -23,6 +23,7 @@ class Terminal:
     registered_at: float
     last_heartbeat: float | None
     status: str          # the last heartbeat's status object, as JSON
+    needs_care: bool     # that status says paper, printer or service is not right
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, case, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from central_server.citizens import SAMPLE_CITIZENS
@@ -24,6 +24,7 @@ from central_server.records import (Application, AssistedLogin, Citizen, Command
 from central_server.schema import (applications, assisted_logins, citizens, commands, counters, device_codes,
                                    help_requests, idempotent_answers, ratings, seen_nonces, server_keys, staff_users,
                                    terminals, tokens)
+from central_server.terminal_status import OFFLINE_AFTER, status_needs_care
 
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # RFC 8628 §6.1: no vowels, no look-alikes
 SLOW_DOWN_STEP = 5.0
@@ -120,6 +121,14 @@ def stored_status(status: dict, now: float) -> str:
     return json.dumps(kept, ensure_ascii=False, sort_keys=True)
 
 
+@dataclass(frozen=True)
+class FleetCounts:
+    """Terminals in a staff member's view: all of them, offline, and needing attention (offline included)."""
+    total: int
+    offline: int
+    attention: int
+
+
 class CentralStore:
     """All of the reference server's state in one database (a SQLite path or a URL); safe from any thread.
 
@@ -197,6 +206,46 @@ class CentralStore:
         """Every terminal, or those of one hall."""
         query = select(terminals).order_by(terminals.c.id)
         return self._all(Terminal, query if hall is None else query.where(terminals.c.hall == hall))
+
+    # The hall staff's list: a province's thousands of terminals counted, filtered and paged in SQL
+
+    def _offline(self):
+        return or_(terminals.c.last_heartbeat.is_(None), terminals.c.last_heartbeat <= self.clock() - OFFLINE_AFTER)
+
+    def terminal_counts(self, hall: str | None) -> FleetCounts:
+        """How many terminals (of one hall, or all) there are, are offline, and need attention (offline or in
+        need of care), in one grouped query."""
+        offline = self._offline()
+        query = select(func.count(), func.coalesce(func.sum(case((offline, 1), else_=0)), 0),
+                       func.coalesce(func.sum(case((or_(offline, terminals.c.needs_care), 1), else_=0)), 0))
+        if hall is not None:
+            query = query.where(terminals.c.hall == hall)
+        with database_errors(self.url), self._reader.connect() as c:
+            total, offline_count, attention = c.execute(query).one()
+        return FleetCounts(int(total), int(offline_count), int(attention))
+
+    def terminal_page(self, hall: str | None, show: str, offset: int, limit: int) -> list[Terminal]:
+        """`limit` terminals from `offset` in id order: all, "offline" or "attention" ones, of one hall or all."""
+        query = select(terminals).order_by(terminals.c.id).offset(offset).limit(limit)
+        if hall is not None:
+            query = query.where(terminals.c.hall == hall)
+        if show == "offline":
+            query = query.where(self._offline())
+        elif show == "attention":
+            query = query.where(or_(self._offline(), terminals.c.needs_care))
+        return self._all(Terminal, query)
+
+    def hall_names(self) -> list[str]:
+        with database_errors(self.url), self._reader.connect() as c:
+            return list(c.execute(select(terminals.c.hall).distinct().order_by(terminals.c.hall)).scalars())
+
+    def terminal_names(self, terminal_ids: set[str], hall: str | None) -> dict[str, str]:
+        """The names of these terminals, leaving out any not in `hall` (when given)."""
+        query = select(terminals.c.id, terminals.c.name).where(terminals.c.id.in_(sorted(terminal_ids)))
+        if hall is not None:
+            query = query.where(terminals.c.hall == hall)
+        with database_errors(self.url), self._reader.connect() as c:
+            return {row.id: row.name for row in c.execute(query)}
 
     # Assisted logins (帮办登录): a card read at a terminal, approved or denied by a member of staff
 
@@ -379,10 +428,14 @@ class CentralStore:
 
     # Ratings
 
-    def recent_ratings(self, limit: int = 20) -> list[Rating]:
-        return self._all(Rating, select(ratings, applications.c.item_id, applications.c.assisted_by)
-                         .join(applications, applications.c.number == ratings.c.application_number)
-                         .order_by(ratings.c.created_at.desc()).limit(limit))
+    def recent_ratings(self, limit: int = 20, hall: str | None = None) -> list[Rating]:
+        """The newest ratings, of the terminals of `hall` when given."""
+        query = (select(ratings, applications.c.item_id, applications.c.assisted_by)
+                 .join(applications, applications.c.number == ratings.c.application_number)
+                 .order_by(ratings.c.created_at.desc()).limit(limit))
+        if hall is not None:
+            query = query.join(terminals, terminals.c.id == ratings.c.terminal_id).where(terminals.c.hall == hall)
+        return self._all(Rating, query)
 
     # Help requests
 
@@ -438,7 +491,8 @@ class CentralStore:
             return self._all(Command, self._waiting(terminal_id))
         with self.transaction() as tx:
             c = tx.connection
-            c.execute(update(terminals).where(terminals.c.id == terminal_id).values(last_heartbeat=now, status=stored))
+            c.execute(update(terminals).where(terminals.c.id == terminal_id).values(
+                last_heartbeat=now, status=stored, needs_care=status_needs_care(status)))
             if acked:
                 c.execute(update(commands).where(commands.c.id.in_(acked), commands.c.terminal_id == terminal_id,
                                                  commands.c.acked_at.is_(None)).values(acked_at=now))

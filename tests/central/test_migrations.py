@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from central_server.database import database_url, open_engine
 from central_server.migrate import alembic_config, current_revision, head_revision, upgrade
@@ -128,3 +128,24 @@ def test_kiosk_central_migrate_reports_the_revision(new_database, capsys):
     out = capsys.readouterr().out.splitlines()
     assert f"schema at revision {head_revision()}" in out[0] and "from before migrations" in out[0]
     assert "already there" in out[1]
+
+
+def test_revision_0005_marks_the_known_terminals_that_need_care_from_their_last_status(new_database):
+    engine = open_engine(database_url(new_database(empty=True)))
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "0004")
+            statuses = {"T-FINE": '{"paper": "ok", "printer": "ready", "out_of_service": false}',
+                        "T-PAPER": '{"paper": "out", "printer": "ready", "out_of_service": false}',
+                        "T-PAUSED": '{"paper": "ok", "printer": "ready", "out_of_service": true}',
+                        "T-SILENT": "{}", "T-GARBLED": "{not json"}
+            for terminal_id, status in statuses.items():
+                connection.execute(text("INSERT INTO terminals (id, name, hall, secret, registered_at, status) "
+                                        "VALUES (:id, 'n', 'h', 's', 1.0, :status)"), {"id": terminal_id, "status": status})
+        upgrade(engine)
+        with engine.connect() as connection:
+            cared = dict(connection.execute(text("SELECT id, needs_care FROM terminals")).all())
+        assert {k: bool(v) for k, v in cared.items()} == {"T-FINE": False, "T-PAPER": True, "T-PAUSED": True,
+                                                          "T-SILENT": True, "T-GARBLED": True}
+    finally:
+        engine.dispose()

@@ -125,3 +125,24 @@ def test_a_provinces_terminals_come_a_page_at_a_time_and_filter_by_hall_and_stat
     assert "共 131 台" in page("?show=offline")      # every terminal but the one that beat
     assert "重启</dd>" in page("?hall=第3大厅")        # T-P0002's waiting command, read for its page
     assert "第 1 / 1 页" in page("?page=banana&hall=第1大厅")
+    assert "共 131 台" in page("?show=attention")    # offline counts as needing attention
+    store.heartbeat("T-P0004", {"version": "1", "uptime": 5, "printer": "ready", "paper": "out",
+                                "out_of_service": False}, [])
+    store.heartbeat("T-P0007", {"version": "1", "uptime": 5, "printer": "ready", "paper": "ok",
+                                "out_of_service": True}, [])
+    assert "共 129 台" in page("?show=offline") and "共 131 台" in page("?show=attention")
+    attention = page("?show=attention&hall=第2大厅")   # T-P0001, T-P0004 and T-P0007 are in 第2大厅
+    assert "共 42 台" in attention and "T-P0004" in attention and "T-P0007" in attention
+    assert "T-P0001" not in attention
+    store.heartbeat("T-P0004", {"version": "1", "uptime": 9, "printer": "ready", "paper": "ok",
+                                "out_of_service": False}, [])               # paper refilled
+    assert "T-P0004" not in page("?show=attention&hall=第2大厅")
+
+
+def test_hall_staff_count_and_page_only_their_hall_whatever_they_ask_for(central):
+    store = central.extensions["central"].store
+    store.register_terminals([(f"T-E{i:03d}", f"东{i}号", "东区大厅", b"e" * 64) for i in range(60)])
+    client = logged_in(central, "li", "east-password")
+    for query in ("", "?hall=西区大厅", "?show=offline&hall=", "?page=2"):
+        answer = client.get("/staff" + query).data.decode()
+        assert "共 61 台" in answer and "T-WEST" not in answer and "西区大厅" not in answer, query
