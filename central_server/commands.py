@@ -74,6 +74,22 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
+def _with_store(db: str, work) -> int:
+    """Open the server's store, run `work(store)` and close it: 0, or the exit code of what failed (a store
+    that cannot be opened is named in one line)."""
+    from central_server.storage import CentralStore
+    from kiosk.shared.store import StoreError
+
+    try:
+        store = CentralStore(db)
+    except StoreError as exc:
+        return _fail(str(exc))
+    try:
+        return work(store) or 0
+    finally:
+        store.close()
+
+
 def _serve(args) -> int:
     from werkzeug.serving import make_server
 
@@ -126,9 +142,7 @@ def _serve_with_workers(args, checked_app, make_app) -> int:
 
 
 def _add_terminal(args) -> int:
-    from central_server.storage import CentralStore
     from kiosk.central.signing import SecretFileError, create_secret_file, load_secret
-    from kiosk.shared.store import StoreError
 
     for name in ("id", "name", "hall"):
         if not getattr(args, name).strip():
@@ -138,14 +152,10 @@ def _add_terminal(args) -> int:
         secret = load_secret(path) if path.exists() else create_secret_file(path)
     except SecretFileError as exc:
         return _fail(str(exc))
-    try:
-        store = CentralStore(args.db)
-    except StoreError as exc:
-        return _fail(str(exc))
-    try:
-        store.register_terminal(args.id.strip(), args.name.strip(), args.hall.strip(), secret)
-    finally:
-        store.close()
+    code = _with_store(args.db, lambda store: store.register_terminal(args.id.strip(), args.name.strip(),
+                                                                      args.hall.strip(), secret))
+    if code:
+        return code
     print(f"terminal {args.id} registered; its secret is in {path} (mode 0600). In the terminal's config.toml "
           f"set [central] credentials_file to a copy of that file.")
     return 0
@@ -154,7 +164,6 @@ def _add_terminal(args) -> int:
 def _add_terminals(args) -> int:
     import time
 
-    from central_server.storage import CentralStore
     from central_server.terminal_list import TerminalListError, read_terminal_list
     from kiosk.central.signing import SecretFileError, create_secret_file, load_secret
     from kiosk.shared.store import StoreError
@@ -171,16 +180,16 @@ def _add_terminals(args) -> int:
                    for t, path in ((t, folder / f"{t.id}.secret") for t in listed)]
     except (SecretFileError, OSError) as exc:
         return _fail(f"{folder}: {exc}")
-    try:
-        store = CentralStore(args.db)
-    except StoreError as exc:
-        return _fail(str(exc))
-    try:
-        store.register_terminals([(t.id, t.name, t.hall, secret) for t, secret in secrets])
-    except StoreError as exc:
-        return _fail(f"nothing registered: {exc}")
-    finally:
-        store.close()
+    def register(store) -> int | None:
+        try:
+            store.register_terminals([(t.id, t.name, t.hall, secret) for t, secret in secrets])
+        except StoreError as exc:
+            return _fail(f"nothing registered: {exc}")
+        return None
+
+    code = _with_store(args.db, register)
+    if code:
+        return code
     print(f"{len(listed)} terminals registered in {time.monotonic() - started:.1f} s; their secrets are in "
           f"{folder} (one ID.secret each, mode 0600)")
     return 0
@@ -188,20 +197,19 @@ def _add_terminals(args) -> int:
 
 def _add_staff(args) -> int:
     from central_server.staff_auth import StaffAccountError, add_staff
-    from central_server.storage import CentralStore
-    from kiosk.shared.store import StoreError
 
     password = sys.stdin.readline().rstrip("\r\n")
-    try:
-        store = CentralStore(args.db)
-    except StoreError as exc:
-        return _fail(str(exc))
-    try:
-        add_staff(store, args.user, password, args.role, args.hall)
-    except StaffAccountError as exc:
-        return _fail(str(exc), 2)
-    finally:
-        store.close()
+
+    def save(store) -> int | None:
+        try:
+            add_staff(store, args.user, password, args.role, args.hall)
+        except StaffAccountError as exc:
+            return _fail(str(exc), 2)
+        return None
+
+    code = _with_store(args.db, save)
+    if code:
+        return code
     print(f"staff login {args.user} ({args.role}{' of ' + args.hall if args.hall else ''}) saved; "
           "the password is kept only as a salted hash")
     return 0
