@@ -393,7 +393,7 @@ def heartbeat():
     if not isinstance(acked, list) or not all(isinstance(a, str) for a in acked):
         raise ApiError(422, "invalid_request", "acked must be a list of command ids")
     state = central()
-    commands = state.store.heartbeat(terminal.id, status, acked)
+    commands = state.store.heartbeat(terminal.id, status, acked, known=terminal)
     return _json({"server_time": state.clock(),
                   "commands": [{"id": c.id, "kind": c.kind, "message": c.message} for c in commands]})
 

@@ -17,7 +17,8 @@ from sqlalchemy import Select, case, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from central_server.citizens import SAMPLE_CITIZENS
-from central_server.database import READ_ONLY, Conflict, database_errors, database_url, open_engine, upsert
+from central_server.database import (database_errors, database_url, is_sqlite, open_engine, reader_options,
+                                     upsert)
 from central_server.migrate import upgrade
 from central_server.records import (Application, AssistedLogin, Citizen, Command, DeviceCode, HelpRequest, Rating,
                                     StaffAccount, StoredAnswer, Terminal, from_mapping)
@@ -138,7 +139,8 @@ class CentralStore:
         self.url = database_url(database)
         self.clock = clock
         self.engine = open_engine(self.url)
-        self._reader = self.engine.execution_options(**{READ_ONLY: True})
+        self._reader = self.engine.execution_options(**reader_options(self.url))
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         try:
             with database_errors(self.url):
                 upgrade(self.engine)
@@ -464,28 +466,31 @@ class CentralStore:
                 .order_by(commands.c.created_at))
 
     def first_use_of_nonce(self, terminal_id: str, nonce: str, expires_at: float) -> bool:
-        """Record a signed request's nonce; False when another request (in any process) already used it."""
-        try:
-            with self.transaction() as tx:
-                tx.connection.execute(seen_nonces.insert().values(terminal_id=terminal_id, nonce=nonce,
-                                                                  expires_at=expires_at))
-        except Conflict:
-            return False
-        return True
+        """Record a signed request's nonce; False when another request (in any process) already used it.
+
+        One statement, on PostgreSQL in autocommit (no BEGIN and COMMIT round trips): every signed request
+        pays for it."""
+        values = {"terminal_id": terminal_id, "nonce": nonce, "expires_at": expires_at}
+        single = self.engine.begin() if is_sqlite(self.url) else self._autocommit.connect()
+        with database_errors(self.url), single as connection:
+            recorded = connection.execute(upsert(connection, seen_nonces, values).returning(seen_nonces.c.nonce))
+            return recorded.first() is not None
 
     def forget_nonces(self, before: float) -> None:
         """Drop nonces whose requests' timestamps have left the window (their timestamps refuse them now)."""
         with self.transaction() as tx:
             tx.connection.execute(delete(seen_nonces).where(seen_nonces.c.expires_at <= before))
 
-    def heartbeat(self, terminal_id: str, status: dict, acked: list[str]) -> list[Command]:
+    def heartbeat(self, terminal_id: str, status: dict, acked: list[str], known: Terminal | None = None) -> list[Command]:
         """Record a terminal's status and acknowledgements; returns the commands still waiting for it.
 
         A province's terminals beat every 30 s: a beat that changes nothing (the same status, the last one
-        written less than HEARTBEAT_WRITE_EVERY ago, nothing acknowledged) only reads."""
+        written less than HEARTBEAT_WRITE_EVERY ago, nothing acknowledged) only reads. `known` is the terminal's
+        row when the caller just read it (checking the request's signature), saving a second read."""
         now = self.clock()
         stored = stored_status(status, now)
-        known = self._one(Terminal, select(terminals).where(terminals.c.id == terminal_id))
+        if known is None or known.id != terminal_id:
+            known = self._one(Terminal, select(terminals).where(terminals.c.id == terminal_id))
         if not acked and known is not None and known.status == stored and known.last_heartbeat is not None \
                 and now - known.last_heartbeat < HEARTBEAT_WRITE_EVERY:
             return self._all(Command, self._waiting(terminal_id))
