@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -51,17 +52,21 @@ class StepResult:
 
 def _send_heartbeats(base_url: str, ids: list[str], rate: float, seconds: float, start_at: float,
                      threads: int) -> StepResult:
-    import requests
+    """Signed heartbeats on keep-alive connections (http.client: far less of the generator's CPU per request
+    than a full HTTP library, which matters when it shares the machine with the server)."""
+    import http.client
+    from urllib.parse import urlsplit
 
     from kiosk.central.signing import sign_request
 
+    where = urlsplit(base_url)
     result = StepResult()
     total = int(rate * seconds)
     lock = threading.Lock()
     next_index = [0]
 
     def worker() -> None:
-        session = requests.Session()
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
         while True:
             with lock:
                 index = next_index[0]
@@ -78,10 +83,14 @@ def _send_heartbeats(base_url: str, ids: list[str], rate: float, seconds: float,
             headers["Content-Type"] = "application/json"
             sent = time.time()
             try:
-                answer = session.post(base_url + HEARTBEAT_PATH, data=body, headers=headers, timeout=30)
-                failure = "" if answer.status_code == 200 else f"HTTP {answer.status_code}"
-            except requests.RequestException as exc:
+                connection.request("POST", HEARTBEAT_PATH, body=body, headers=headers)
+                answer = connection.getresponse()
+                answer.read()
+                failure = "" if answer.status == 200 else f"HTTP {answer.status}"
+            except (OSError, http.client.HTTPException) as exc:
                 failure = type(exc).__name__
+                connection.close()
+                connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
             done = time.time()
             with lock:
                 result.lateness.append(max(0.0, sent - due))
@@ -89,7 +98,7 @@ def _send_heartbeats(base_url: str, ids: list[str], rate: float, seconds: float,
                     result.errors[failure] = result.errors.get(failure, 0) + 1
                 else:
                     result.heartbeat.append(done - sent)
-        session.close()
+        connection.close()
 
     pool = [threading.Thread(target=worker) for _ in range(threads)]
     for thread in pool:
@@ -143,18 +152,71 @@ def _process_main(job: tuple) -> StepResult:
     return _run_visits(*job[1:])
 
 
-def run_step(base_url: str, ids: list[str], heartbeat_rate: float, visit_rate: float, seconds: float,
-             citizen_index: int = 0, processes: int = 2, threads: int = 12) -> StepResult:
-    """One step of load: `heartbeat_rate` heartbeats per second spread over the fleet, `visit_rate` visits per
-    second from the first terminal, for `seconds`; the results of every process merged."""
-    start_at = time.time() + 1.5            # every process is up before the first request is due
-    share = heartbeat_rate / processes
-    jobs: list[tuple] = [("heartbeats", base_url, ids[i::processes], share, seconds, start_at + i / heartbeat_rate,
-                          threads) for i in range(processes)]
-    if visit_rate > 0:
-        jobs.append(("visits", base_url, ids[0], citizen_index, visit_rate, seconds, start_at))
-    merged = StepResult()
-    with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
-        for part in pool.map(_process_main, jobs):
+def _warm(_index: int) -> int:
+    """Import what sending needs, so that the first measured request does not pay for it; the process id."""
+    import os
+
+    from central_server.citizens import SAMPLE_CITIZENS  # noqa: F401
+    from kiosk.central.client import CentralClient  # noqa: F401
+    from kiosk.central.signing import sign_request  # noqa: F401
+
+    time.sleep(0.05)            # hold this task, so that the other processes take the others
+    return os.getpid()
+
+
+class LoadGenerator:
+    """Sending processes started and warmed once, then driven step after step: a step's schedule begins only
+    when every process is ready, so start-up is never counted as lateness or as the server's time."""
+
+    def __init__(self, processes: int = 2, threads: int = 12):
+        self.processes = processes
+        self.threads = threads
+        self.pool = multiprocessing.get_context("spawn").Pool(processes + 1)   # heartbeats, and one for visits
+        deadline = time.time() + 60
+        while len(set(self.pool.map(_warm, range(4 * (processes + 1)), chunksize=1))) < processes + 1:
+            if time.time() > deadline:
+                raise RuntimeError("the load generator's processes did not all start within 60 s")
+
+    def run_step(self, base_url: str, ids: list[str], heartbeat_rate: float, visit_rate: float, seconds: float,
+                 citizen_index: int = 0) -> StepResult:
+        """One step of load: `heartbeat_rate` heartbeats per second spread over the fleet, `visit_rate` visits
+        per second from the first terminal, for `seconds`; the results of every process merged."""
+        start_at = time.time() + 0.3
+        share = heartbeat_rate / self.processes
+        jobs: list[tuple] = [("heartbeats", base_url, ids[i::self.processes], share, seconds,
+                              start_at + i / heartbeat_rate, self.threads) for i in range(self.processes)]
+        if visit_rate > 0:
+            jobs.append(("visits", base_url, ids[0], citizen_index, visit_rate, seconds, start_at))
+        merged = StepResult()
+        for part in self.pool.map(_process_main, jobs, chunksize=1):
             merged.merge(part)
-    return merged
+        return merged
+
+    def close(self) -> None:
+        self.pool.close()
+        self.pool.join()
+
+
+def cpu_seconds(root_pids: list[int]) -> float:
+    """CPU time (user + system) used so far by these processes and all their descendants, from /proc: the
+    server's share of the machine, whoever else runs on it."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parent_of: dict[int, int] = {}
+    used: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue                                    # it ended meanwhile
+        parent_of[int(entry)] = int(fields[1])
+        used[int(entry)] = int(fields[11]) + int(fields[12])
+    wanted = set(root_pids)
+    grew = True
+    while grew:
+        children = {pid for pid, parent in parent_of.items() if parent in wanted} - wanted
+        grew = bool(children)
+        wanted |= children
+    return sum(used.get(pid, 0) for pid in wanted) / ticks

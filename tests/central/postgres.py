@@ -19,7 +19,8 @@ import psycopg
 
 SUPERUSER = "kiosk_test"
 TEMPLATE = "kiosk_template"
-FAST_AND_UNSAFE = ("-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+FAST_AND_UNSAFE = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"   # tests only: a crash loses all
+CONNECTIONS = "-c max_connections=200"
 
 
 class PostgresUnavailable(Exception):
@@ -59,10 +60,12 @@ class Cluster:
     root: Path
     port: int
     run_as: list[str]
+    durable: bool = False      # PostgreSQL's own durability (fsync, synchronous commit), as in production
     _names: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @classmethod
-    def start(cls) -> Cluster:
+    def start(cls, durable: bool = False) -> Cluster:
+        """A new cluster; tests run without fsync, benchmarks with PostgreSQL's durable defaults (`durable`)."""
         bindir = server_binaries()
         root = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
         run_as: list[str] = []
@@ -70,7 +73,7 @@ class Cluster:
             owner = _service_user()
             os.chown(root, owner.pw_uid, owner.pw_gid)
             run_as = ["runuser", "-u", owner.pw_name, "--"]
-        cluster = cls(bindir, root, 0, run_as)
+        cluster = cls(bindir, root, 0, run_as, durable)
         try:
             cluster._run("initdb", "-D", str(root / "data"), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
                          "--locale=C", "--no-sync")
@@ -85,7 +88,8 @@ class Cluster:
         """pg_ctl start on a free port (another program may take it between the choice and the start)."""
         for attempt in range(attempts):
             self.port = _free_port()
-            options = f"-h 127.0.0.1 -p {self.port} -k {self.root} {FAST_AND_UNSAFE}"
+            options = f"-h 127.0.0.1 -p {self.port} -k {self.root} {CONNECTIONS}"
+            options += "" if self.durable else f" {FAST_AND_UNSAFE}"
             try:
                 self._run("pg_ctl", "-D", str(self.root / "data"), "-l", str(self.root / "server.log"), "-w",
                           "-t", "60", "-o", options, "start")
