@@ -66,7 +66,7 @@ def test_a_start_up_failure_is_logged_with_its_cause_and_shown_in_status(qapp, t
         assert lines and "does not exist" in lines[0], [r.getMessage() for r in caplog.records]
         parts.operations.write_status()
         reading = read_status(c.config.data_dir)
-        assert reading.status.out_of_service and "startup" in reading.status.out_of_service_message
+        assert reading.status.out_of_service and "startup" in reading.status.out_of_service_message, reading.status
     finally:
         shutdown(parts)
 
