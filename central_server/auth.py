@@ -4,6 +4,7 @@ Refusals are ApiError exceptions, turned into JSON answers with a machine-readab
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from typing import Any, Literal, overload
 from urllib.parse import quote
@@ -13,6 +14,8 @@ from flask import Response, current_app, request
 from central_server.records import Citizen, Terminal
 from kiosk.central.signing import (HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, SignatureRejected,
                                    verify_signature)
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -120,12 +123,24 @@ class SharedNonces:
     def __init__(self, store) -> None:
         self.store = store
         self._next_sweep = 0.0
+        self._lock = threading.Lock()
 
     def first_use(self, terminal_id: str, nonce: str, expires_at: float, now: float) -> bool:
-        if now >= self._next_sweep:
-            self.store.forget_nonces(before=now)
-            self._next_sweep = now + 30.0
+        with self._lock:
+            sweep = now >= self._next_sweep
+            if sweep:
+                self._next_sweep = now + 30.0
+        if sweep:
+            # Off the request's path: no request waits for the delete, and an expired nonce left a little longer
+            # refuses nothing that its timestamp does not refuse already.
+            threading.Thread(target=self._forget, args=(now,), name="forget-nonces", daemon=True).start()
         return bool(self.store.first_use_of_nonce(terminal_id, nonce, expires_at))
+
+    def _forget(self, before: float) -> None:
+        try:
+            self.store.forget_nonces(before=before)
+        except Exception:       # noqa: BLE001 - the next sweep tries again; no request depends on it
+            log.warning("could not delete expired nonces", exc_info=True)
 
 
 def first_use(terminal_id: str, nonce: str, expires_at: float, now: float) -> bool:

@@ -26,6 +26,9 @@ EXAMPLE = "a SQLite file path, or postgresql+psycopg://user@host:port/dbname"
 BUSY_TIMEOUT_MS = 10_000        # how long a SQLite writer waits for another one
 CONNECT_TIMEOUT_S = 10          # how long a PostgreSQL connection may take
 READ_ONLY = "kiosk_read_only"   # execution option: a SQLite transaction that will not write
+POOL_SIZE = 10                  # PostgreSQL connections kept open per process: more than a gunicorn worker's
+                                # threads (workers.THREADS_PER_WORKER) and the nonce sweep, or connections beyond
+                                # it would be opened and closed request after request (a new server process each)
 
 
 class DatabaseUrlError(StoreError):
@@ -87,8 +90,17 @@ def open_engine(url: URL) -> Engine:
     """An engine (with its connection pool) for a URL from `database_url`."""
     if is_sqlite(url):
         return _sqlite_engine(Path(url.database or ""), url)
-    return create_engine(url, pool_pre_ping=True,
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
                          connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "kiosk-central"})
+
+
+def relaxed_commit(connection: Connection) -> None:
+    """Let this transaction's COMMIT return before its WAL reaches the disk (PostgreSQL's synchronous_commit off,
+    for this transaction only). A crash may then lose it, never half of it, with whatever else committed this way
+    in the last fraction of a second (3 × wal_writer_delay); only for writes a client simply makes again, such as
+    a terminal's heartbeat. SQLite: no change."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def _sqlite_engine(path: Path, url: URL) -> Engine:

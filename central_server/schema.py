@@ -145,7 +145,7 @@ help_requests = Table(
 commands = Table(
     "commands", metadata,
     Column("id", Text, primary_key=True),
-    Column("terminal_id", Text, nullable=False),
+    Column("terminal_id", Text, nullable=False, index=True),   # every heartbeat reads its terminal's
     Column("kind", Text, nullable=False),
     Column("message", Text, nullable=False),
     Column("created_at", Float, nullable=False),

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from central_server.citizens import SAMPLE_CITIZENS
 from central_server.database import (database_errors, database_url, is_sqlite, open_engine, reader_options,
-                                     upsert)
+                                     relaxed_commit, upsert)
 from central_server.migrate import upgrade
 from central_server.records import (Application, AssistedLogin, Citizen, Command, DeviceCode, HelpRequest, Rating,
                                     StaffAccount, StoredAnswer, Terminal, from_mapping)
@@ -496,6 +496,10 @@ class CentralStore:
             return self._all(Command, self._waiting(terminal_id))
         with self.transaction() as tx:
             c = tx.connection
+            if not acked:
+                # Only the status and "last seen": a crash may lose the last fraction of a second of them, and
+                # the terminal's next beat writes them again. Acknowledgements stay durable.
+                relaxed_commit(c)
             c.execute(update(terminals).where(terminals.c.id == terminal_id).values(
                 last_heartbeat=now, status=stored, needs_care=status_needs_care(status)))
             if acked:

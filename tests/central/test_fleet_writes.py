@@ -1,8 +1,18 @@
 """What a province's fleet costs the database: a heartbeat that changes nothing only reads (a terminal's "last
-seen" is kept a minute fresh), a changed status or an acknowledged command is written at once; on both stores."""
+seen" is kept a minute fresh), a changed status or an acknowledged command is written at once, only the latter
+waiting for the disk; expired nonces are swept off the request's path. On both stores."""
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
+from sqlalchemy import event, select
+
+from central_server.auth import SharedNonces
+from central_server.schema import seen_nonces
 from central_server.storage import HEARTBEAT_WRITE_EVERY, CentralStore
+from kiosk.errors import StoreError
 
 from tests.central.conftest import FakeClock
 
@@ -42,5 +52,94 @@ def test_an_acknowledged_command_is_written_at_once(new_database):
         assert [c.id for c in store.heartbeat("T-1", STATUS, [])] == [command_id]
         clock.advance(1)
         assert store.heartbeat("T-1", STATUS, [command_id]) == []
+    finally:
+        store.close()
+
+
+def _statements(store: CentralStore) -> list[str]:
+    seen: list[str] = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda _conn, _cursor, statement, *_rest: seen.append(statement))
+    return seen
+
+
+def test_only_a_status_refresh_commits_without_waiting_for_the_disk(new_database, store_kind):
+    """On PostgreSQL a beat that only refreshes status and "last seen" may be lost in a crash (the next beat
+    writes it again); a beat acknowledging a command is committed durably."""
+    clock = FakeClock(1_800_000_000.0)
+    store = CentralStore(new_database(), clock=clock)
+    try:
+        store.register_terminal("T-1", "1号", "大厅", b"s" * 64)
+        command_id = store.queue_command("T-1", "restart")
+        seen = _statements(store)
+        store.heartbeat("T-1", STATUS, [])
+        relaxed = [s for s in seen if "synchronous_commit" in s]
+        assert relaxed == (["SET LOCAL synchronous_commit TO OFF"] if store_kind == "postgresql" else [])
+        seen.clear()
+        store.heartbeat("T-1", STATUS, [command_id])
+        assert not [s for s in seen if "synchronous_commit" in s]
+        assert store.pending_commands("T-1") == []
+    finally:
+        store.close()
+
+
+class SlowSweepStore:
+    """A store whose sweep of expired nonces waits until it is let go (a large table on a busy database)."""
+
+    def __init__(self, store: CentralStore, fail: bool = False):
+        self.store, self.fail = store, fail
+        self.let_go, self.swept = threading.Event(), threading.Event()
+
+    def forget_nonces(self, before: float) -> None:
+        self.let_go.wait(10)
+        try:
+            if self.fail:
+                raise StoreError("the database is gone")
+            self.store.forget_nonces(before)
+        finally:
+            self.swept.set()
+
+    def first_use_of_nonce(self, terminal_id: str, nonce: str, expires_at: float) -> bool:
+        return self.store.first_use_of_nonce(terminal_id, nonce, expires_at)
+
+
+def _nonces_left(store: CentralStore) -> list[str]:
+    with store.transaction() as tx:
+        return list(tx.connection.execute(select(seen_nonces.c.nonce).order_by(seen_nonces.c.nonce)).scalars())
+
+
+def test_expired_nonces_are_swept_without_holding_up_a_request(new_database):
+    store = CentralStore(new_database())
+    try:
+        slow = SlowSweepStore(store)
+        nonces = SharedNonces(slow)
+        assert nonces.first_use("T-1", "old", expires_at=100.0, now=50.0)   # the first sweep starts, and waits
+        assert not slow.swept.is_set()                                      # the request did not wait for it
+        assert not nonces.first_use("T-1", "old", expires_at=100.0, now=51.0)
+        slow.let_go.set()
+        assert slow.swept.wait(10)
+        slow.swept.clear()
+        assert nonces.first_use("T-1", "new", expires_at=400.0, now=200.0)  # a later sweep drops "old"
+        assert slow.swept.wait(10)
+        assert _nonces_left(store) == ["new"]
+    finally:
+        store.close()
+
+
+def test_a_failed_sweep_is_logged_and_refuses_no_request(new_database, caplog):
+    store = CentralStore(new_database())
+    try:
+        slow = SlowSweepStore(store, fail=True)
+        slow.let_go.set()
+        nonces = SharedNonces(slow)
+        with caplog.at_level(logging.WARNING, logger="central_server.auth"):
+            assert nonces.first_use("T-1", "n-1", expires_at=100.0, now=50.0)
+            assert slow.swept.wait(10)
+            deadline = time.monotonic() + 5
+            while not caplog.records and time.monotonic() < deadline:
+                time.sleep(0.01)
+        assert [r.getMessage() for r in caplog.records] == ["could not delete expired nonces"]
+        assert nonces.first_use("T-1", "n-2", expires_at=100.0, now=51.0)
+        assert _nonces_left(store) == ["n-1", "n-2"]
     finally:
         store.close()
