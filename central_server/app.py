@@ -13,7 +13,7 @@ from typing import Callable
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from central_server.auth import ApiError, json_response
+from central_server.auth import ApiError, is_api_path, json_response
 from central_server.documents import SAMPLE_CATALOG_PATH, ServedCatalog, load_catalog
 from central_server.storage import CentralStore
 from kiosk.central.signing import DEFAULT_WINDOW
@@ -98,7 +98,7 @@ def create_app(database: str | os.PathLike[str], *, public_base_url: str | None 
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        if not _is_api_path(request.path):
+        if not is_api_path(request.path):
             return exc
         code = (exc.name or "error").lower().replace(" ", "_")
         return json_response({"error": code, "error_description": exc.description or exc.name}, exc.code or 500)
@@ -107,6 +107,14 @@ def create_app(database: str | os.PathLike[str], *, public_base_url: str | None 
     def unexpected(exc: Exception):
         log.exception("unexpected error in %s %s", request.method, request.path)
         return json_response({"error": "server_error", "error_description": "central failed; try again later"}, 500)
+
+    @app.before_request
+    def hold_connection() -> None:
+        store.connections.hold()        # a request's statements share one pooled connection
+
+    @app.teardown_request
+    def release_connection(_exc: BaseException | None) -> None:
+        store.connections.release()
 
     @app.before_request
     def keep_body() -> None:
@@ -124,7 +132,3 @@ def create_app(database: str | os.PathLike[str], *, public_base_url: str | None 
 def close_app(app: Flask) -> None:
     """Close the app's database."""
     app.extensions["central"].store.close()
-
-
-def _is_api_path(path: str) -> bool:
-    return path.startswith(("/api/", "/oauth/"))

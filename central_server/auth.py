@@ -18,6 +18,11 @@ from kiosk.central.signing import (HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMIN
 log = logging.getLogger(__name__)
 
 
+def is_api_path(path: str) -> bool:
+    """Whether a path is the terminals' API (signed, JSON), not a page for people."""
+    return path.startswith(("/api/", "/oauth/"))
+
+
 class ApiError(Exception):
     """An answer other than success: HTTP status, error code and description (RFC 6749 §5.2 shape)."""
 

@@ -86,6 +86,14 @@ def reader_options(url: URL) -> dict[str, Any]:
     return {READ_ONLY: True} if is_sqlite(url) else {READ_ONLY: True, "isolation_level": "AUTOCOMMIT"}
 
 
+def writer_options(connection: Connection) -> dict[str, Any]:
+    """Execution options for a transaction that may write, on a connection that may have been reading: SQLite's
+    write lock taken at BEGIN, PostgreSQL's transactions back (its default isolation level)."""
+    if connection.dialect.name == "sqlite":
+        return {READ_ONLY: False}
+    return {"isolation_level": connection.default_isolation_level}
+
+
 def open_engine(url: URL) -> Engine:
     """An engine (with its connection pool) for a URL from `database_url`."""
     if is_sqlite(url):
@@ -135,13 +143,22 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
+DIALECTS = {"sqlite": sqlite, "postgresql": postgresql}
+
+
+def insert_or_ignore(table: Table, *returning: Any) -> dict[str, Insert]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING …, built once for each dialect (by its name), with the values
+    given when it runs: for a statement every request runs, whose building would cost more than its running."""
+    return {name: dialect.insert(table).on_conflict_do_nothing().returning(*returning)
+            for name, dialect in DIALECTS.items()}
+
+
 def upsert(connection: Connection, table: Table, values: Mapping[str, Any],
            update: Iterable[str] | Mapping[str, Any] = ()) -> Insert:
     """INSERT … ON CONFLICT in the connection's dialect. `update` names the columns that take the new values when
     a row with the primary key exists, or maps columns to expressions (a column of `table` is the stored value);
     when empty, a row that clashes on any unique key is left as it is (INSERT OR IGNORE)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(**values)
+    stmt = DIALECTS[connection.dialect.name].insert(table).values(**values)
     changes = dict(update) if isinstance(update, Mapping) else {name: stmt.excluded[name] for name in update}
     if not changes:
         return stmt.on_conflict_do_nothing()

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from central_server.auth import is_api_path
 from central_server.storage import CentralStore
 
 ROLES = ("hall", "admin")            # hall staff, province admin
@@ -64,10 +66,21 @@ def check_login(store: CentralStore, username: str, password: str) -> StaffUser 
     return StaffUser(row.username, row.role, row.hall)
 
 
+class PageSessions(SecureCookieSessionInterface):
+    """Sessions (signed cookies) for the pages people use; the terminals' API gets none: it carries no cookie,
+    and a province's heartbeats would each pay for reading one."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if is_api_path(request.path):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def init_staff_auth(app: Flask, store: CentralStore, api_blueprint) -> None:
     # The key signing sessions is kept in the database: logins survive a restart and every server process on
     # one database accepts them.
     app.secret_key = store.server_key(SESSION_KEY_NAME, SESSION_KEY_BYTES)
+    app.session_interface = PageSessions()
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None)
     manager = LoginManager(app)
     manager.login_view = "pages.staff_login"

@@ -13,12 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
 
-from sqlalchemy import Select, case, delete, func, or_, select, update
+from sqlalchemy import Select, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from central_server.citizens import SAMPLE_CITIZENS
-from central_server.database import (database_errors, database_url, is_sqlite, open_engine, reader_options,
-                                     relaxed_commit, upsert)
+from central_server.connections import Connections
+from central_server.database import (database_errors, database_url, insert_or_ignore, open_engine, relaxed_commit,
+                                     upsert)
 from central_server.migrate import upgrade
 from central_server.records import (Application, AssistedLogin, Citizen, Command, DeviceCode, HelpRequest, Rating,
                                     StaffAccount, StoredAnswer, Terminal, from_mapping)
@@ -32,6 +33,12 @@ SLOW_DOWN_STEP = 5.0
 POLL_SLACK = 0.2  # seconds a poll may come early before it counts as too fast
 
 R = TypeVar("R")
+
+# The statements every heartbeat runs, built once (building one costs more than running it on a warm connection)
+TERMINAL_BY_ID = select(terminals).where(terminals.c.id == bindparam("terminal_id"))
+WAITING_COMMANDS = (select(commands).where(commands.c.terminal_id == bindparam("terminal_id"),
+                                           commands.c.acked_at.is_(None)).order_by(commands.c.created_at))
+NEW_NONCE = insert_or_ignore(seen_nonces, seen_nonces.c.nonce)
 
 
 def digest(text: str) -> str:
@@ -139,8 +146,7 @@ class CentralStore:
         self.url = database_url(database)
         self.clock = clock
         self.engine = open_engine(self.url)
-        self._reader = self.engine.execution_options(**reader_options(self.url))
-        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.connections = Connections(self.engine, self.url)
         try:
             with database_errors(self.url):
                 upgrade(self.engine)
@@ -155,7 +161,7 @@ class CentralStore:
     @contextmanager
     def transaction(self) -> Iterator[Writes]:
         """One transaction: committed when the block ends, rolled back when it raises."""
-        with database_errors(self.url), self.engine.begin() as connection:
+        with database_errors(self.url), self.connections.transaction() as connection:
             yield Writes(connection, self.clock)
 
     def _seed(self) -> None:
@@ -165,14 +171,14 @@ class CentralStore:
                     "id": p.id, "name": p.name, "id_number": p.id_number, "phone": p.phone,
                     "card_code": p.card_code, "note": p.note}))
 
-    def _one(self, kind: type[R], query: Select) -> R | None:
-        with database_errors(self.url), self._reader.connect() as connection:
-            row = connection.execute(query).mappings().first()
+    def _one(self, kind: type[R], query: Select, parameters: dict[str, Any] | None = None) -> R | None:
+        with database_errors(self.url), self.connections.reading() as connection:
+            row = connection.execute(query, parameters).mappings().first()
         return None if row is None else from_mapping(kind, row)
 
-    def _all(self, kind: type[R], query: Select) -> list[R]:
-        with database_errors(self.url), self._reader.connect() as connection:
-            return [from_mapping(kind, row) for row in connection.execute(query).mappings()]
+    def _all(self, kind: type[R], query: Select, parameters: dict[str, Any] | None = None) -> list[R]:
+        with database_errors(self.url), self.connections.reading() as connection:
+            return [from_mapping(kind, row) for row in connection.execute(query, parameters).mappings()]
 
     def server_key(self, name: str, size: int) -> bytes:
         """A random key of `size` bytes made at the first call and kept in the database (shared by every server
@@ -202,7 +208,7 @@ class CentralStore:
                     "registered_at": now}, ("name", "hall", "secret")))
 
     def terminal(self, terminal_id: str) -> Terminal | None:
-        return self._one(Terminal, select(terminals).where(terminals.c.id == terminal_id))
+        return self._one(Terminal, TERMINAL_BY_ID, {"terminal_id": terminal_id})
 
     def terminals(self, hall: str | None = None) -> list[Terminal]:
         """Every terminal, or those of one hall."""
@@ -222,7 +228,7 @@ class CentralStore:
                        func.coalesce(func.sum(case((or_(offline, terminals.c.needs_care), 1), else_=0)), 0))
         if hall is not None:
             query = query.where(terminals.c.hall == hall)
-        with database_errors(self.url), self._reader.connect() as c:
+        with database_errors(self.url), self.connections.reading() as c:
             total, offline_count, attention = c.execute(query).one()
         return FleetCounts(int(total), int(offline_count), int(attention))
 
@@ -238,7 +244,7 @@ class CentralStore:
         return self._all(Terminal, query)
 
     def hall_names(self) -> list[str]:
-        with database_errors(self.url), self._reader.connect() as c:
+        with database_errors(self.url), self.connections.reading() as c:
             return list(c.execute(select(terminals.c.hall).distinct().order_by(terminals.c.hall)).scalars())
 
     def terminal_names(self, terminal_ids: set[str], hall: str | None) -> dict[str, str]:
@@ -246,7 +252,7 @@ class CentralStore:
         query = select(terminals.c.id, terminals.c.name).where(terminals.c.id.in_(sorted(terminal_ids)))
         if hall is not None:
             query = query.where(terminals.c.hall == hall)
-        with database_errors(self.url), self._reader.connect() as c:
+        with database_errors(self.url), self.connections.reading() as c:
             return {row.id: row.name for row in c.execute(query)}
 
     # Assisted logins (帮办登录): a card read at a terminal, approved or denied by a member of staff
@@ -394,7 +400,7 @@ class CentralStore:
 
     def token_assisted_by(self, token: str, terminal_id: str) -> str:
         """The member of staff who let this token's citizen in ("" for the citizen's own login)."""
-        with database_errors(self.url), self._reader.connect() as connection:
+        with database_errors(self.url), self.connections.reading() as connection:
             found = connection.execute(select(tokens.c.assisted_by).where(
                 tokens.c.token_hash == digest(token), tokens.c.terminal_id == terminal_id)).scalar()
         return found or ""
@@ -425,7 +431,7 @@ class CentralStore:
         return self._one(Application, select(applications).where(applications.c.verification_code == code.upper()))
 
     def count_applications(self) -> int:
-        with database_errors(self.url), self._reader.connect() as connection:
+        with database_errors(self.url), self.connections.reading() as connection:
             return int(connection.execute(select(func.count()).select_from(applications)).scalar_one())
 
     # Ratings
@@ -460,10 +466,6 @@ class CentralStore:
                 id=command_id, terminal_id=terminal_id, kind=kind, message=message, created_at=self.clock()))
         return command_id
 
-    @staticmethod
-    def _waiting(terminal_id: str) -> Select:
-        return (select(commands).where(commands.c.terminal_id == terminal_id, commands.c.acked_at.is_(None))
-                .order_by(commands.c.created_at))
 
     def first_use_of_nonce(self, terminal_id: str, nonce: str, expires_at: float) -> bool:
         """Record a signed request's nonce; False when another request (in any process) already used it.
@@ -471,10 +473,8 @@ class CentralStore:
         One statement, on PostgreSQL in autocommit (no BEGIN and COMMIT round trips): every signed request
         pays for it."""
         values = {"terminal_id": terminal_id, "nonce": nonce, "expires_at": expires_at}
-        single = self.engine.begin() if is_sqlite(self.url) else self._autocommit.connect()
-        with database_errors(self.url), single as connection:
-            recorded = connection.execute(upsert(connection, seen_nonces, values).returning(seen_nonces.c.nonce))
-            return recorded.first() is not None
+        with database_errors(self.url), self.connections.single_write() as connection:
+            return connection.execute(NEW_NONCE[connection.dialect.name], values).first() is not None
 
     def forget_nonces(self, before: float) -> None:
         """Drop nonces whose requests' timestamps have left the window (their timestamps refuse them now)."""
@@ -493,7 +493,7 @@ class CentralStore:
             known = self._one(Terminal, select(terminals).where(terminals.c.id == terminal_id))
         if not acked and known is not None and known.status == stored and known.last_heartbeat is not None \
                 and now - known.last_heartbeat < HEARTBEAT_WRITE_EVERY:
-            return self._all(Command, self._waiting(terminal_id))
+            return self._all(Command, WAITING_COMMANDS, {"terminal_id": terminal_id})
         with self.transaction() as tx:
             c = tx.connection
             if not acked:
@@ -505,10 +505,11 @@ class CentralStore:
             if acked:
                 c.execute(update(commands).where(commands.c.id.in_(acked), commands.c.terminal_id == terminal_id,
                                                  commands.c.acked_at.is_(None)).values(acked_at=now))
-            return [from_mapping(Command, row) for row in c.execute(self._waiting(terminal_id)).mappings()]
+            return [from_mapping(Command, row)
+                    for row in c.execute(WAITING_COMMANDS, {"terminal_id": terminal_id}).mappings()]
 
     def pending_commands(self, terminal_id: str) -> list[Command]:
-        return self._all(Command, self._waiting(terminal_id))
+        return self._all(Command, WAITING_COMMANDS, {"terminal_id": terminal_id})
 
     def pending_commands_of(self, terminal_ids: list[str]) -> list[Command]:
         """The waiting commands of several terminals (a page of the staff list) in one query."""
