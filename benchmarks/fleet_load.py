@@ -27,9 +27,11 @@ def fleet_secret(terminal_id: str) -> bytes:
     return hashlib.sha256(f"fleet-benchmark:{terminal_id}".encode()).hexdigest().encode("ascii")
 
 
-def heartbeat_body(sequence: int) -> bytes:
-    """A terminal's status as `kiosk.ops.heartbeat` sends it; only the uptime changes from beat to beat."""
-    return json.dumps({"status": {"version": "bench", "uptime": 30 * sequence, "printer": "ready", "paper": "ok",
+def heartbeat_body(uptime: int) -> bytes:
+    """A terminal's status as `kiosk.ops.heartbeat` sends it; only the uptime changes from beat to beat. It is
+    the seconds since the fleet started, as on a real terminal: an uptime that grew faster than the clock would
+    move the start it implies, and make central write a beat that changed nothing."""
+    return json.dumps({"status": {"version": "bench", "uptime": uptime, "printer": "ready", "paper": "ok",
                                   "spool_depth": 0, "outbox_depth": 0, "session_active": False,
                                   "out_of_service": False, "message": ""}, "acked": []}).encode()
 
@@ -51,7 +53,7 @@ class StepResult:
 
 
 def _send_heartbeats(base_url: str, ids: list[str], rate: float, seconds: float, start_at: float,
-                     threads: int) -> StepResult:
+                     threads: int, booted_at: float) -> StepResult:
     """Signed heartbeats on keep-alive connections (http.client: far less of the generator's CPU per request
     than a full HTTP library, which matters when it shares the machine with the server)."""
     import http.client
@@ -78,7 +80,7 @@ def _send_heartbeats(base_url: str, ids: list[str], rate: float, seconds: float,
             if wait > 0:
                 time.sleep(wait)
             terminal_id = ids[index % len(ids)]
-            body = heartbeat_body(index // len(ids) + 1)
+            body = heartbeat_body(int(time.time() - booted_at))
             headers = sign_request(fleet_secret(terminal_id), terminal_id, "POST", HEARTBEAT_PATH, body).as_dict()
             headers["Content-Type"] = "application/json"
             sent = time.time()
@@ -171,9 +173,12 @@ class LoadGenerator:
     def __init__(self, processes: int = 2, threads: int = 12):
         self.processes = processes
         self.threads = threads
+        self.booted_at = time.time() - 3600       # the fleet's terminals started an hour ago
         self.pool = multiprocessing.get_context("spawn").Pool(processes + 1)   # heartbeats, and one for visits
         deadline = time.time() + 60
-        while len(set(self.pool.map(_warm, range(4 * (processes + 1)), chunksize=1))) < processes + 1:
+        self.pids: set[int] = set()
+        while len(self.pids) < processes + 1:
+            self.pids |= set(self.pool.map(_warm, range(4 * (processes + 1)), chunksize=1))
             if time.time() > deadline:
                 raise RuntimeError("the load generator's processes did not all start within 60 s")
 
@@ -184,7 +189,8 @@ class LoadGenerator:
         start_at = time.time() + 0.3
         share = heartbeat_rate / self.processes
         jobs: list[tuple] = [("heartbeats", base_url, ids[i::self.processes], share, seconds,
-                              start_at + i / heartbeat_rate, self.threads) for i in range(self.processes)]
+                              start_at + i / heartbeat_rate, self.threads, self.booted_at)
+                             for i in range(self.processes)]
         if visit_rate > 0:
             jobs.append(("visits", base_url, ids[0], citizen_index, visit_rate, seconds, start_at))
         merged = StepResult()
