@@ -20,7 +20,7 @@ CENTRAL = [
     "SQLAlchemy>=2.0,<2.2",  # storage: SQLite embedded, PostgreSQL for a province
     "alembic>=1.13",         # its schema migrations, applied when it starts
     "psycopg[binary]>=3.1",
-    "gunicorn>=22",
+    "pyuwsgi>=2.0.28",
 ]
 # KIOSK_PARTS=terminal builds what a terminal ships: the kiosk alone, without the reference central and the
 # developer tools (demo, virtual printer, phone simulator), which stay in the default build for halls' test rigs.

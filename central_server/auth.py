@@ -122,7 +122,7 @@ class SeenNonces:
 
 
 class SharedNonces:
-    """The same record kept in the database, for a server of several processes (gunicorn workers), where a
+    """The same record kept in the database, for a server of several processes (uWSGI workers), where a
     copy sent to another process must be refused too. Costs one insert per signed request."""
 
     def __init__(self, store) -> None:

@@ -28,8 +28,8 @@ def register(subparsers) -> None:
     serve.add_argument("--device-interval", type=positive_int, default=None, help="RFC 8628 polling interval in seconds")
     serve.add_argument("--catalog", default=None, help="catalogue JSON file (default: the sample catalogue)")
     serve.add_argument("--workers", type=positive_int, default=1,
-                       help="worker processes (default 1: one threaded process); with more, gunicorn serves with "
-                            "keep-alive and the processes share the database (a province's central)")
+                       help="worker processes (default 1: one threaded process); with more, uWSGI serves them "
+                            "behind its HTTP router with keep-alive, sharing the database (a province's central)")
     serve.add_argument("--demo", action="store_true",
                        help="add the phone simulator (/phone: sample citizens, approve as any of them)")
     serve.set_defaults(func=_serve)
@@ -98,17 +98,14 @@ def _serve(args) -> int:
 
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be from 0 to 65535, got {args.port}", 2)
-    def make_app(shared_nonces: bool = False):
-        return create_app(args.db, public_base_url=args.public_url, catalog_path=args.catalog,
-                          device_interval=args.device_interval or DEFAULT_DEVICE_INTERVAL, demo=args.demo,
-                          shared_nonces=shared_nonces)
-
+    options = {"database": args.db, "public_base_url": args.public_url, "catalog_path": args.catalog,
+               "device_interval": args.device_interval or DEFAULT_DEVICE_INTERVAL, "demo": args.demo}
     try:
-        app = make_app()      # checks the database and catalogue, and migrates the schema, before any worker
+        app = create_app(**options)   # checks the database and catalogue, and migrates the schema, before any worker
     except (StoreError, OSError, ValueError, KeyError) as exc:
         return _fail(f"cannot start the central server: {exc}")
     if args.workers > 1:
-        return _serve_with_workers(args, app, lambda: make_app(shared_nonces=True))
+        return _serve_with_workers(args, app, options)
     try:
         server = make_server(args.host, args.port, app, threaded=True)
     except OSError as exc:
@@ -127,7 +124,7 @@ def _serve(args) -> int:
     return 0
 
 
-def _serve_with_workers(args, checked_app, make_app) -> int:
+def _serve_with_workers(args, checked_app, app_options: dict) -> int:
     from central_server.app import close_app
     from central_server.workers import serve_with_workers
 
@@ -137,8 +134,7 @@ def _serve_with_workers(args, checked_app, make_app) -> int:
     url = f"http://{args.host}:{args.port}"
     print(f"central serving on {url} with {args.workers} worker processes (hall staff {url}/staff); "
           "Ctrl-C stops", file=sys.stderr, flush=True)
-    serve_with_workers(make_app, args.host, args.port, args.workers)
-    return 0
+    return serve_with_workers(app_options, args.host, args.port, args.workers)
 
 
 def _add_terminal(args) -> int:

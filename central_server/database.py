@@ -26,7 +26,7 @@ EXAMPLE = "a SQLite file path, or postgresql+psycopg://user@host:port/dbname"
 BUSY_TIMEOUT_MS = 10_000        # how long a SQLite writer waits for another one
 CONNECT_TIMEOUT_S = 10          # how long a PostgreSQL connection may take
 READ_ONLY = "kiosk_read_only"   # execution option: a SQLite transaction that will not write
-POOL_SIZE = 10                  # PostgreSQL connections kept open per process: more than a gunicorn worker's
+POOL_SIZE = 10                  # PostgreSQL connections kept open per process: more than a uWSGI worker's
                                 # threads (workers.THREADS_PER_WORKER) and the nonce sweep, or connections beyond
                                 # it would be opened and closed request after request (a new server process each)
 

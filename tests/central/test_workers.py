@@ -1,6 +1,6 @@
-"""The reference central under gunicorn with several worker processes on one database (SQLite and PostgreSQL):
-it answers signed requests on keep-alive connections, and a copy of a signed request is refused as a replay
-whichever worker receives it."""
+"""The reference central under uWSGI with several worker processes on one database (SQLite and PostgreSQL):
+it answers signed requests on keep-alive connections, however many idle ones terminals keep open; a copy of a
+signed request is refused as a replay whichever worker receives it; and stopping it leaves no process behind."""
 from __future__ import annotations
 
 import json
@@ -27,33 +27,48 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _uwsgi_processes(port: int) -> list[str]:
+    listed = subprocess.run(["pgrep", "-f", f"pyuwsgi.*--http 127.0.0.1:{port} "], capture_output=True, text=True)
+    return listed.stdout.split()
+
+
 @pytest.fixture
-def workers(new_database, tmp_path):
-    pytest.importorskip("gunicorn")
+def served(new_database, tmp_path):
+    """`kiosk central serve --workers 3` on a free port: (its base URL, the process, its log)."""
+    pytest.importorskip("pyuwsgi")
     database = new_database()
     store = CentralStore(database)
     store.register_terminal("T-W", "工作进程终端", "大厅", SECRET)
     store.close()
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "kiosk", "central", "serve", "--db", database, "--port", str(port),
-                               "--workers", "3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              cwd=tmp_path, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        server = subprocess.Popen([sys.executable, "-m", "kiosk", "central", "serve", "--db", database, "--port",
+                                   str(port), "--workers", "3"], stdout=output, stderr=subprocess.STDOUT, text=True,
+                                  cwd=tmp_path, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             requests.get(base_url + "/api/v1/catalog", timeout=1)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:       # refused, or accepted by the router before a worker is up
             if server.poll() is not None:
-                pytest.fail(f"central did not start: {server.stderr.read()[-2000:]}")
+                pytest.fail(f"central did not start: {log.read_text()[-2000:]}")
             time.sleep(0.2)
-    yield base_url
+    yield base_url, server, log
     server.send_signal(signal.SIGTERM)
     try:
-        server.wait(timeout=20)
+        server.wait(timeout=30)
     except subprocess.TimeoutExpired:
         server.kill()
+        pytest.fail(f"central did not stop on SIGTERM within 30 s: {log.read_text()[-2000:]}")
+    assert not _uwsgi_processes(port), "uWSGI processes were left running"
+
+
+@pytest.fixture
+def workers(served) -> str:
+    return served[0]
 
 
 def test_several_workers_answer_on_kept_alive_connections(workers):
@@ -80,3 +95,56 @@ def test_a_copied_request_is_refused_by_every_worker(workers):
         answers.append(requests.post(workers + "/api/v1/heartbeat", data=body, headers=headers, timeout=5))
     assert answers[0].status_code == 200
     assert [a.json()["error"] for a in answers[1:]] == ["replayed"] * 11
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+def test_idle_kept_alive_connections_beyond_the_threads_hold_up_no_request(workers):
+    """A province's terminals each keep a connection open between heartbeats: far more connections than the
+    workers have threads (3 x 8 here). The router holds idle ones; they never stand in a heartbeat's way."""
+    host, port = workers.removeprefix("http://").split(":")
+    idle = []
+    try:
+        for _ in range(200):
+            connection = socket.create_connection((host, int(port)), timeout=5)
+            connection.sendall(f"GET /api/v1/catalog HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            assert connection.recv(4096).startswith(b"HTTP/1.1 401")      # answered, and left open
+            idle.append(connection)
+        client = CentralClient(workers, "T-W", SECRET, max_retries=0, read_timeout=3)
+        try:
+            started = time.monotonic()
+            assert client.heartbeat({"version": "1"}, []).commands == ()
+            assert time.monotonic() - started < 2
+        finally:
+            client.close()
+        idle[0].sendall(f"GET /api/v1/catalog HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        assert idle[0].recv(4096).startswith(b"HTTP/1.1 401")            # an idle one is still served
+    finally:
+        for connection in idle:
+            connection.close()
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+def test_stopping_mid_start_and_a_killed_parent_leave_no_process_behind(new_database, tmp_path):
+    """SIGTERM while the workers still load their app (they ignore a graceful stop then) still stops all of
+    it; and when the serving command itself is killed, uWSGI follows instead of running on unowned."""
+    pytest.importorskip("pyuwsgi")
+    database = new_database()
+    CentralStore(database).close()
+    for how in ("terminate at once", "kill the parent"):
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-m", "kiosk", "central", "serve", "--db", database, "--port",
+                                   str(port), "--workers", "2"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, cwd=tmp_path)
+        deadline = time.monotonic() + 20
+        while not _uwsgi_processes(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _uwsgi_processes(port), "uWSGI did not start"
+        if how == "terminate at once":
+            server.send_signal(signal.SIGTERM)
+        else:
+            server.kill()
+        server.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while _uwsgi_processes(port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _uwsgi_processes(port), f"{how}: uWSGI processes left running"

@@ -54,7 +54,7 @@ def test_a_terminals_wheel_has_no_reference_central_developer_tools_or_their_dep
     metadata = next(data for name, data in files.items() if name.endswith("METADATA")).decode()
     always = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
     assert always and not [line for line in always if any(part in line.lower() for part in
-                                                          ("flask", "sqlalchemy", "alembic", "gunicorn", "psycopg"))]
+                                                          ("flask", "sqlalchemy", "alembic", "pyuwsgi", "psycopg"))]
 
 
 def test_the_wheel_holds_the_catalogues_default_config_printer_profiles_and_templates(built):

@@ -1,5 +1,5 @@
-"""The nonces of signed requests, kept in the database when central runs as several processes (gunicorn
-workers): a copy of a request sent to another process is refused as a replay, as one process refuses it.
+"""The nonces of signed requests, kept in the database when central runs as several worker
+processes: a copy of a request sent to another process is refused as a replay, as one process refuses it.
 
 Revision 0004 of the reference central's schema (follows 0003)."""
 from __future__ import annotations
