@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, ContextManager, Iterator
 
 from sqlalchemy.engine import URL, Connection, Engine
 
@@ -60,41 +60,33 @@ class Connections:
             held.set_for_reads = for_reads
         return held.connection
 
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
+    def reading(self) -> ContextManager[Connection]:
         """A connection for reads that are one statement each (no snapshot shared between them)."""
-        held = self._held
-        if not held.holding:
-            with self._reader.connect() as connection:
-                yield connection
-            return
-        if held.writing:
-            yield self._checked_out()
-            return
-        try:
-            connection = self._checked_out(for_reads=True)
-            yield connection
-            connection.rollback()           # SQLite: ends the deferred read; PostgreSQL in autocommit: nothing sent
-        except BaseException:
-            self._drop()
-            raise
+        return self._use(for_reads=True, unheld=self._reader.connect)
+
+    def transaction(self) -> ContextManager[Connection]:
+        """A transaction: committed when the block ends, rolled back when it raises."""
+        return self._use(for_reads=False, unheld=self.engine.begin)
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """A transaction: committed when the block ends, rolled back when it raises."""
+    def _use(self, for_reads: bool, unheld: Callable[[], ContextManager[Connection]]) -> Iterator[Connection]:
         held = self._held
         if not held.holding:
-            with self.engine.begin() as connection:
+            with unheld() as connection:
                 yield connection
             return
-        if held.writing:
+        if held.writing:                     # within a transaction: the read or the inner block joins it
             yield self._checked_out()
             return
         try:
-            connection = self._checked_out(for_reads=False)
-            held.writing = True
-            with connection.begin():
+            connection = self._checked_out(for_reads)
+            if for_reads:
                 yield connection
+                connection.rollback()        # SQLite: ends the deferred read; PostgreSQL in autocommit: nothing sent
+            else:
+                held.writing = True
+                with connection.begin():
+                    yield connection
         except BaseException:
             self._drop()
             raise
