@@ -87,8 +87,12 @@ def decide(request_id: str, decision: str):
         return redirect(url_for("pages.staff", notice="没有这个帮办登录请求"), 303)
     if row.status != "pending":
         return redirect(url_for("pages.staff", notice="该请求已处理过"), 303)
-    token = state.store.issue_token(row.citizen_id, row.terminal_id, state.token_lifetime,
-                                    assisted_by=current_user.username) if decision == "approve" else ""
-    state.store.decide_assisted_login(request_id, current_user.username, token)
-    words = "已核验并同意登录" if token else "已拒绝登录"
+    if decision == "approve":
+        decided = state.store.approve_assisted_login(request_id, current_user.username, state.token_lifetime,
+                                                     made_after=state.clock() - REQUEST_LIFETIME)
+    else:
+        decided = state.store.deny_assisted_login(request_id, current_user.username)
+    if not decided:          # another member of staff, the terminal's withdrawal or the request's lapse came first
+        return redirect(url_for("pages.staff", notice="该请求已处理、已撤回或已过期"), 303)
+    words = "已核验并同意登录" if decision == "approve" else "已拒绝登录"
     return redirect(url_for("pages.staff", notice=f"帮办登录 {row.name_masked}：{words}"), 303)

@@ -1,7 +1,8 @@
 """The reference server's storage (SQLAlchemy Core): terminals, citizens, login codes, tokens, applications, ….
 
-One engine per store, SQLite or PostgreSQL by URL; every change runs in its own transaction from the engine's
-pool, so a committed answer is never lost or doubled, and rows come back as the frozen records of records.py."""
+One engine per store, SQLite or PostgreSQL by URL; a request's statements share one pooled connection
+(connections.py), every change runs in a transaction of its own (a nonce: one statement, committed at once), so a
+committed answer is never lost or doubled, and rows come back as the frozen records of records.py."""
 from __future__ import annotations
 
 import hashlib
@@ -193,10 +194,7 @@ class CentralStore:
 
     def register_terminal(self, terminal_id: str, name: str, hall: str, secret: bytes) -> None:
         """Add a terminal, or update the name, hall and secret of a known one."""
-        with self.transaction() as tx:
-            tx.connection.execute(upsert(tx.connection, terminals, {
-                "id": terminal_id, "name": name, "hall": hall, "secret": secret.decode("ascii"),
-                "registered_at": self.clock()}, ("name", "hall", "secret")))
+        self.register_terminals([(terminal_id, name, hall, secret)])
 
     def register_terminals(self, listed: list[tuple[str, str, str, bytes]]) -> None:
         """Register (id, name, hall, secret) for many terminals in one transaction: all of them, or none."""
@@ -276,10 +274,25 @@ class CentralStore:
         return self._all(AssistedLogin, self._assisted_logins().where(assisted_logins.c.status == "pending")
                          .order_by(assisted_logins.c.created_at))
 
-    def decide_assisted_login(self, request_id: str, staff: str, token: str) -> bool:
-        """Approve (with the citizen's new token) or deny (token "") a pending request; False if not pending."""
-        return self._close_assisted_login(request_id, status="approved" if token else "denied", staff=staff,
-                                          token=token)
+    def approve_assisted_login(self, request_id: str, staff: str, token_lifetime: float, made_after: float) -> bool:
+        """Approve a request still pending and made after `made_after`, and issue its citizen's token, in one
+        transaction; False (and no token) if another decision, a withdrawal or its lapse came first."""
+        with self.transaction() as tx:
+            claimed = tx.connection.execute(update(assisted_logins).where(
+                assisted_logins.c.id == request_id, assisted_logins.c.status == "pending",
+                assisted_logins.c.created_at > made_after).values(
+                status="approved", staff=staff, decided_at=self.clock()).returning(
+                assisted_logins.c.citizen_id, assisted_logins.c.terminal_id)).first()
+            if claimed is None:
+                return False
+            token = tx.issue_token(claimed.citizen_id, claimed.terminal_id, token_lifetime, assisted_by=staff)
+            tx.connection.execute(update(assisted_logins).where(assisted_logins.c.id == request_id).values(
+                token=token))
+            return True
+
+    def deny_assisted_login(self, request_id: str, staff: str) -> bool:
+        """Deny a pending request; False if it was no longer pending."""
+        return self._close_assisted_login(request_id, status="denied", staff=staff)
 
     def withdraw_assisted_login(self, request_id: str) -> bool:
         """The terminal withdrew a pending request (its citizen left); False if it was no longer pending."""
@@ -451,6 +464,9 @@ class CentralStore:
         return self._all(HelpRequest, select(help_requests).where(help_requests.c.closed_at.is_(None))
                          .order_by(help_requests.c.created_at))
 
+    def help_request(self, request_id: str) -> HelpRequest | None:
+        return self._one(HelpRequest, select(help_requests).where(help_requests.c.id == request_id))
+
     def close_help_request(self, request_id: str) -> bool:
         with self.transaction() as tx:
             return tx.connection.execute(update(help_requests).where(
@@ -490,7 +506,7 @@ class CentralStore:
         now = self.clock()
         stored = stored_status(status, now)
         if known is None or known.id != terminal_id:
-            known = self._one(Terminal, select(terminals).where(terminals.c.id == terminal_id))
+            known = self.terminal(terminal_id)
         if not acked and known is not None and known.status == stored and known.last_heartbeat is not None \
                 and now - known.last_heartbeat < HEARTBEAT_WRITE_EVERY:
             return self._all(Command, WAITING_COMMANDS, {"terminal_id": terminal_id})

@@ -6,10 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import func, select
 
+from central_server.citizens import SAMPLE_CITIZENS
+from central_server.schema import tokens
+from central_server.storage import CentralStore
 from kiosk.central.errors import CentralRefused
 from kiosk.devices.reader import SamReader, open_port
 from kiosk_devtools.virtual_id_reader import SAMPLE_CARD, VirtualIdReader
+
+from .conftest import FakeClock
 
 
 @pytest.fixture
@@ -109,3 +115,37 @@ def test_a_citizens_own_login_carries_no_helper(central, client):
     result = client.submit(citizen_token(client), "sb-cbjfzm", certificate_values(), "own-1")
     client.rate(None, result.application_number, "satisfied", "", "own-rating-1")
     assert [r.assisted_by for r in central.store.recent_ratings()] == [""]
+
+
+def _tokens(store) -> int:
+    with store.transaction() as tx:
+        return tx.connection.execute(select(func.count()).select_from(tokens)).scalar_one()
+
+
+def test_an_approval_that_comes_second_or_late_issues_no_token(new_database):
+    """Two members of staff decide at once, or the terminal withdraws meanwhile, or the request has lapsed: the
+    approval that comes second claims nothing and leaves no token behind (one transaction claims, then issues)."""
+    clock = FakeClock(1_800_000_000.0)
+    store = CentralStore(new_database(), clock=clock)
+    try:
+        citizen = SAMPLE_CITIZENS[0]
+        store.register_terminal("T-1", "1号", "大厅", b"s" * 64)
+        for request_id in ("A-1", "A-2", "A-3"):
+            store.add_assisted_login(request_id, "T-1", citizen, "李**", "3401**")
+        before = _tokens(store)
+        assert store.deny_assisted_login("A-1", "wang")
+        assert not store.approve_assisted_login("A-1", "li", 900, made_after=clock() - 300)
+        assert store.withdraw_assisted_login("A-2")
+        assert not store.approve_assisted_login("A-2", "li", 900, made_after=clock() - 300)
+        clock.advance(301)
+        assert not store.approve_assisted_login("A-3", "li", 900, made_after=clock() - 300)
+        assert _tokens(store) == before
+        assert [store.assisted_login(r).status for r in ("A-1", "A-2", "A-3")] == ["denied", "withdrawn", "pending"]
+        store.add_assisted_login("A-4", "T-1", citizen, "李**", "3401**")
+        assert store.approve_assisted_login("A-4", "li", 900, made_after=clock() - 300)
+        approved = store.assisted_login("A-4")
+        assert approved.status == "approved" and approved.staff == "li"
+        assert store.token_citizen(approved.token, "T-1").id == citizen.id
+        assert store.token_assisted_by(approved.token, "T-1") == "li" and _tokens(store) == before + 1
+    finally:
+        store.close()
