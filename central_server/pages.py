@@ -245,7 +245,12 @@ def staff_command(terminal_id: str):
 @bp.post("/staff/help/<request_id>/close")
 @login_required
 def staff_close_help(request_id: str):
-    closed = central().store.close_help_request(request_id)
+    store = central().store
+    asked = store.help_request(request_id)
+    terminal = store.terminal(asked.terminal_id) if asked is not None else None
+    if terminal is None or not current_user.sees(terminal.hall):     # hall staff close only their hall's
+        return redirect(url_for("pages.staff", notice="没有这个帮办请求"), 303)
+    closed = store.close_help_request(request_id)
     return redirect(url_for("pages.staff", notice="帮办请求已处理" if closed else "该请求已处理过"), 303)
 
 

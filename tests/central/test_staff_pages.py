@@ -146,3 +146,18 @@ def test_hall_staff_count_and_page_only_their_hall_whatever_they_ask_for(central
     for query in ("", "?hall=西区大厅", "?show=offline&hall=", "?page=2"):
         answer = client.get("/staff" + query).data.decode()
         assert "共 61 台" in answer and "T-WEST" not in answer and "西区大厅" not in answer, query
+
+
+def test_hall_staff_close_only_their_own_halls_help_requests(central):
+    store = central.extensions["central"].store
+    with store.transaction() as tx:
+        tx.add_help_request("H-WEST", "T-WEST", "打印机卡纸")
+        tx.add_help_request("H-EAST", "T-EAST", "不会操作")
+    client = logged_in(central, "li", "east-password")
+    page = client.get("/staff").data
+    for request_id in ("H-WEST", "H-EAST"):
+        client.post(f"/staff/help/{request_id}/close", data={"csrf_token": token(page)})
+    assert [h.id for h in store.open_help_requests()] == ["H-WEST"]
+    admin = logged_in(central, "admin", "admin-password")
+    admin.post("/staff/help/H-WEST/close", data={"csrf_token": token(admin.get("/staff").data)})
+    assert store.open_help_requests() == []
