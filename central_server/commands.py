@@ -4,13 +4,21 @@ Found by the kiosk's command line through its plugin entry point; a terminal wit
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from kiosk.argtypes import positive_int, tcp_port
 
 DB_HELP = ("the server's database: a SQLite file (created if missing) or a URL, "
-           "postgresql+psycopg://user@host:port/dbname")
+           "postgresql+psycopg://user@host:port/dbname; default: $KIOSK_CENTRAL_DB (a URL with a password is "
+           "better there than on a command line every local user can read)")
+DB_VARIABLE = "KIOSK_CENTRAL_DB"
+
+
+def _add_database_option(parser) -> None:
+    parser.add_argument("--db", default=os.environ.get(DB_VARIABLE) or None,
+                        required=not os.environ.get(DB_VARIABLE), help=DB_HELP)
 
 
 def register(subparsers) -> None:
@@ -22,7 +30,7 @@ def register(subparsers) -> None:
     serve = sub.add_parser("serve", help="run the reference central server")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=tcp_port, default=8600, help="port to listen on (default 8600; 0 picks one)")
-    serve.add_argument("--db", required=True, help=DB_HELP)
+    _add_database_option(serve)
     serve.add_argument("--public-url", default=None,
                        help="base URL phones and printed slips use (default: the URL each request came to)")
     serve.add_argument("--device-interval", type=positive_int, default=None, help="RFC 8628 polling interval in seconds")
@@ -36,14 +44,17 @@ def register(subparsers) -> None:
 
     many = sub.add_parser("add-terminals", help="register a list of terminals at once (CSV id,name,hall or JSON) "
                                                 "and write a secret file (mode 0600) for each")
-    many.add_argument("--db", required=True, help=DB_HELP)
+    _add_database_option(many)
     many.add_argument("--file", required=True, help="the list: CSV with the header id,name,hall, or a JSON array")
     many.add_argument("--secrets-dir", required=True,
                       help="folder for the secret files, one per terminal (ID.secret); an existing one is kept")
+    many.add_argument("--new-secrets", action="store_true",
+                      help="give terminals already registered a new secret when their file is not in --secrets-dir "
+                           "(otherwise that is refused: the secret installed on them would stop working)")
     many.set_defaults(func=_add_terminals)
 
     staff = sub.add_parser("add-staff", help="create or update a login for the staff pages (password on stdin)")
-    staff.add_argument("--db", required=True, help=DB_HELP)
+    _add_database_option(staff)
     staff.add_argument("--user", required=True, help="the login name")
     staff.add_argument("--role", choices=("hall", "admin"), required=True,
                        help="hall: sees the terminals of --hall; admin: the province's, all of them")
@@ -51,7 +62,7 @@ def register(subparsers) -> None:
     staff.set_defaults(func=_add_staff)
 
     add = sub.add_parser("add-terminal", help="register a terminal and write its secret file (mode 0600)")
-    add.add_argument("--db", required=True, help=DB_HELP)
+    _add_database_option(add)
     add.add_argument("--id", required=True, help="terminal id, e.g. T-0001")
     add.add_argument("--name", required=True, help="name shown on the phone page, e.g. 1号自助终端")
     add.add_argument("--hall", required=True, help="where the terminal stands, shown on the phone page")
@@ -60,7 +71,7 @@ def register(subparsers) -> None:
     add.set_defaults(func=_add_terminal)
 
     migrate = sub.add_parser("migrate", help="bring the server's database to the newest schema (serve does it too)")
-    migrate.add_argument("--db", required=True, help=DB_HELP)
+    _add_database_option(migrate)
     migrate.set_defaults(func=_migrate)
 
 
@@ -170,13 +181,23 @@ def _add_terminals(args) -> int:
     except TerminalListError as exc:
         return _fail(str(exc), 2)
     folder = Path(args.secrets_dir)
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        secrets = [(t, load_secret(path) if path.exists() else create_secret_file(path))
-                   for t, path in ((t, folder / f"{t.id}.secret") for t in listed)]
-    except (SecretFileError, OSError) as exc:
-        return _fail(f"{folder}: {exc}")
+
     def register(store) -> int | None:
+        # A known terminal whose secret file is not in the folder would get a new secret, and the one installed
+        # on it would no longer be accepted: refused, unless replacing secrets is what is asked for.
+        known = store.terminal_names({t.id for t in listed}, None)
+        lost = [t.id for t in listed if t.id in known and not (folder / f"{t.id}.secret").exists()]
+        if lost and not args.new_secrets:
+            shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10} more" if len(lost) > 10 else "")
+            return _fail(f"nothing registered: {len(lost)} terminals are registered already and their secret files "
+                         f"are not in {folder} ({shown}); give the folder their secrets were written to, or "
+                         f"--new-secrets to give them new ones (each must then be installed on its terminal)", 2)
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            secrets = [(t, load_secret(path) if path.exists() else create_secret_file(path))
+                       for t, path in ((t, folder / f"{t.id}.secret") for t in listed)]
+        except (SecretFileError, OSError) as exc:
+            return _fail(f"{folder}: {exc}")
         try:
             store.register_terminals([(t.id, t.name, t.hall, secret) for t, secret in secrets])
         except StoreError as exc:

@@ -60,3 +60,33 @@ def test_a_bad_list_names_every_bad_line_and_registers_nothing(new_database, tmp
     finally:
         store.close()
     assert not (tmp_path / "s").exists()
+
+
+def test_a_known_terminal_keeps_its_secret_unless_new_secrets_are_asked_for(new_database, tmp_path, capsys):
+    """The list run again with a fresh folder would give deployed terminals new secrets and lock them out."""
+    database = new_database()
+    listing = tmp_path / "terminals.csv"
+    listing.write_text("id,name,hall\nT-1,1号,大厅\nT-2,2号,大厅\n", encoding="utf-8")
+    first = tmp_path / "secrets"
+    assert main(["central", "add-terminals", "--db", database, "--file", str(listing), "--secrets-dir", str(first)]) == 0
+    installed = (first / "T-1.secret").read_bytes().strip()
+    elsewhere = tmp_path / "another-folder"
+    capsys.readouterr()
+    assert main(["central", "add-terminals", "--db", database, "--file", str(listing),
+                 "--secrets-dir", str(elsewhere)]) == 2
+    err = capsys.readouterr().err
+    assert "nothing registered: 2 terminals are registered already" in err and "T-1, T-2" in err
+    assert not elsewhere.exists()
+    store = CentralStore(database)
+    try:
+        assert store.terminal("T-1").secret.encode() == installed
+    finally:
+        store.close()
+    assert main(["central", "add-terminals", "--db", database, "--file", str(listing), "--secrets-dir", str(first)]) == 0
+    assert main(["central", "add-terminals", "--db", database, "--file", str(listing), "--secrets-dir", str(elsewhere),
+                 "--new-secrets"]) == 0
+    store = CentralStore(database)
+    try:
+        assert store.terminal("T-1").secret.encode() == (elsewhere / "T-1.secret").read_bytes().strip() != installed
+    finally:
+        store.close()
