@@ -268,7 +268,11 @@ def submit():
     except Conflict:      # the same key, committed first by a request running beside this one (PostgreSQL)
         raced = True
     if raced:
-        return _replay(terminal.id, key, "submission", request_hash)
+        replay = _replay(terminal.id, key, "submission", request_hash)
+        if replay is None:    # the clash was on another unique value (a generated number or code), not the key
+            raise ApiError(503, "temporarily_unavailable", "central could not record the application this time; "
+                                                           "send it again")
+        return replay
     log.info("application %s for item %s from terminal %s", answer["application_number"], item_id, terminal.id)
     return _json(answer, 201)
 

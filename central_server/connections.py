@@ -28,7 +28,8 @@ class Connections:
     Outside a held request each use checks out its own connection. Within one (the thread's request, between
     `hold` and `release`) every use takes the same connection, checked out on first need: a read runs with the
     reader settings (autocommit on PostgreSQL), a transaction with the writer's, and a read or a transaction
-    begun inside a transaction joins it. A connection that failed is given back at once, so the request's next
+    begun inside a transaction joins it (an inner block is committed with the outer one). Outside a request,
+    nothing may be nested: a second connection would wait for the first one's write lock. A connection that failed is given back at once, so the request's next
     statement starts on a good one."""
 
     def __init__(self, engine: Engine, url: URL):
@@ -65,7 +66,8 @@ class Connections:
         return self._use(for_reads=True, unheld=self._reader.connect)
 
     def transaction(self) -> ContextManager[Connection]:
-        """A transaction: committed when the block ends, rolled back when it raises."""
+        """A transaction: committed when the block ends (the outermost block, when nested within a request),
+        rolled back when it raises."""
         return self._use(for_reads=False, unheld=self.engine.begin)
 
     @contextmanager

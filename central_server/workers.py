@@ -1,7 +1,8 @@
 """The reference central as a province runs it: uWSGI's HTTP router (C, one event loop holding the terminals'
 keep-alive connections, thousands of them) in front of several worker processes with threads, on one database.
 
-The schema is migrated once before uWSGI starts. Each worker makes its own app after the fork (no database pool
+The schema is migrated before uWSGI starts (each worker then only finds it up to date, and its sample citizens
+and session key there already). Each worker makes its own app after the fork (no database pool
 shared across processes) from the options left in its environment, and keeps signed requests' nonces in the
 database, so a copy sent to another worker is refused as a replay. uWSGI runs as a child of this process,
 which hands SIGTERM and Ctrl-C on to it (a graceful stop: requests under way are answered) and cleans up."""
@@ -29,7 +30,7 @@ PR_SET_PDEATHSIG = 1       # prctl(2): the signal a process gets when its parent
 def uwsgi_arguments(host: str, port: int, workers: int, socket_path: Path) -> list[str]:
     """uWSGI's command line: the HTTP router on host:port with keep-alive, `workers` processes of
     THREADS_PER_WORKER threads behind it on a private Unix socket, each loading `central_server.wsgi`."""
-    return ["--master", "--need-app", "--lazy-apps", "--enable-threads", "--strict", "--die-on-term",
+    return ["--master", "--need-app", "--lazy-apps", "--enable-threads", "--strict", "--die-on-term", "--no-orphans",
             "--http", f"{host}:{port}", "--http-keepalive", "--http-timeout", str(KEEPALIVE_SECONDS),
             "--socket", str(socket_path), "--chmod-socket=600", "--vacuum",
             "--processes", str(workers), "--threads", str(THREADS_PER_WORKER),
@@ -48,7 +49,9 @@ def serve_with_workers(app_options: dict[str, Any], host: str, port: int, worker
         command = [sys.executable, "-c", "import sys, pyuwsgi; sys.exit(pyuwsgi.run())",
                    *uwsgi_arguments(host, port, workers, Path(folder) / "workers.sock")]
         # Its own process group: the last resort below reaches every one of its processes.
-        server = subprocess.Popen(command, env=environment, preexec_fn=_stop_with_parent, start_new_session=True)
+        parent = os.getpid()
+        server = subprocess.Popen(command, env=environment, preexec_fn=lambda: _stop_with_parent(parent),
+                                  start_new_session=True)
         escalation = [(signal.SIGINT, GRACE_SECONDS), (signal.SIGKILL, 5.0)]    # uWSGI's SIGINT: stop all now
         next_step: list[float] = []
 
@@ -65,20 +68,30 @@ def serve_with_workers(app_options: dict[str, Any], host: str, port: int, worker
                 except subprocess.TimeoutExpired:
                     if next_step and escalation and time.monotonic() > next_step[0]:
                         number, _ = escalation.pop(0)
-                        os.killpg(server.pid, number)
+                        _signal_group(server.pid, number)
                         next_step[0] = time.monotonic() + (escalation[0][1] if escalation else 0)
         finally:
             for number, handler in previous.items():
                 signal.signal(number, handler)
+            _signal_group(server.pid, signal.SIGKILL)     # whatever of it is left, a worker whose master died too
             if server.poll() is None:
-                os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
 
 
-def _stop_with_parent() -> None:
-    """In uWSGI's master before it starts: it gets SIGINT (stop all now) if this process dies without stopping it."""
+def _stop_with_parent(parent: int) -> None:
+    """In uWSGI's master before it starts: it gets SIGINT (stop all now) if this process dies without stopping
+    it; if that happened already, before the request to be told was made, it stops at once."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGINT)
+    if os.getppid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _signal_group(group: int, number: int) -> None:
+    try:
+        os.killpg(group, number)
+    except ProcessLookupError:      # every process of it has ended
+        pass
 
 
 def _somaxconn() -> int:

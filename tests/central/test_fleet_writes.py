@@ -32,7 +32,7 @@ def test_an_unchanged_heartbeat_is_not_written_until_a_minute_has_passed(new_dat
             store.heartbeat("T-1", {**STATUS, "uptime": 600 + 30 * beat}, [])
         assert store.terminal("T-1").last_heartbeat == first
         clock.advance(5)
-        store.heartbeat("T-1", {**STATUS, "uptime": 700}, [])
+        store.heartbeat("T-1", {**STATUS, "uptime": 664}, [])      # the same start: only the minute passed
         assert store.terminal("T-1").last_heartbeat == clock()     # a minute on: written
         clock.advance(1)
         store.heartbeat("T-1", {**STATUS, "uptime": 701, "paper": "low"}, [])

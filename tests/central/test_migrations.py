@@ -149,3 +149,15 @@ def test_revision_0005_marks_the_known_terminals_that_need_care_from_their_last_
                                                           "T-SILENT": True, "T-GARBLED": True}
     finally:
         engine.dispose()
+
+
+def test_the_database_may_come_from_the_environment_and_not_the_command_line(new_database, capsys, monkeypatch):
+    """A URL with a password is kept out of `ps` by setting KIOSK_CENTRAL_DB (the systemd unit's env file)."""
+    db = new_database(empty=True)
+    monkeypatch.setenv("KIOSK_CENTRAL_DB", db)
+    assert main(["central", "migrate"]) == 0
+    assert f"schema at revision {head_revision()}" in capsys.readouterr().out
+    monkeypatch.delenv("KIOSK_CENTRAL_DB")
+    with pytest.raises(SystemExit) as refused:
+        main(["central", "migrate"])
+    assert refused.value.code == 2 and "--db" in capsys.readouterr().err
