@@ -14,6 +14,7 @@ import time
 import pytest
 import requests
 
+from central_server.app import close_app, create_app
 from central_server.storage import CentralStore
 from kiosk.central.client import CentralClient
 from kiosk.central.signing import sign_request
@@ -148,3 +149,22 @@ def test_stopping_mid_start_and_a_killed_parent_leave_no_process_behind(new_data
         while _uwsgi_processes(port) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not _uwsgi_processes(port), f"{how}: uWSGI processes left running"
+
+
+def test_a_copy_sent_to_another_worker_process_is_refused(new_database):
+    """Two apps on one database, as two uWSGI workers are: the copy reaches the other one for certain."""
+    database = new_database()
+    store = CentralStore(database)
+    store.register_terminal("T-W", "工作进程终端", "大厅", SECRET)
+    store.close()
+    first, second = create_app(database, shared_nonces=True), create_app(database, shared_nonces=True)
+    try:
+        body = json.dumps({"status": {"version": "1"}, "acked": []}).encode()
+        headers = {**sign_request(SECRET, "T-W", "POST", "/api/v1/heartbeat", body).as_dict(),
+                   "Content-Type": "application/json"}
+        assert first.test_client().post("/api/v1/heartbeat", data=body, headers=headers).status_code == 200
+        copy = second.test_client().post("/api/v1/heartbeat", data=body, headers=headers)
+        assert copy.status_code == 401 and copy.get_json()["error"] == "replayed"
+    finally:
+        close_app(first)
+        close_app(second)
