@@ -271,7 +271,7 @@ def submit():
         replay = _replay(terminal.id, key, "submission", request_hash)
         if replay is None:    # the clash was on another unique value (a generated number or code), not the key
             raise ApiError(503, "temporarily_unavailable", "central could not record the application this time; "
-                                                           "send it again")
+                                                           "send it again", headers={"Retry-After": "1"})
         return replay
     log.info("application %s for item %s from terminal %s", answer["application_number"], item_id, terminal.id)
     return _json(answer, 201)

@@ -8,7 +8,7 @@ import requests
 
 from central_server.citizens import SAMPLE_CITIZENS
 from central_server.documents import load_catalog
-from kiosk.central.errors import CentralRefused
+from kiosk.central.errors import CentralRefused, CentralUnavailable
 from kiosk.central.models import RATING_CODES
 from kiosk.core.forms import id_number_is_valid
 
@@ -209,3 +209,21 @@ def test_a_nul_character_is_stored_as_a_replacement_and_a_lookup_with_one_finds_
     client.help_request("打印机\x00卡纸")
     assert central.store.open_help_requests()[-1].reason == "打印机\ufffd卡纸"
     assert client.verify("ABC\x00DEF")["valid"] is False
+
+
+def test_a_clash_on_a_generated_code_is_answered_send_it_again_not_500(central, monkeypatch):
+    """Two applications drew the same verification code (the unique key is on the code, not on the request's
+    Idempotency-Key): the second is told to come again (503, Retry-After), and nothing half-made is kept."""
+    import central_server.api as api
+
+    monkeypatch.setattr(api.secrets, "choice", lambda alphabet: alphabet[0])     # every code the same
+    client = central.client(max_retries=0)
+    token = citizen_token(client)
+    client.submit(token, "sb-cbjfzm", certificate_values(), "clash-1")
+    with pytest.raises(CentralUnavailable) as unavailable:
+        client.submit(token, "sb-cbjfzm", certificate_values(), "clash-2")
+    assert unavailable.value.retry_after == 1.0 and "503" in str(unavailable.value)
+    assert central.store.count_applications() == 1
+    monkeypatch.undo()
+    assert client.submit(token, "sb-cbjfzm", certificate_values(), "clash-2").application_number   # sent again
+    assert central.store.count_applications() == 2
