@@ -85,8 +85,6 @@ def decide(request_id: str, decision: str):
     row = state.store.assisted_login(request_id)
     if row is None or not current_user.sees(row.hall) or decision not in ("approve", "deny"):
         return redirect(url_for("pages.staff", notice="没有这个帮办登录请求"), 303)
-    if row.status != "pending":
-        return redirect(url_for("pages.staff", notice="该请求已处理过"), 303)
     if decision == "approve":
         decided = state.store.approve_assisted_login(request_id, current_user.username, state.token_lifetime,
                                                      made_after=state.clock() - REQUEST_LIFETIME)

@@ -29,8 +29,8 @@ class Connections:
     `hold` and `release`) every use takes the same connection, checked out on first need: a read runs with the
     reader settings (autocommit on PostgreSQL), a transaction with the writer's, and a read or a transaction
     begun inside a transaction joins it (an inner block is committed with the outer one). Outside a request,
-    nothing may be nested: a second connection would wait for the first one's write lock. A connection that failed is given back at once, so the request's next
-    statement starts on a good one."""
+    nothing may be nested: a second connection would wait for the first one's write lock. A connection that
+    failed is given back at once, so the request's next statement starts on a good one."""
 
     def __init__(self, engine: Engine, url: URL):
         self.engine = engine

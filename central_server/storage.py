@@ -482,7 +482,6 @@ class CentralStore:
                 id=command_id, terminal_id=terminal_id, kind=kind, message=message, created_at=self.clock()))
         return command_id
 
-
     def first_use_of_nonce(self, terminal_id: str, nonce: str, expires_at: float) -> bool:
         """Record a signed request's nonce; False when another request (in any process) already used it.
 
@@ -509,7 +508,7 @@ class CentralStore:
             known = self.terminal(terminal_id)
         if not acked and known is not None and known.status == stored and known.last_heartbeat is not None \
                 and now - known.last_heartbeat < HEARTBEAT_WRITE_EVERY:
-            return self._all(Command, WAITING_COMMANDS, {"terminal_id": terminal_id})
+            return self.pending_commands(terminal_id)
         with self.transaction() as tx:
             c = tx.connection
             if not acked:
