@@ -13,7 +13,7 @@ from flask import Response, current_app, request
 
 from central_server.records import Citizen, Terminal
 from kiosk.central.signing import (HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, SignatureRejected,
-                                   verify_signature)
+                                   check_stamp, verify_signature)
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,12 @@ def signed_terminal(required: bool) -> Terminal | None: ...
 
 
 def signed_terminal(required: bool = True) -> Terminal | None:
-    """The terminal whose signature this request carries; without signature headers, None if not required."""
+    """The terminal whose signature this request carries; without signature headers, None if not required.
+
+    The nonce is recorded as the terminal is read (on PostgreSQL in the same statement), before the signature is
+    checked: a forged request can use up a nonce it names, but never get in, and the nonce of a real request
+    is known to nobody before it is sent (a terminal draws a new random one for every request, retries
+    included), so only a copy of an intercepted request can meet it: refused either way."""
     names = (HEADER_TERMINAL, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
     headers = [request.headers.get(h, "") for h in names]
     if not any(headers) and not required:
@@ -82,18 +87,19 @@ def signed_terminal(required: bool = True) -> Terminal | None:
     if not all(headers):
         raise _unauthorised("missing_signature", f"requests must carry {', '.join(names)}")
     state = central()
-    terminal = state.store.terminal(terminal_id)
-    if terminal is None:
-        raise _unauthorised("unknown_terminal", "this terminal is not registered with central")
     try:
-        stamp = verify_signature(terminal.secret.encode("ascii"), request.method, raw_path(), timestamp, nonce,
-                                 signature, request.get_data(cache=True), now=state.clock(),
-                                 window=state.signature_window,
-                                 idempotency_key=request.headers.get("Idempotency-Key", ""),
-                                 authorization=request.headers.get("Authorization", ""))
+        stamp = check_stamp(timestamp, nonce, now=state.clock(), window=state.signature_window)
+        terminal, first = terminal_and_first_use(terminal_id, nonce, expires_at=stamp + state.signature_window,
+                                                 now=state.clock())
+        if terminal is None:
+            raise _unauthorised("unknown_terminal", "this terminal is not registered with central")
+        verify_signature(terminal.secret.encode("ascii"), request.method, raw_path(), timestamp, nonce, signature,
+                         request.get_data(cache=True), now=state.clock(), window=state.signature_window,
+                         idempotency_key=request.headers.get("Idempotency-Key", ""),
+                         authorization=request.headers.get("Authorization", ""))
     except SignatureRejected as exc:
         raise _unauthorised(exc.reason, str(exc)) from None
-    if not first_use(terminal_id, nonce, expires_at=stamp + state.signature_window, now=state.clock()):
+    if not first:
         raise _unauthorised("replayed", "this signed request was already received; a terminal signs every "
                                         "request anew")
     return terminal
@@ -123,14 +129,17 @@ class SeenNonces:
 
 class SharedNonces:
     """The same record kept in the database, for a server of several processes (uWSGI workers), where a
-    copy sent to another process must be refused too. Costs one insert per signed request."""
+    copy sent to another process must be refused too. Costs no round trip of its own: on PostgreSQL the nonce
+    is recorded in the statement that reads the terminal."""
 
     def __init__(self, store) -> None:
         self.store = store
         self._next_sweep = 0.0
         self._lock = threading.Lock()
 
-    def first_use(self, terminal_id: str, nonce: str, expires_at: float, now: float) -> bool:
+    def terminal_and_first_use(self, terminal_id: str, nonce: str, expires_at: float,
+                               now: float) -> tuple[Terminal | None, bool]:
+        """The terminal's row, and whether the nonce is new (recorded now, with the read: one statement)."""
         with self._lock:
             sweep = now >= self._next_sweep
             if sweep:
@@ -139,7 +148,7 @@ class SharedNonces:
             # Off the request's path: no request waits for the delete, and an expired nonce left a little longer
             # refuses nothing that its timestamp does not refuse already.
             threading.Thread(target=self._forget, args=(now,), name="forget-nonces", daemon=True).start()
-        return bool(self.store.first_use_of_nonce(terminal_id, nonce, expires_at))
+        return self.store.terminal_and_first_use(terminal_id, nonce, expires_at)
 
     def _forget(self, before: float) -> None:
         try:
@@ -148,11 +157,15 @@ class SharedNonces:
             log.warning("could not delete expired nonces", exc_info=True)
 
 
-def first_use(terminal_id: str, nonce: str, expires_at: float, now: float) -> bool:
-    """Whether this terminal's nonce is new to this server (SeenNonces, or SharedNonces when the app was made
-    for several processes)."""
+def terminal_and_first_use(terminal_id: str, nonce: str, expires_at: float, now: float) -> tuple[Terminal | None, bool]:
+    """The registered terminal (None if unknown) and whether this nonce of it is new to this server, recorded
+    now: in memory (SeenNonces), or with the terminal's read in the database when the app was made for several
+    processes (SharedNonces)."""
     seen = current_app.extensions.setdefault("central_seen_nonces", SeenNonces())
-    return bool(seen.first_use(terminal_id, nonce, expires_at, now))
+    if isinstance(seen, SharedNonces):
+        return seen.terminal_and_first_use(terminal_id, nonce, expires_at, now)
+    terminal = central().store.terminal(terminal_id)
+    return terminal, terminal is not None and seen.first_use(terminal_id, nonce, expires_at, now)
 
 
 @overload

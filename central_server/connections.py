@@ -1,5 +1,5 @@
-"""One pooled connection for all the statements of a request, instead of a checkout (and, on PostgreSQL, a ping
-of the server) for each statement: a heartbeat's three statements used to cost three checkouts and three pings.
+"""One pooled connection for all the statements of a request, instead of a checkout for each statement: a
+heartbeat's three statements used to cost three checkouts (and, on PostgreSQL, three pings of the server).
 
 The store reads and writes through `Connections`; the app holds one per request (`hold`, then `release`)."""
 from __future__ import annotations
@@ -103,7 +103,7 @@ class Connections:
             yield connection
 
     def _drop(self) -> None:
-        """Give the connection back (the next statement checks out another, pinged first)."""
+        """Give the connection back (the next statement checks out another, checked first)."""
         held = self._held
         connection, held.connection, held.writing = held.connection, None, False
         if connection is not None:

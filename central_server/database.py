@@ -7,14 +7,15 @@ import importlib.util
 import logging
 import os
 import re
+import select
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from sqlalchemy import Insert, Table, create_engine, event
+from sqlalchemy import Insert, Table, create_engine, event, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, IntegrityError
 
 from kiosk.errors import StoreError
 from kiosk.shared.store import DIR_MODE, FILE_MODE, create_private, make_private
@@ -98,17 +99,34 @@ def open_engine(url: URL) -> Engine:
     """An engine (with its connection pool) for a URL from `database_url`."""
     if is_sqlite(url):
         return _sqlite_engine(Path(url.database or ""), url)
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
-                         connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "kiosk-central"})
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "kiosk-central"})
+    event.listen(engine, "checkout", _refuse_ended_connection)
+    return engine
 
 
-def relaxed_commit(connection: Connection) -> None:
-    """Let this transaction's COMMIT return before its WAL reaches the disk (PostgreSQL's synchronous_commit off,
-    for this transaction only). A crash may then lose it, never half of it, with whatever else committed this way
-    in the last fraction of a second (3 × wal_writer_delay); only for writes a client simply makes again, such as
-    a terminal's heartbeat. SQLite: no change."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+def _refuse_ended_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection is checked without a round trip to the server (SQLAlchemy's pre-ping costs
+    one for every request): an idle connection that has something to read was ended by the server, which says
+    so (a restart, pg_terminate_backend, idle_session_timeout) before it closes its end. The pool then opens a
+    new one in its place. A peer that vanished without a word is found by the request's first statement."""
+    socket = -1 if dbapi_connection.closed else dbapi_connection.pgconn.socket
+    if socket < 0 or select.select([socket], [], [], 0)[0]:
+        raise DisconnectionError("the server ended this pooled connection")
+
+
+def writes_within_queries(url: URL) -> bool:
+    """Whether a query may carry an UPDATE in its WITH clause, a write and a read in one round trip (PostgreSQL;
+    SQLite cannot)."""
+    return url.get_backend_name() == "postgresql"
+
+
+# PostgreSQL: a condition that is always true and lets the statement's transaction commit without waiting for its
+# WAL to reach the disk (synchronous_commit off, for that transaction only: set_config(…, true)). Put in the WHERE
+# of an UPDATE committed on its own. A crash may lose such a write, never half of it, with whatever else committed
+# this way in the last fraction of a second (3 × wal_writer_delay): only for writes a client simply makes again,
+# such as a terminal's heartbeat.
+COMMIT_WITHOUT_WAITING = func.set_config("synchronous_commit", "off", True).is_not(None)
 
 
 def _sqlite_engine(path: Path, url: URL) -> Engine:

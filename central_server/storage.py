@@ -14,17 +14,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
 
-from sqlalchemy import Select, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import Float, Select, bindparam, case, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from central_server.citizens import SAMPLE_CITIZENS
 from central_server.connections import Connections
-from central_server.database import (database_errors, database_url, insert_or_ignore, open_engine, relaxed_commit,
-                                     upsert)
+from central_server.database import (COMMIT_WITHOUT_WAITING, database_errors, database_url, insert_or_ignore,
+                                     open_engine, upsert, writes_within_queries)
 from central_server.migrate import upgrade
 from central_server.records import (Application, AssistedLogin, Citizen, Command, DeviceCode, HelpRequest, Rating,
                                     StaffAccount, StoredAnswer, Terminal, from_mapping)
-from central_server.schema import (applications, assisted_logins, citizens, commands, counters, device_codes,
+from central_server.schema import (Text, applications, assisted_logins, citizens, commands, counters, device_codes,
                                    help_requests, idempotent_answers, ratings, seen_nonces, server_keys, staff_users,
                                    terminals, tokens)
 from central_server.terminal_status import OFFLINE_AFTER, status_needs_care
@@ -40,6 +41,20 @@ TERMINAL_BY_ID = select(terminals).where(terminals.c.id == bindparam("terminal_i
 WAITING_COMMANDS = (select(commands).where(commands.c.terminal_id == bindparam("terminal_id"),
                                            commands.c.acked_at.is_(None)).order_by(commands.c.created_at))
 NEW_NONCE = insert_or_ignore(seen_nonces, seen_nonces.c.nonce)
+# PostgreSQL: a signed request's terminal read and its nonce recorded (when the terminal exists) in one statement.
+_NONCE_RECORDED = (postgresql.insert(seen_nonces).from_select(
+    ["terminal_id", "nonce", "expires_at"],
+    select(bindparam("terminal_id", type_=Text), bindparam("nonce", type_=Text), bindparam("expires_at", type_=Float))
+    .where(select(terminals.c.id).where(terminals.c.id == bindparam("terminal_id")).exists()))
+    .on_conflict_do_nothing().returning(seen_nonces.c.nonce).cte("recorded"))
+TERMINAL_AND_NEW_NONCE = select(terminals, select(_NONCE_RECORDED.c.nonce).exists().label("first_use")).where(
+    terminals.c.id == bindparam("terminal_id")).add_cte(_NONCE_RECORDED)
+# PostgreSQL: a beat's status refresh and its read of waiting commands in one statement, committed on its own
+# without waiting for the disk.
+REFRESH_AND_WAITING_COMMANDS = WAITING_COMMANDS.add_cte(
+    update(terminals).where(terminals.c.id == bindparam("terminal_id"), COMMIT_WITHOUT_WAITING)
+    .values(last_heartbeat=bindparam("now"), status=bindparam("stored"), needs_care=bindparam("care"))
+    .cte("refreshed"))
 
 
 def digest(text: str) -> str:
@@ -491,6 +506,20 @@ class CentralStore:
         with database_errors(self.url), self.connections.single_write() as connection:
             return connection.execute(NEW_NONCE[connection.dialect.name], values).first() is not None
 
+    def terminal_and_first_use(self, terminal_id: str, nonce: str, expires_at: float) -> tuple[Terminal | None, bool]:
+        """A signed request's terminal (None when unknown), and whether its nonce is new, recorded now (when the
+        terminal is known): the two in one statement where the database allows (PostgreSQL), which every signed
+        request pays for. The caller checks the signature after; see auth.signed_terminal."""
+        if not writes_within_queries(self.url):
+            terminal = self.terminal(terminal_id)
+            return terminal, terminal is not None and self.first_use_of_nonce(terminal_id, nonce, expires_at)
+        values = {"terminal_id": terminal_id, "nonce": nonce, "expires_at": expires_at}
+        with database_errors(self.url), self.connections.single_write() as connection:
+            row = connection.execute(TERMINAL_AND_NEW_NONCE, values).mappings().first()
+        if row is None:
+            return None, False
+        return from_mapping(Terminal, {k: v for k, v in row.items() if k != "first_use"}), bool(row["first_use"])
+
     def forget_nonces(self, before: float) -> None:
         """Drop nonces whose requests' timestamps have left the window (their timestamps refuse them now)."""
         with self.transaction() as tx:
@@ -509,12 +538,15 @@ class CentralStore:
         if not acked and known is not None and known.status == stored and known.last_heartbeat is not None \
                 and now - known.last_heartbeat < HEARTBEAT_WRITE_EVERY:
             return self.pending_commands(terminal_id)
+        if not acked and writes_within_queries(self.url):
+            # Only the status and "last seen", which the terminal's next beat writes again: one round trip, and
+            # no wait for the disk. Acknowledgements stay durable.
+            with database_errors(self.url), self.connections.single_write() as connection:
+                return [from_mapping(Command, row) for row in connection.execute(REFRESH_AND_WAITING_COMMANDS, {
+                    "terminal_id": terminal_id, "now": now, "stored": stored,
+                    "care": status_needs_care(status)}).mappings()]
         with self.transaction() as tx:
             c = tx.connection
-            if not acked:
-                # Only the status and "last seen": a crash may lose the last fraction of a second of them, and
-                # the terminal's next beat writes them again. Acknowledgements stay durable.
-                relaxed_commit(c)
             c.execute(update(terminals).where(terminals.c.id == terminal_id).values(
                 last_heartbeat=now, status=stored, needs_care=status_needs_care(status)))
             if acked:

@@ -92,11 +92,9 @@ def sign_headers(secret: bytes, terminal_id: str, method: str, path: str, body: 
                         authorization=found.get("authorization", ""))
 
 
-def verify_signature(secret: bytes, method: str, path: str, timestamp: str, nonce: str, signature: str,
-                     body: bytes, now: float | None = None, window: float = DEFAULT_WINDOW, *,
-                     idempotency_key: str = "", authorization: str = "") -> int:
-    """Raise SignatureRejected (reason bad_timestamp, bad_nonce, clock_skew or bad_signature) unless the
-    signature holds; returns the timestamp. Whether the nonce was seen before is the caller's to check."""
+def check_stamp(timestamp: str, nonce: str, now: float | None = None, window: float = DEFAULT_WINDOW) -> int:
+    """Raise SignatureRejected (reason bad_timestamp, bad_nonce or clock_skew) unless the timestamp and nonce are
+    well formed and the timestamp within the window of `now`; returns the timestamp. Needs no secret."""
     if not re.fullmatch(r"[0-9]{1,12}", timestamp or "", re.ASCII):
         raise SignatureRejected("bad_timestamp", f"{HEADER_TIMESTAMP} must be whole Unix seconds")
     stamp = int(timestamp)
@@ -106,6 +104,15 @@ def verify_signature(secret: bytes, method: str, path: str, timestamp: str, nonc
     if abs(current - stamp) > window:
         raise SignatureRejected("clock_skew", f"{HEADER_TIMESTAMP} is {stamp - current:+.0f} s away from "
                                               f"server time; allowed ±{window:.0f} s")
+    return stamp
+
+
+def verify_signature(secret: bytes, method: str, path: str, timestamp: str, nonce: str, signature: str,
+                     body: bytes, now: float | None = None, window: float = DEFAULT_WINDOW, *,
+                     idempotency_key: str = "", authorization: str = "") -> int:
+    """Raise SignatureRejected (reason bad_timestamp, bad_nonce, clock_skew or bad_signature) unless the
+    signature holds; returns the timestamp. Whether the nonce was seen before is the caller's to check."""
+    stamp = check_stamp(timestamp, nonce, now, window)
     expected = compute_signature(secret, method, path, timestamp, nonce, body, idempotency_key, authorization)
     if not hmac.compare_digest(expected.encode("ascii"), (signature or "").encode("utf-8", "replace")):
         raise SignatureRejected("bad_signature", "the request signature does not match")

@@ -7,14 +7,19 @@ import logging
 import threading
 import time
 
-from sqlalchemy import event, select
+import psycopg
+import pytest
+from sqlalchemy import event, make_url, select
+from sqlalchemy.dialects import postgresql
 
 from central_server.auth import SharedNonces
+from central_server.database import COMMIT_WITHOUT_WAITING
 from central_server.schema import seen_nonces
 from central_server.storage import HEARTBEAT_WRITE_EVERY, CentralStore
 from kiosk.errors import StoreError
 
 from tests.central.conftest import FakeClock
+from tests.central.postgres import SUPERUSER
 
 STATUS = {"version": "1", "uptime": 600, "printer": "ready", "paper": "ok", "spool_depth": 0, "outbox_depth": 0,
           "session_active": False, "out_of_service": False, "message": ""}
@@ -64,20 +69,28 @@ def _statements(store: CentralStore) -> list[str]:
 
 
 def test_only_a_status_refresh_commits_without_waiting_for_the_disk(new_database, store_kind):
-    """On PostgreSQL a beat that only refreshes status and "last seen" may be lost in a crash (the next beat
-    writes it again); a beat acknowledging a command is committed durably."""
+    """On PostgreSQL a beat that only refreshes status and "last seen" is one statement, the refresh and the read
+    of waiting commands, committed without waiting for the disk (a crash may lose it; the next beat writes it
+    again); a beat acknowledging a command is committed durably."""
     clock = FakeClock(1_800_000_000.0)
     store = CentralStore(new_database(), clock=clock)
     try:
         store.register_terminal("T-1", "1号", "大厅", b"s" * 64)
         command_id = store.queue_command("T-1", "restart")
         seen = _statements(store)
-        store.heartbeat("T-1", STATUS, [])
-        relaxed = [s for s in seen if "synchronous_commit" in s]
-        assert relaxed == (["SET LOCAL synchronous_commit TO OFF"] if store_kind == "postgresql" else [])
+        assert [c.id for c in store.heartbeat("T-1", STATUS, [])] == [command_id]
+        writes = [s for s in seen if "UPDATE" in s]
+        if store_kind == "postgresql":
+            assert len(seen) == 2 and seen[1] == writes[0]          # the terminal read, then the one statement
+            assert "set_config" in writes[0] and "synchronous_commit" in str(COMMIT_WITHOUT_WAITING.compile(
+                dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+        else:
+            assert len(writes) == 1 and "set_config" not in writes[0]
+        assert store.terminal("T-1").last_heartbeat == clock()
         seen.clear()
+        clock.advance(1)
         store.heartbeat("T-1", STATUS, [command_id])
-        assert not [s for s in seen if "synchronous_commit" in s]
+        assert [s for s in seen if "UPDATE" in s] and not [s for s in seen if "set_config" in s]
         assert store.pending_commands("T-1") == []
     finally:
         store.close()
@@ -99,8 +112,14 @@ class SlowSweepStore:
         finally:
             self.swept.set()
 
-    def first_use_of_nonce(self, terminal_id: str, nonce: str, expires_at: float) -> bool:
-        return self.store.first_use_of_nonce(terminal_id, nonce, expires_at)
+    def terminal_and_first_use(self, terminal_id: str, nonce: str, expires_at: float):
+        return self.store.terminal_and_first_use(terminal_id, nonce, expires_at)
+
+
+def _first_use(nonces: SharedNonces, nonce: str, now: float, expires_at: float = 100.0) -> bool:
+    terminal, first = nonces.terminal_and_first_use("T-1", nonce, expires_at=expires_at, now=now)
+    assert terminal is not None and terminal.id == "T-1"
+    return first
 
 
 def _nonces_left(store: CentralStore) -> list[str]:
@@ -111,15 +130,16 @@ def _nonces_left(store: CentralStore) -> list[str]:
 def test_expired_nonces_are_swept_without_holding_up_a_request(new_database):
     store = CentralStore(new_database())
     try:
+        store.register_terminal("T-1", "1号", "大厅", b"s" * 64)
         slow = SlowSweepStore(store)
         nonces = SharedNonces(slow)
-        assert nonces.first_use("T-1", "old", expires_at=100.0, now=50.0)   # the first sweep starts, and waits
-        assert not slow.swept.is_set()                                      # the request did not wait for it
-        assert not nonces.first_use("T-1", "old", expires_at=100.0, now=51.0)
+        assert _first_use(nonces, "old", now=50.0)      # the first sweep starts, and waits
+        assert not slow.swept.is_set()                  # the request did not wait for it
+        assert not _first_use(nonces, "old", now=51.0)
         slow.let_go.set()
         assert slow.swept.wait(10)
         slow.swept.clear()
-        assert nonces.first_use("T-1", "new", expires_at=400.0, now=200.0)  # a later sweep drops "old"
+        assert _first_use(nonces, "new", now=200.0, expires_at=400.0)   # a later sweep drops "old"
         assert slow.swept.wait(10)
         assert _nonces_left(store) == ["new"]
     finally:
@@ -129,17 +149,59 @@ def test_expired_nonces_are_swept_without_holding_up_a_request(new_database):
 def test_a_failed_sweep_is_logged_and_refuses_no_request(new_database, caplog):
     store = CentralStore(new_database())
     try:
+        store.register_terminal("T-1", "1号", "大厅", b"s" * 64)
         slow = SlowSweepStore(store, fail=True)
         slow.let_go.set()
         nonces = SharedNonces(slow)
         with caplog.at_level(logging.WARNING, logger="central_server.auth"):
-            assert nonces.first_use("T-1", "n-1", expires_at=100.0, now=50.0)
+            assert _first_use(nonces, "n-1", now=50.0)
             assert slow.swept.wait(10)
             deadline = time.monotonic() + 5
             while not caplog.records and time.monotonic() < deadline:
                 time.sleep(0.01)
         assert [r.getMessage() for r in caplog.records] == ["could not delete expired nonces"]
-        assert nonces.first_use("T-1", "n-2", expires_at=100.0, now=51.0)
+        assert _first_use(nonces, "n-2", now=51.0)
         assert _nonces_left(store) == ["n-1", "n-2"]
     finally:
+        store.close()
+
+
+def _wal_positions(admin: psycopg.Connection) -> tuple[int, int]:
+    """PostgreSQL's WAL written so far and flushed to disk so far, in bytes."""
+    written, flushed = admin.execute("SELECT pg_current_wal_insert_lsn() - '0/0', "
+                                     "pg_current_wal_flush_lsn() - '0/0'").fetchone()
+    return int(written), int(flushed)
+
+
+@pytest.mark.parametrize("store_kind", ["postgresql"])
+def test_a_status_refresh_returns_before_its_wal_is_flushed_and_an_acknowledgement_after(new_database):
+    """What the server does, not what was asked: with the WAL writer made slow, a refresh returns while its WAL
+    is still unflushed, and an acknowledgement only once it is flushed. (Any durable commit of a bystander flushes
+    everything before it, so a refresh found flushed is tried again.) The test cluster commits without waiting
+    by default; this database is given production's setting."""
+    clock = FakeClock(1_800_000_000.0)
+    database = new_database()
+    url = make_url(database)
+    admin = psycopg.connect(host=url.host, port=url.port, user=SUPERUSER, dbname=url.database, autocommit=True)
+    admin.execute(f'ALTER DATABASE "{url.database}" SET synchronous_commit = on')
+    store = CentralStore(database, clock=clock)
+    try:
+        admin.execute("ALTER SYSTEM SET wal_writer_delay = '10s'")
+        admin.execute("SELECT pg_reload_conf()")
+        store.register_terminal("T-1", "1号", "大厅", b"s" * 64)
+        command_id = store.queue_command("T-1", "restart")
+        unflushed = 0
+        for attempt in range(3):
+            clock.advance(HEARTBEAT_WRITE_EVERY)
+            store.heartbeat("T-1", {**STATUS, "uptime": STATUS["uptime"] + attempt}, [])
+            written, flushed = _wal_positions(admin)
+            unflushed += written > flushed
+        assert unflushed >= 1
+        before, _ = _wal_positions(admin)
+        store.heartbeat("T-1", STATUS, [command_id])
+        assert _wal_positions(admin)[1] > before          # the acknowledgement's commit reached the disk
+    finally:
+        admin.execute("ALTER SYSTEM RESET wal_writer_delay")
+        admin.execute("SELECT pg_reload_conf()")
+        admin.close()
         store.close()

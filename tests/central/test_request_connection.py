@@ -1,8 +1,10 @@
 """A request's statements share one pooled connection, on both stores: a heartbeat or a submission checks out
-one connection (on PostgreSQL, one ping) however many statements it runs; a failed transaction leaves the next
+one connection however many statements it runs; a failed transaction leaves the next
 statement a good connection; a PostgreSQL connection killed between requests or within one fails at most
 the statement that met it; and the API opens no session (a cookie to read and sign)."""
 from __future__ import annotations
+
+import time
 
 import psycopg
 import pytest
@@ -61,6 +63,11 @@ def _kill_central_connections(store: CentralStore) -> int:
                          autocommit=True) as admin:
         killed = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                "WHERE application_name = 'kiosk-central' AND datname = %s", (url.database,)).fetchall()
+        for _ in range(100):        # the backends end a moment after the signal: wait until they have
+            if not admin.execute("SELECT 1 FROM pg_stat_activity WHERE application_name = 'kiosk-central' "
+                                 "AND datname = %s", (url.database,)).fetchall():
+                break
+            time.sleep(0.05)
     return len(killed)
 
 
@@ -68,7 +75,7 @@ def _kill_central_connections(store: CentralStore) -> int:
 def test_connections_killed_between_requests_are_replaced_without_an_error(central, client):
     client.heartbeat(STATUS, [])
     assert _kill_central_connections(central.store) >= 1      # a restart, or an administrator's cleanup
-    answer = client.heartbeat(STATUS, [])                       # the checkout's ping finds it dead: reconnects
+    answer = client.heartbeat(STATUS, [])       # the checkout finds the server's farewell unread: reconnects
     assert answer.commands == ()
 
 
