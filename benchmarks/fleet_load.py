@@ -1,21 +1,27 @@
 """Open-loop load from a province's fleet of simulated terminals: signed heartbeats at a set rate, and citizen
 visits (login by card code, catalogue check, submission) at another, each on keep-alive connections.
 
-Sending runs in several processes so that the generator is not the bottleneck; each request is sent at its
-scheduled moment, and how late the generator was is reported, so a saturated generator is never mistaken
-for a slow server."""
+Heartbeats are signed before a step and sent by wrk (scheduled_requests.lua), so the generator takes little of
+the CPUs it shares with the server; each request is sent at its scheduled moment, and how late the generator
+was is reported, so a saturated generator is never mistaken for a slow server."""
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import multiprocessing
 import os
-import threading
+import shutil
+import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 FLEET_PREFIX = "T-FLEET-"
 HEARTBEAT_PATH = "/api/v1/heartbeat"
+SCHEDULER = Path(__file__).with_name("scheduled_requests.lua")
+SIGNING_SECONDS = 100e-6        # a heartbeat signed and laid out beforehand, generously (about 40 µs here)
 
 
 def fleet_ids(count: int) -> list[str]:
@@ -43,6 +49,7 @@ class StepResult:
     visit: list[float] = field(default_factory=list)
     lateness: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
+    generator_cpu: float = 0.0
 
     def merge(self, other: "StepResult") -> None:
         self.heartbeat += other.heartbeat
@@ -52,62 +59,77 @@ class StepResult:
             self.errors[key] = self.errors.get(key, 0) + count
 
 
-def _send_heartbeats(base_url: str, ids: list[str], rate: float, seconds: float, start_at: float,
-                     threads: int, booted_at: float) -> StepResult:
-    """Signed heartbeats on keep-alive connections (http.client: far less of the generator's CPU per request
-    than a full HTTP library, which matters when it shares the machine with the server)."""
-    import http.client
-    from urllib.parse import urlsplit
-
+def signed_heartbeats(host: str, port: int, ids: list[str], rate: float, seconds: float, booted_at: float,
+                      start_at: float) -> bytes:
+    """The raw HTTP requests of a step's heartbeats, signed beforehand, in the order they are due: request k is
+    terminal k's (round the fleet) at start_at + k / rate, reporting the uptime it will have then. Each is
+    written as its length, a newline and its bytes, as scheduled_requests.lua reads them."""
     from kiosk.central.signing import sign_request
 
-    where = urlsplit(base_url)
+    out = []
+    for index in range(int(rate * seconds)):
+        terminal_id = ids[index % len(ids)]
+        body = heartbeat_body(int(start_at + index / rate - booted_at))
+        headers = sign_request(fleet_secret(terminal_id), terminal_id, "POST", HEARTBEAT_PATH, body).as_dict()
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        raw = (f"POST {HEARTBEAT_PATH} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+               f"Content-Length: {len(body)}\r\n{head}\r\n").encode("ascii") + body
+        out.append(b"%d\n%s" % (len(raw), raw))
+    return b"".join(out)
+
+
+def read_wrk_report(report: str) -> StepResult:
+    """What scheduled_requests.lua printed at the end of a run: every latency, every request's lateness, the
+    errors wrk counted (HTTP statuses of 400 and above among them)."""
     result = StepResult()
-    total = int(rate * seconds)
-    lock = threading.Lock()
-    next_index = [0]
-
-    def worker() -> None:
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
-        while True:
-            with lock:
-                index = next_index[0]
-                next_index[0] += 1
-            if index >= total:
-                break
-            due = start_at + index / rate
-            wait = due - time.time()
-            if wait > 0:
-                time.sleep(wait)
-            terminal_id = ids[index % len(ids)]
-            body = heartbeat_body(int(time.time() - booted_at))
-            headers = sign_request(fleet_secret(terminal_id), terminal_id, "POST", HEARTBEAT_PATH, body).as_dict()
-            headers["Content-Type"] = "application/json"
-            sent = time.time()
-            try:
-                connection.request("POST", HEARTBEAT_PATH, body=body, headers=headers)
-                answer = connection.getresponse()
-                answer.read()
-                failure = "" if answer.status == 200 else f"HTTP {answer.status}"
-            except (OSError, http.client.HTTPException) as exc:
-                failure = type(exc).__name__
-                connection.close()
-                connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
-            done = time.time()
-            with lock:
-                result.lateness.append(max(0.0, sent - due))
-                if failure:
-                    result.errors[failure] = result.errors.get(failure, 0) + 1
-                else:
-                    result.heartbeat.append(done - sent)
-        connection.close()
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
+    for line in report.splitlines():
+        word, _, rest = line.partition(" ")
+        if word == "latency":
+            microseconds, count = rest.split()
+            result.heartbeat += [int(microseconds) / 1e6] * int(count)
+        elif word == "late":
+            result.lateness.append(float(rest))
+        elif word == "extra" and int(rest):
+            result.errors["sent again"] = int(rest)
+        elif word == "errors":
+            for pair in rest.split():
+                kind, count = pair.split("=")
+                if int(count):
+                    result.errors[f"wrk {kind}"] = int(count)
     return result
+
+
+def _send_heartbeats(base_url: str, ids: list[str], rate: float, seconds: float, start_at: float,
+                     booted_at: float, connections: int) -> tuple[StepResult, float]:
+    """One step's heartbeats, sent by wrk (C, one event loop: about a hundredth of the CPU per request that a
+    Python sender takes, which matters when it shares the machine with the server). Returns the result and the
+    CPU seconds the generator spent (signing included)."""
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base_url)
+    cpu_before = time.process_time()
+    prepared = signed_heartbeats(where.hostname or "127.0.0.1", where.port or 80, ids, rate, seconds,
+                                 booted_at, start_at)
+    signing_cpu = time.process_time() - cpu_before
+    with tempfile.TemporaryDirectory(prefix="fleet-load-") as folder:
+        requests_file = Path(folder) / "heartbeats"
+        requests_file.write_bytes(prepared)
+        report = Path(folder) / "report"
+        with report.open("w") as out:
+            wrk = subprocess.Popen(["wrk", "-t", "1", "-c", str(connections),
+                                    "-d", f"{math.ceil(start_at - time.time() + seconds + 5)}s", "--timeout", "30s",
+                                    "-s", str(SCHEDULER), base_url, "--", str(requests_file), repr(start_at),
+                                    repr(rate)], stdout=out, stderr=subprocess.STDOUT)
+            _, status, usage = os.wait4(wrk.pid, 0)
+            wrk.returncode = os.waitstatus_to_exitcode(status)
+        text = report.read_text()
+    if wrk.returncode != 0:
+        raise RuntimeError(f"wrk failed ({wrk.returncode}): {text[-2000:]}")
+    result = read_wrk_report(text)
+    unanswered = int(rate * seconds) - len(result.heartbeat)       # wrk's read and timeout errors among them
+    if unanswered > 0:
+        result.errors["unanswered"] = unanswered
+    return result, signing_cpu + usage.ru_utime + usage.ru_stime
 
 
 def _run_visits(base_url: str, terminal_id: str, citizen_index: int, rate: float, seconds: float,
@@ -147,60 +169,57 @@ def _run_visits(base_url: str, terminal_id: str, citizen_index: int, rate: float
     return result
 
 
-def _process_main(job: tuple) -> StepResult:
-    kind = job[0]
-    if kind == "heartbeats":
-        return _send_heartbeats(*job[1:])
-    return _run_visits(*job[1:])
-
-
 def _warm(_index: int) -> int:
-    """Import what sending needs, so that the first measured request does not pay for it; the process id."""
-    import os
-
+    """Import what a visit needs, so that the first measured one does not pay for it; the process id."""
     from central_server.citizens import SAMPLE_CITIZENS  # noqa: F401
     from kiosk.central.client import CentralClient  # noqa: F401
-    from kiosk.central.signing import sign_request  # noqa: F401
 
-    time.sleep(0.05)            # hold this task, so that the other processes take the others
     return os.getpid()
 
 
 class LoadGenerator:
-    """Sending processes started and warmed once, then driven step after step: a step's schedule begins only
-    when every process is ready, so start-up is never counted as lateness or as the server's time."""
+    """The fleet's load, step after step: heartbeats signed beforehand and sent by wrk on `connections`
+    keep-alive connections, and citizen visits from a Python process (started and warmed once) beside it."""
 
-    def __init__(self, processes: int = 2, threads: int = 12):
-        self.processes = processes
-        self.threads = threads
-        self.booted_at = time.time() - 3600       # the fleet's terminals started an hour ago
-        self.pool = multiprocessing.get_context("spawn").Pool(processes + 1)   # heartbeats, and one for visits
-        deadline = time.time() + 60
-        self.pids: set[int] = set()
-        while len(self.pids) < processes + 1:
-            self.pids |= set(self.pool.map(_warm, range(4 * (processes + 1)), chunksize=1))
-            if time.time() > deadline:
-                raise RuntimeError("the load generator's processes did not all start within 60 s")
+    def __init__(self, connections: int = 128):
+        if shutil.which("wrk") is None:
+            raise SystemExit("the load generator needs wrk (Debian: apt install wrk)")
+        self.connections = connections
+        # The fleet's terminals started an hour ago, on a whole minute: the start central derives from a beat
+        # (its time less its uptime in whole seconds, sent up to half a minute late) rounds to that minute, so an
+        # unchanged status stays unchanged.
+        self.booted_at = (time.time() // 60 - 60) * 60
+        self.visits = multiprocessing.get_context("spawn").Pool(1)
+        self.visits_pid = self.visits.apply(_warm, (0,))
+
+    @staticmethod
+    def next_start(heartbeat_rate: float, seconds: float) -> float:
+        """When a step asked for now can start: once all its heartbeats are signed."""
+        return time.time() + 1.0 + heartbeat_rate * seconds * SIGNING_SECONDS
 
     def run_step(self, base_url: str, ids: list[str], heartbeat_rate: float, visit_rate: float, seconds: float,
-                 citizen_index: int = 0) -> StepResult:
-        """One step of load: `heartbeat_rate` heartbeats per second spread over the fleet, `visit_rate` visits
-        per second from the first terminal, for `seconds`; the results of every process merged."""
-        start_at = time.time() + 0.3
-        share = heartbeat_rate / self.processes
-        jobs: list[tuple] = [("heartbeats", base_url, ids[i::self.processes], share, seconds,
-                              start_at + i / heartbeat_rate, self.threads, self.booted_at)
-                             for i in range(self.processes)]
+                 citizen_index: int = 0, start_at: float | None = None) -> StepResult:
+        """One step of load from `start_at` (by default, as soon as it can): `heartbeat_rate` heartbeats per
+        second, terminal k of `ids` beating k-th, `visit_rate` visits per second from the first terminal, for
+        `seconds`; both results merged, and the CPU the generator spent on it (signing, wrk, the visits'
+        process) in `generator_cpu`."""
+        visits_cpu_before = cpu_seconds([self.visits_pid])
+        if start_at is None:
+            start_at = self.next_start(heartbeat_rate, seconds)
+        visits = None
         if visit_rate > 0:
-            jobs.append(("visits", base_url, ids[0], citizen_index, visit_rate, seconds, start_at))
-        merged = StepResult()
-        for part in self.pool.map(_process_main, jobs, chunksize=1):
-            merged.merge(part)
+            visits = self.visits.apply_async(_run_visits, (base_url, ids[0], citizen_index, visit_rate, seconds,
+                                                           start_at))
+        merged, sending_cpu = _send_heartbeats(base_url, ids, heartbeat_rate, seconds, start_at, self.booted_at,
+                                               self.connections)
+        if visits is not None:
+            merged.merge(visits.get())
+        merged.generator_cpu = sending_cpu + cpu_seconds([self.visits_pid]) - visits_cpu_before
         return merged
 
     def close(self) -> None:
-        self.pool.close()
-        self.pool.join()
+        self.visits.close()
+        self.visits.join()
 
 
 def cpu_seconds(root_pids: list[int]) -> float:

@@ -15,6 +15,7 @@ apt_packages=(
   libnss3 libasound2 libpulse0 xvfb xauth libusb-1.0-0
   espeak-ng openbox xdotool
   postgresql   # the central tests start their own PostgreSQL cluster (Debian 12: version 15) beside SQLite
+  wrk          # sends the province benchmark's heartbeats (benchmarks/central.py), and its test
 )
 
 missing=()
