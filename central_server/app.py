@@ -86,7 +86,7 @@ def create_app(database: str | os.PathLike[str], *, public_base_url: str | None 
     app.register_blueprint(assisted_bp)
     init_staff_auth(app, store, api_bp)
     if shared_nonces:
-        from central_server.auth import SharedNonces
+        from central_server.nonces import SharedNonces
 
         app.extensions["central_seen_nonces"] = SharedNonces(store)
 

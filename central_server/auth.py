@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any, Literal, overload
 from urllib.parse import quote
 
 from flask import Response, current_app, request
 
+from central_server.nonces import SeenNonces
 from central_server.records import Citizen, Terminal
 from kiosk.central.signing import (HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, SignatureRejected,
                                    check_stamp, verify_signature)
@@ -75,10 +75,8 @@ def signed_terminal(required: bool) -> Terminal | None: ...
 def signed_terminal(required: bool = True) -> Terminal | None:
     """The terminal whose signature this request carries; without signature headers, None if not required.
 
-    The nonce is recorded as the terminal is read (on PostgreSQL in the same statement), before the signature is
-    checked: a forged request can use up a nonce it names, but never get in, and the nonce of a real request
-    is known to nobody before it is sent (a terminal draws a new random one for every request, retries
-    included), so only a copy of an intercepted request can meet it: refused either way."""
+    Refusals come in this order: the timestamp and nonce (no secret needed), the terminal, the signature, and a
+    nonce used before. A nonce is recorded only once the signature holds, so a forged request writes nothing."""
     names = (HEADER_TERMINAL, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
     headers = [request.headers.get(h, "") for h in names]
     if not any(headers) and not required:
@@ -87,85 +85,32 @@ def signed_terminal(required: bool = True) -> Terminal | None:
     if not all(headers):
         raise _unauthorised("missing_signature", f"requests must carry {', '.join(names)}")
     state = central()
-    try:
-        stamp = check_stamp(timestamp, nonce, now=state.clock(), window=state.signature_window)
-        terminal, first = terminal_and_first_use(terminal_id, nonce, expires_at=stamp + state.signature_window,
-                                                 now=state.clock())
-        if terminal is None:
-            raise _unauthorised("unknown_terminal", "this terminal is not registered with central")
-        verify_signature(terminal.secret.encode("ascii"), request.method, raw_path(), timestamp, nonce, signature,
-                         request.get_data(cache=True), now=state.clock(), window=state.signature_window,
+    now = state.clock()
+
+    def verify(secret: str) -> None:
+        verify_signature(secret.encode("ascii"), request.method, raw_path(), timestamp, nonce, signature,
+                         request.get_data(cache=True), now=now, window=state.signature_window,
                          idempotency_key=request.headers.get("Idempotency-Key", ""),
                          authorization=request.headers.get("Authorization", ""))
+
+    nonces = current_app.extensions.setdefault("central_seen_nonces", SeenNonces())
+    try:
+        expires_at = check_stamp(timestamp, nonce, now=now, window=state.signature_window) + state.signature_window
+        decided = nonces.verified_at_once(terminal_id, nonce, expires_at, now, verify)
+        if decided is None:
+            terminal = state.store.terminal(terminal_id)
+            if terminal is None:
+                raise _unauthorised("unknown_terminal", "this terminal is not registered with central")
+            verify(terminal.secret)
+            nonces.remember(terminal)
+            decided = terminal, nonces.first_use(terminal_id, nonce, expires_at, now)
     except SignatureRejected as exc:
         raise _unauthorised(exc.reason, str(exc)) from None
+    terminal, first = decided
     if not first:
         raise _unauthorised("replayed", "this signed request was already received; a terminal signs every "
                                         "request anew")
     return terminal
-
-
-class SeenNonces:
-    """The nonces of signed requests central accepted, each kept until its timestamp leaves the skew window
-    (after that the timestamp alone refuses a copy). Memory: one entry per request in the last window."""
-
-    def __init__(self) -> None:
-        self._expiry: dict[tuple[str, str], float] = {}
-        self._lock = threading.Lock()
-        self._next_sweep = 0.0
-
-    def first_use(self, terminal_id: str, nonce: str, expires_at: float, now: float) -> bool:
-        """Record the nonce; False when it was already recorded and has not expired."""
-        key = (terminal_id, nonce)
-        with self._lock:
-            if now >= self._next_sweep:
-                self._expiry = {k: t for k, t in self._expiry.items() if t > now}
-                self._next_sweep = now + 30.0
-            if self._expiry.get(key, 0.0) > now:
-                return False
-            self._expiry[key] = expires_at
-            return True
-
-
-class SharedNonces:
-    """The same record kept in the database, for a server of several processes (uWSGI workers), where a
-    copy sent to another process must be refused too. Costs no round trip of its own: on PostgreSQL the nonce
-    is recorded in the statement that reads the terminal."""
-
-    def __init__(self, store) -> None:
-        self.store = store
-        self._next_sweep = 0.0
-        self._lock = threading.Lock()
-
-    def terminal_and_first_use(self, terminal_id: str, nonce: str, expires_at: float,
-                               now: float) -> tuple[Terminal | None, bool]:
-        """The terminal's row, and whether the nonce is new (recorded now, with the read: one statement)."""
-        with self._lock:
-            sweep = now >= self._next_sweep
-            if sweep:
-                self._next_sweep = now + 30.0
-        if sweep:
-            # Off the request's path: no request waits for the delete, and an expired nonce left a little longer
-            # refuses nothing that its timestamp does not refuse already.
-            threading.Thread(target=self._forget, args=(now,), name="forget-nonces", daemon=True).start()
-        return self.store.terminal_and_first_use(terminal_id, nonce, expires_at)
-
-    def _forget(self, before: float) -> None:
-        try:
-            self.store.forget_nonces(before=before)
-        except Exception:       # noqa: BLE001 - the next sweep tries again; no request depends on it
-            log.warning("could not delete expired nonces", exc_info=True)
-
-
-def terminal_and_first_use(terminal_id: str, nonce: str, expires_at: float, now: float) -> tuple[Terminal | None, bool]:
-    """The registered terminal (None if unknown) and whether this nonce of it is new to this server, recorded
-    now: in memory (SeenNonces), or with the terminal's read in the database when the app was made for several
-    processes (SharedNonces)."""
-    seen = current_app.extensions.setdefault("central_seen_nonces", SeenNonces())
-    if isinstance(seen, SharedNonces):
-        return seen.terminal_and_first_use(terminal_id, nonce, expires_at, now)
-    terminal = central().store.terminal(terminal_id)
-    return terminal, terminal is not None and seen.first_use(terminal_id, nonce, expires_at, now)
 
 
 @overload

@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from central_server.database import POOL_SIZE
+from central_server.workers import THREADS_PER_WORKER
 from kiosk.argtypes import positive_int, tcp_port
 
 DB_HELP = ("the server's database: a SQLite file (created if missing) or a URL, "
@@ -37,7 +39,11 @@ def register(subparsers) -> None:
     serve.add_argument("--catalog", default=None, help="catalogue JSON file (default: the sample catalogue)")
     serve.add_argument("--workers", type=positive_int, default=1,
                        help="worker processes (default 1: one threaded process); with more, uWSGI serves them "
-                            "behind its HTTP router with keep-alive, sharing the database (a province's central)")
+                            "behind its HTTP router with keep-alive, sharing the database (a province's central); "
+                            "one a CPU")
+    serve.add_argument("--threads", type=positive_int, default=None,
+                       help=f"threads of each worker process, with --workers (default {THREADS_PER_WORKER}, "
+                            f"at most {POOL_SIZE - 1}: a worker keeps {POOL_SIZE} database connections open)")
     serve.add_argument("--demo", action="store_true",
                        help="add the phone simulator (/phone: sample citizens, approve as any of them)")
     serve.set_defaults(func=_serve)
@@ -142,10 +148,13 @@ def _serve_with_workers(args, checked_app, app_options: dict) -> int:
     close_app(checked_app)
     if args.port == 0:
         return _fail("--port 0 cannot be used with --workers: give the port the workers share", 2)
+    if args.threads is not None and args.threads >= POOL_SIZE:
+        return _fail(f"--threads {args.threads}: at most {POOL_SIZE - 1}, as a worker keeps {POOL_SIZE} database "
+                     "connections open (one for the nonce sweep)", 2)
     url = f"http://{args.host}:{args.port}"
     print(f"central serving on {url} with {args.workers} worker processes (hall staff {url}/staff); "
           "Ctrl-C stops", file=sys.stderr, flush=True)
-    return serve_with_workers(app_options, args.host, args.port, args.workers)
+    return serve_with_workers(app_options, args.host, args.port, args.workers, args.threads or THREADS_PER_WORKER)
 
 
 def _add_terminal(args) -> int:

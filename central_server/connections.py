@@ -95,6 +95,10 @@ class Connections:
         finally:
             held.writing = False
 
+    def in_transaction(self) -> bool:
+        """Whether this thread's request has a transaction open (a single write would join it)."""
+        return self._held.holding and self._held.writing
+
     @contextmanager
     def single_write(self) -> Iterator[Connection]:
         """One statement that writes, committed on its own: on PostgreSQL in autocommit (no BEGIN and COMMIT

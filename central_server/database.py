@@ -26,6 +26,8 @@ POSTGRESQL_DRIVER = "postgresql+psycopg"
 EXAMPLE = "a SQLite file path, or postgresql+psycopg://user@host:port/dbname"
 BUSY_TIMEOUT_MS = 10_000        # how long a SQLite writer waits for another one
 CONNECT_TIMEOUT_S = 10          # how long a PostgreSQL connection may take
+TCP_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+                                # a pooled connection whose server vanished is found dead within about a minute
 READ_ONLY = "kiosk_read_only"   # execution option: a SQLite transaction that will not write
 POOL_SIZE = 10                  # PostgreSQL connections kept open per process: more than a uWSGI worker's
                                 # threads (workers.THREADS_PER_WORKER) and the nonce sweep, or connections beyond
@@ -100,7 +102,8 @@ def open_engine(url: URL) -> Engine:
     if is_sqlite(url):
         return _sqlite_engine(Path(url.database or ""), url)
     engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
-                           connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "kiosk-central"})
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "kiosk-central",
+                                         **TCP_KEEPALIVE})
     event.listen(engine, "checkout", _refuse_ended_connection)
     return engine
 
@@ -109,9 +112,15 @@ def _refuse_ended_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -
     """A pooled PostgreSQL connection is checked without a round trip to the server (SQLAlchemy's pre-ping costs
     one for every request): an idle connection that has something to read was ended by the server, which says
     so (a restart, pg_terminate_backend, idle_session_timeout) before it closes its end. The pool then opens a
-    new one in its place. A peer that vanished without a word is found by the request's first statement."""
+    new one in its place. Not found this way: a connection ended in the last few milliseconds, before the
+    server's word arrived, or by a peer that vanished without one (TCP keepalives find those in about a
+    minute); the request's statement that meets it fails, and the terminal sends the request again."""
     socket = -1 if dbapi_connection.closed else dbapi_connection.pgconn.socket
-    if socket < 0 or select.select([socket], [], [], 0)[0]:
+    if socket < 0:
+        raise DisconnectionError("this pooled connection was closed")
+    waiting = select.poll()             # not select(): it cannot watch a descriptor numbered 1024 or more
+    waiting.register(socket, select.POLLIN)
+    if waiting.poll(0):
         raise DisconnectionError("the server ended this pooled connection")
 
 

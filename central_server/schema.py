@@ -165,7 +165,7 @@ server_keys = Table(       # keys the server makes once and keeps, e.g. the one 
     Column("created_at", Float, nullable=False),
 )
 
-seen_nonces = Table(     # signed requests' nonces, for servers of several processes (see auth.SharedNonces)
+seen_nonces = Table(     # signed requests' nonces, for servers of several processes (see nonces.SharedNonces)
     "seen_nonces", metadata,
     Column("terminal_id", Text, primary_key=True),
     Column("nonce", Text, primary_key=True),

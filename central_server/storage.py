@@ -41,11 +41,13 @@ TERMINAL_BY_ID = select(terminals).where(terminals.c.id == bindparam("terminal_i
 WAITING_COMMANDS = (select(commands).where(commands.c.terminal_id == bindparam("terminal_id"),
                                            commands.c.acked_at.is_(None)).order_by(commands.c.created_at))
 NEW_NONCE = insert_or_ignore(seen_nonces, seen_nonces.c.nonce)
-# PostgreSQL: a signed request's terminal read and its nonce recorded (when the terminal exists) in one statement.
+# PostgreSQL: a verified request's terminal read, and its nonce recorded where the terminal still has the secret
+# that verified it, in one statement.
 _NONCE_RECORDED = (postgresql.insert(seen_nonces).from_select(
     ["terminal_id", "nonce", "expires_at"],
     select(bindparam("terminal_id", type_=Text), bindparam("nonce", type_=Text), bindparam("expires_at", type_=Float))
-    .where(select(terminals.c.id).where(terminals.c.id == bindparam("terminal_id")).exists()))
+    .where(select(terminals.c.id).where(terminals.c.id == bindparam("terminal_id"),
+                                        terminals.c.secret == bindparam("secret")).exists()))
     .on_conflict_do_nothing().returning(seen_nonces.c.nonce).cte("recorded"))
 TERMINAL_AND_NEW_NONCE = select(terminals, select(_NONCE_RECORDED.c.nonce).exists().label("first_use")).where(
     terminals.c.id == bindparam("terminal_id")).add_cte(_NONCE_RECORDED)
@@ -506,14 +508,17 @@ class CentralStore:
         with database_errors(self.url), self.connections.single_write() as connection:
             return connection.execute(NEW_NONCE[connection.dialect.name], values).first() is not None
 
-    def terminal_and_first_use(self, terminal_id: str, nonce: str, expires_at: float) -> tuple[Terminal | None, bool]:
-        """A signed request's terminal (None when unknown), and whether its nonce is new, recorded now (when the
-        terminal is known): the two in one statement where the database allows (PostgreSQL), which every signed
-        request pays for. The caller checks the signature after; see auth.signed_terminal."""
+    def terminal_and_first_use(self, terminal_id: str, nonce: str, expires_at: float,
+                               secret: str) -> tuple[Terminal | None, bool]:
+        """For a request whose signature holds with `secret`: the terminal (None when unknown), and whether its
+        nonce is new, recorded now only if the terminal's secret is still `secret`. One statement on PostgreSQL:
+        every signed request of a known terminal pays for it."""
         if not writes_within_queries(self.url):
             terminal = self.terminal(terminal_id)
-            return terminal, terminal is not None and self.first_use_of_nonce(terminal_id, nonce, expires_at)
-        values = {"terminal_id": terminal_id, "nonce": nonce, "expires_at": expires_at}
+            if terminal is None or terminal.secret != secret:
+                return terminal, False
+            return terminal, self.first_use_of_nonce(terminal_id, nonce, expires_at)
+        values = {"terminal_id": terminal_id, "nonce": nonce, "expires_at": expires_at, "secret": secret}
         with database_errors(self.url), self.connections.single_write() as connection:
             row = connection.execute(TERMINAL_AND_NEW_NONCE, values).mappings().first()
         if row is None:
@@ -538,9 +543,10 @@ class CentralStore:
         if not acked and known is not None and known.status == stored and known.last_heartbeat is not None \
                 and now - known.last_heartbeat < HEARTBEAT_WRITE_EVERY:
             return self.pending_commands(terminal_id)
-        if not acked and writes_within_queries(self.url):
+        if not acked and writes_within_queries(self.url) and not self.connections.in_transaction():
             # Only the status and "last seen", which the terminal's next beat writes again: one round trip, and
-            # no wait for the disk. Acknowledgements stay durable.
+            # no wait for the disk (for this statement's own transaction: never within another one).
+            # Acknowledgements stay durable.
             with database_errors(self.url), self.connections.single_write() as connection:
                 return [from_mapping(Command, row) for row in connection.execute(REFRESH_AND_WAITING_COMMANDS, {
                     "terminal_id": terminal_id, "now": now, "stored": stored,

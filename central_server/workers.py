@@ -27,13 +27,14 @@ APP_OPTIONS = "KIOSK_CENTRAL_APP_OPTIONS"     # environment: create_app's option
 PR_SET_PDEATHSIG = 1       # prctl(2): the signal a process gets when its parent dies
 
 
-def uwsgi_arguments(host: str, port: int, workers: int, socket_path: Path) -> list[str]:
-    """uWSGI's command line: the HTTP router on host:port with keep-alive, `workers` processes of
-    THREADS_PER_WORKER threads behind it on a private Unix socket, each loading `central_server.wsgi`."""
+def uwsgi_arguments(host: str, port: int, workers: int, socket_path: Path,
+                    threads: int = THREADS_PER_WORKER) -> list[str]:
+    """uWSGI's command line: the HTTP router on host:port with keep-alive, `workers` processes of `threads`
+    threads behind it on a private Unix socket, each loading `central_server.wsgi`."""
     return ["--master", "--need-app", "--lazy-apps", "--enable-threads", "--strict", "--die-on-term", "--no-orphans",
             "--http", f"{host}:{port}", "--http-keepalive", "--http-timeout", str(KEEPALIVE_SECONDS),
             "--socket", str(socket_path), "--chmod-socket=600", "--vacuum",
-            "--processes", str(workers), "--threads", str(THREADS_PER_WORKER),
+            "--processes", str(workers), "--threads", str(threads),
             "--listen", str(min(LISTEN_BACKLOG, _somaxconn())),
             "--module", "central_server.wsgi:application",
             "--hook-master-start", "unix_signal:15 gracefully_kill_them_all",
@@ -41,13 +42,14 @@ def uwsgi_arguments(host: str, port: int, workers: int, socket_path: Path) -> li
             "--disable-logging", "--log-5xx", "--binary-path", sys.executable]
 
 
-def serve_with_workers(app_options: dict[str, Any], host: str, port: int, workers: int) -> int:
+def serve_with_workers(app_options: dict[str, Any], host: str, port: int, workers: int,
+                       threads: int = THREADS_PER_WORKER) -> int:
     """Run uWSGI until it stops; its exit status. SIGTERM or Ctrl-C here stop it gracefully, and brutally when
     that has not ended it within GRACE_SECONDS (a worker still loading its app ignores the graceful stop)."""
     environment = {**os.environ, APP_OPTIONS: json.dumps(app_options)}
     with tempfile.TemporaryDirectory(prefix="kiosk-central-") as folder:     # 0700: only this user connects
         command = [sys.executable, "-c", "import sys, pyuwsgi; sys.exit(pyuwsgi.run())",
-                   *uwsgi_arguments(host, port, workers, Path(folder) / "workers.sock")]
+                   *uwsgi_arguments(host, port, workers, Path(folder) / "workers.sock", threads)]
         # Its own process group: the last resort below reaches every one of its processes.
         parent = os.getpid()
         server = subprocess.Popen(command, env=environment, preexec_fn=lambda: _stop_with_parent(parent),

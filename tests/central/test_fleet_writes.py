@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event, make_url, select
 from sqlalchemy.dialects import postgresql
 
-from central_server.auth import SharedNonces
+from central_server.nonces import SharedNonces
 from central_server.database import COMMIT_WITHOUT_WAITING
 from central_server.schema import seen_nonces
 from central_server.storage import HEARTBEAT_WRITE_EVERY, CentralStore
@@ -112,14 +112,12 @@ class SlowSweepStore:
         finally:
             self.swept.set()
 
-    def terminal_and_first_use(self, terminal_id: str, nonce: str, expires_at: float):
-        return self.store.terminal_and_first_use(terminal_id, nonce, expires_at)
+    def first_use_of_nonce(self, terminal_id: str, nonce: str, expires_at: float) -> bool:
+        return self.store.first_use_of_nonce(terminal_id, nonce, expires_at)
 
 
 def _first_use(nonces: SharedNonces, nonce: str, now: float, expires_at: float = 100.0) -> bool:
-    terminal, first = nonces.terminal_and_first_use("T-1", nonce, expires_at=expires_at, now=now)
-    assert terminal is not None and terminal.id == "T-1"
-    return first
+    return nonces.first_use("T-1", nonce, expires_at=expires_at, now=now)
 
 
 def _nonces_left(store: CentralStore) -> list[str]:
@@ -153,7 +151,7 @@ def test_a_failed_sweep_is_logged_and_refuses_no_request(new_database, caplog):
         slow = SlowSweepStore(store, fail=True)
         slow.let_go.set()
         nonces = SharedNonces(slow)
-        with caplog.at_level(logging.WARNING, logger="central_server.auth"):
+        with caplog.at_level(logging.WARNING, logger="central_server.nonces"):
             assert _first_use(nonces, "n-1", now=50.0)
             assert slow.swept.wait(10)
             deadline = time.monotonic() + 5
@@ -204,4 +202,21 @@ def test_a_status_refresh_returns_before_its_wal_is_flushed_and_an_acknowledgeme
         admin.execute("ALTER SYSTEM RESET wal_writer_delay")
         admin.execute("SELECT pg_reload_conf()")
         admin.close()
+        store.close()
+
+
+def test_a_refresh_within_a_transaction_leaves_that_transaction_durable(new_database, store_kind):
+    """Called inside another transaction, the refresh joins it as an ordinary statement: set_config would
+    otherwise let the whole transaction's commit skip the disk."""
+    store = CentralStore(new_database())
+    try:
+        store.register_terminal("T-1", "1号", "大厅", b"s" * 64)
+        seen = _statements(store)
+        store.connections.hold()
+        with store.transaction():
+            store.heartbeat("T-1", STATUS, [])
+        assert not [s for s in seen if "set_config" in s]
+        assert store.terminal("T-1").last_heartbeat is not None
+    finally:
+        store.connections.release()
         store.close()

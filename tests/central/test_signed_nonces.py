@@ -1,6 +1,7 @@
-"""How a server of several processes checks a signed request (nonces in the database): the terminal's row and
-its nonce in one statement on PostgreSQL, no nonce kept for a terminal nobody registered, and the refusals in
-their order (timestamp, terminal, signature, replay), on both stores."""
+"""How a server of several processes checks a signed request (nonces in the database), on both stores: a known
+terminal's request verified first, then its row read and its nonce recorded in one statement (PostgreSQL);
+nothing written for a forged request or a terminal nobody registered; the refusals in their order (timestamp,
+terminal, signature, replay); a changed secret or a removed terminal noticed at once."""
 from __future__ import annotations
 
 import json
@@ -9,11 +10,12 @@ import pytest
 from sqlalchemy import event, select
 
 from central_server.app import close_app, create_app
-from central_server.schema import seen_nonces
+from central_server.schema import seen_nonces, terminals
 from central_server.storage import CentralStore
 from kiosk.central.signing import sign_request
 
 SECRET = b"n" * 64
+NEW_SECRET = b"m" * 64
 PATH = "/api/v1/heartbeat"
 BODY = json.dumps({"status": {"version": "1"}, "acked": []}).encode()
 
@@ -34,8 +36,8 @@ def _post(app, headers: dict[str, str]):
     return answer.status_code, (answer.get_json() or {}).get("error")
 
 
-def _signed(terminal_id: str = "T-N") -> dict[str, str]:
-    return sign_request(SECRET, terminal_id, "POST", PATH, BODY).as_dict()
+def _signed(terminal_id: str = "T-N", secret: bytes = SECRET) -> dict[str, str]:
+    return sign_request(secret, terminal_id, "POST", PATH, BODY).as_dict()
 
 
 def _nonces(app) -> list[tuple[str, str]]:
@@ -46,7 +48,8 @@ def _nonces(app) -> list[tuple[str, str]]:
 def test_a_heartbeat_reads_its_terminal_and_records_its_nonce_in_one_statement(app, store_kind):
     statements: list[str] = []
     event.listen(app.extensions["central"].store.engine, "before_cursor_execute",
-                 lambda _conn, _cursor, statement, *_rest: statement.startswith("BEGIN") or statements.append(statement))
+                 lambda _conn, _cursor, statement, *_rest: statement.startswith(("BEGIN", "DELETE"))
+                 or statements.append(statement))          # not counted: transactions begun, the background sweep
     headers = _signed()
     assert _post(app, headers) == (200, None)          # a first beat: the status is written
     statements.clear()
@@ -65,12 +68,37 @@ def test_no_nonce_is_kept_for_a_terminal_nobody_registered(app):
     assert _nonces(app) == []
 
 
-def test_refusals_come_in_order_and_a_forged_request_never_gets_in(app):
+@pytest.mark.parametrize("warm", [False, True], ids=["first request", "secret known"])
+def test_refusals_come_in_order_and_a_forged_request_writes_nothing(app, warm):
+    if warm:
+        assert _post(app, _signed()) == (200, None)
+    before = _nonces(app)
     genuine = _signed()
     forged = {**genuine, "X-Signature": "0" * 64}
     assert _post(app, {**forged, "X-Timestamp": "12"}) == (401, "clock_skew")       # checked before anything
+    assert _post(app, {**forged, "X-Terminal-Id": "T-NOBODY"}) == (401, "unknown_terminal")
     assert _post(app, forged) == (401, "bad_signature")
-    # The forged request used up the nonce it named: its genuine owner is refused too. Only a copy of an
-    # intercepted request can name a nonce in use (each request draws a new one), and a copy is refused anyway.
-    assert _post(app, genuine) == (401, "replayed")
-    assert _post(app, _signed()) == (200, None)                                     # the terminal's next request
+    assert _nonces(app) == before                                                   # a forged request wrote nothing
+    assert _post(app, genuine) == (200, None)                                       # its nonce is still free
+    assert _post(app, genuine) == (401, "replayed")                                 # a copy is not
+
+
+def _change_terminal(app, secret: bytes | None) -> None:
+    store = app.extensions["central"].store
+    with store.transaction() as tx:
+        query = terminals.delete() if secret is None else terminals.update().values(secret=secret.decode())
+        tx.connection.execute(query.where(terminals.c.id == "T-N"))
+
+
+def test_a_new_secret_is_used_at_once_and_the_old_one_refused(app):
+    assert _post(app, _signed()) == (200, None)                    # this process now knows the secret
+    _change_terminal(app, NEW_SECRET)
+    assert _post(app, _signed()) == (401, "bad_signature")         # signed with the old one
+    assert _post(app, _signed(secret=NEW_SECRET)) == (200, None)
+    assert _post(app, _signed(secret=NEW_SECRET)) == (200, None)   # and now known
+
+
+def test_a_removed_terminal_is_refused_at_once(app):
+    assert _post(app, _signed()) == (200, None)
+    _change_terminal(app, None)
+    assert _post(app, _signed()) == (401, "unknown_terminal")

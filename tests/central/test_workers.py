@@ -35,7 +35,7 @@ def _uwsgi_processes(port: int) -> list[str]:
 
 @pytest.fixture
 def served(new_database, tmp_path):
-    """`kiosk central serve --workers 3` on a free port: (its base URL, the process, its log)."""
+    """`kiosk central serve --workers 3 --threads 2` on a free port: (its base URL, the process, its log)."""
     pytest.importorskip("pyuwsgi")
     database = new_database()
     store = CentralStore(database)
@@ -45,7 +45,7 @@ def served(new_database, tmp_path):
     log = tmp_path / "serve.log"
     with log.open("w") as output:
         server = subprocess.Popen([sys.executable, "-m", "kiosk", "central", "serve", "--db", database, "--port",
-                                   str(port), "--workers", "3"], stdout=output, stderr=subprocess.STDOUT, text=True,
+                                   str(port), "--workers", "3", "--threads", "2"], stdout=output, stderr=subprocess.STDOUT, text=True,
                                   cwd=tmp_path, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -101,7 +101,7 @@ def test_a_copied_request_is_refused_by_every_worker(workers):
 @pytest.mark.parametrize("store_kind", ["sqlite"])
 def test_idle_kept_alive_connections_beyond_the_threads_hold_up_no_request(workers):
     """A province's terminals each keep a connection open between heartbeats: far more connections than the
-    workers have threads (3 x 8 here). The router holds idle ones; they never stand in a heartbeat's way."""
+    workers have threads (3 x 2 here). The router holds idle ones; they never stand in a heartbeat's way."""
     host, port = workers.removeprefix("http://").split(":")
     idle = []
     try:
@@ -168,3 +168,11 @@ def test_a_copy_sent_to_another_worker_process_is_refused(new_database):
     finally:
         close_app(first)
         close_app(second)
+
+
+def test_more_threads_than_a_workers_database_pool_keeps_are_refused(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "kiosk", "central", "serve", "--db", str(tmp_path / "c.sqlite3"),
+                           "--port", str(free_port()), "--workers", "2", "--threads", "10"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "--threads 10: at most 9" in done.stderr
