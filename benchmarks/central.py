@@ -1,12 +1,14 @@
-"""A province's fleet against the reference central under uWSGI: 4,300 terminals (one heartbeat each 30 s,
-about 144 a second) plus citizen visits, on SQLite and on PostgreSQL, stepping the load up to saturation.
+"""A province's fleet against the reference central under uWSGI, on SQLite and on PostgreSQL, stepping the load
+up to saturation: step m is m provinces' fleets (4,300 terminals each, one heartbeat each 30 s: about 143 a
+second each), in the steady state where half the beats write, plus a citizen visit a second.
 
-Run: python benchmarks/central.py [--stores sqlite,postgresql] [--workers 4] [--seconds 15].
-Prints, for each store and step: heartbeats offered and answered per second, p50/p95, visits' p50/p95,
-errors, the generator's own lateness, and the CPU per request (from /proc) of the server (its processes and
-PostgreSQL's) and of the generator; then the staff page's time with 4,300 terminals, the headroom measured
-(the highest step such that it and every step below it stayed within p95 ≤ 50 ms with no errors while the
-generator kept to its schedule, over the province's 144/s) and the load one CPU given to the server carries.
+Run: python benchmarks/central.py [--stores sqlite,postgresql] [--workers N] [--threads N] [--seconds 15].
+Needs wrk (Debian: apt install wrk), which sends the heartbeats (see fleet_load.py). Prints, for each store
+and step: the terminals, heartbeats offered and answered per second, p50/p95, visits' p50/p95, errors, the
+generator's own lateness, and the CPU per request (from /proc) of the server (its processes and PostgreSQL's)
+and of the generator; then the staff page's time with all the fleet registered (34,400 terminals), the
+headroom measured (the highest step such that it and every step below it stayed within p95 <= 50 ms with no
+errors while the generator kept to its schedule) and the load one CPU given to the server carries.
 PostgreSQL runs with its durable defaults (fsync, synchronous commit) in a throw-away cluster on 127.0.0.1."""
 from __future__ import annotations
 
@@ -81,17 +83,19 @@ def steady_state(database: str, terminals_in_step: int, start_at: float, rate: f
     store = CentralStore(database)
     try:
         with store.transaction() as tx:
-            tx.connection.execute(update(terminals).where(terminals.c.id < fleet_ids(terminals_in_step + 1)[-1])
+            tx.connection.execute(update(terminals).where(terminals.c.id.startswith(FLEET_PREFIX, autoescape=True),
+                                                          terminals.c.id < fleet_ids(terminals_in_step + 1)[-1])
                                   .values(status=stored, last_heartbeat=start_at + index / rate - case(
                                       (index % 2 == 0, HEARTBEAT_WRITE_EVERY), else_=BEAT_SECONDS)))
     finally:
         store.close()
 
 
-def start_server(database: str, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(database: str, workers: int, threads: int | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "kiosk", "central", "serve", "--db", database, "--port",
-                               str(port), "--workers", str(workers)], stdout=subprocess.DEVNULL,
+                               str(port), "--workers", str(workers),
+                               *(["--threads", str(threads)] if threads else [])], stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     import requests
 
@@ -129,11 +133,12 @@ def staff_page_ms(base: str, runs: int = 7) -> list[float]:
 VISIT_REQUESTS = 4      # a visit: card login, catalogue check, submission, token revoked
 
 
-def bench_store(kind: str, database: str, workers: int, seconds: float, database_pids: list[int]) -> None:
+def bench_store(kind: str, database: str, workers: int, threads: int | None, seconds: float,
+                database_pids: list[int]) -> None:
     """The steps against one store; `database_pids` are the database server's processes (PostgreSQL), whose
     CPU counts as the server's."""
     prepare(database)
-    server, base = start_server(database, workers)
+    server, base = start_server(database, workers, threads)
     best = 0.0
     generator = LoadGenerator()
 
@@ -141,7 +146,7 @@ def bench_store(kind: str, database: str, workers: int, seconds: float, database
         """A fleet of `multiple` provinces beating every 30 s, in its steady state, and a visit a second; the
         result and the server's CPU seconds."""
         rate = PROVINCE_RATE * multiple
-        start_at = generator.next_start(rate, step_seconds)
+        start_at = generator.next_start(rate, step_seconds) + 1.0 + multiple * 0.3   # and the steady state set
         steady_state(database, round(PROVINCE_TERMINALS * multiple), start_at, rate, generator.booted_at)
         cpu_before = cpu_seconds([server.pid, *database_pids])
         result = generator.run_step(base, fleet_ids(round(PROVINCE_TERMINALS * multiple)), rate, 1.0,
@@ -149,7 +154,8 @@ def bench_store(kind: str, database: str, workers: int, seconds: float, database
         return result, cpu_seconds([server.pid, *database_pids]) - cpu_before
 
     try:
-        print(f"\n{kind}: {FLEET_TERMINALS} terminals registered, uWSGI {workers} workers, {seconds:.0f} s per step")
+        print(f"\n{kind}: {FLEET_TERMINALS} terminals registered, uWSGI {workers} workers"
+              f"{f' of {threads} threads' if threads else ''}, {seconds:.0f} s per step")
         step(1, WARM_UP_SECONDS)
         print("  terminals  offered/s  answered/s  hb p50   hb p95   visit p50  visit p95  errors  generator late p95  "
               "CPU/request: server  generator")
@@ -158,19 +164,20 @@ def bench_store(kind: str, database: str, workers: int, seconds: float, database
         for multiple in STEPS:
             rate = PROVINCE_RATE * multiple
             result, server_cpu = step(multiple, seconds)
-            requests_served = len(result.heartbeat) + VISIT_REQUESTS * len(result.visit)
+            requests_served = result.heartbeats_answered + VISIT_REQUESTS * len(result.visit)
             cpu_per_request.append(server_cpu / requests_served * 1000)
             generator_cpu = result.generator_cpu / requests_served * 1000
             hb = [v * 1000 for v in result.heartbeat]
             visits = [v * 1000 for v in result.visit]
             errors = sum(result.errors.values())
             p95 = percentile(hb, 95)
-            print(f"  {PROVINCE_TERMINALS * multiple:9d}  {rate:9.0f}  {len(hb) / seconds:10.0f}  "
+            print(f"  {PROVINCE_TERMINALS * multiple:9d}  {rate:9.0f}  {result.heartbeats_answered / seconds:10.0f}  "
                   f"{statistics.median(hb):6.1f}ms {p95:6.1f}ms  "
                   f"{statistics.median(visits) if visits else float('nan'):7.1f}ms  {percentile(visits, 95):7.1f}ms  "
                   f"{errors:6d}  {percentile(result.lateness, 95) * 1000:8.1f}ms  {cpu_per_request[-1]:8.2f}ms  "
                   f"{generator_cpu:6.2f}ms  "
-                  f"{dict(result.errors) or ''}")
+                  f"{dict(result.errors) or ''}"
+                  f"{f' (wrk added {result.corrected_samples} latencies of its own)' if result.corrected_samples else ''}")
             on_schedule = percentile(result.lateness, 95) <= GENERATOR_LATE_LIMIT_S
             if p95 <= P95_TARGET_MS and errors == 0 and on_schedule and best == previous:
                 best = multiple               # this step and every one below it met the target, as offered
@@ -198,13 +205,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stores", default="sqlite,postgresql")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="uWSGI workers (default: one a CPU)")
+    parser.add_argument("--threads", type=int, default=None, help="threads a worker (default: the server's)")
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, generator and server on the same machine")
     for kind in args.stores.split(","):
         if kind == "sqlite":
             with tempfile.TemporaryDirectory() as folder:
-                bench_store(kind, str(Path(folder) / "central.sqlite3"), args.workers, args.seconds, [])
+                bench_store(kind, str(Path(folder) / "central.sqlite3"), args.workers, args.threads, args.seconds, [])
         else:
             sys.path.insert(0, str(REPO))
             from tests.central.postgres import Cluster
@@ -212,7 +220,8 @@ def main() -> int:
             cluster = Cluster.start(durable=True)      # fsync and synchronous commit on, as in production
             try:
                 postmaster = int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])
-                bench_store(kind, cluster.create_database("template0"), args.workers, args.seconds, [postmaster])
+                bench_store(kind, cluster.create_database("template0"), args.workers, args.threads, args.seconds,
+                            [postmaster])
             finally:
                 cluster.stop()
     return 0

@@ -50,9 +50,13 @@ class StepResult:
     lateness: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     generator_cpu: float = 0.0
+    heartbeats_answered: int = 0
+    corrected_samples: int = 0      # latencies wrk added of its own (see read_wrk_report)
 
     def merge(self, other: "StepResult") -> None:
         self.heartbeat += other.heartbeat
+        self.heartbeats_answered += other.heartbeats_answered
+        self.corrected_samples += other.corrected_samples
         self.visit += other.visit
         self.lateness += other.lateness
         for key, count in other.errors.items():
@@ -70,7 +74,8 @@ def signed_heartbeats(host: str, port: int, ids: list[str], rate: float, seconds
     for index in range(int(rate * seconds)):
         terminal_id = ids[index % len(ids)]
         body = heartbeat_body(int(start_at + index / rate - booted_at))
-        headers = sign_request(fleet_secret(terminal_id), terminal_id, "POST", HEARTBEAT_PATH, body).as_dict()
+        headers = sign_request(fleet_secret(terminal_id), terminal_id, "POST", HEARTBEAT_PATH, body,
+                               now=start_at + index / rate).as_dict()        # stamped when it is due
         head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         raw = (f"POST {HEARTBEAT_PATH} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
                f"Content-Length: {len(body)}\r\n{head}\r\n").encode("ascii") + body
@@ -79,18 +84,26 @@ def signed_heartbeats(host: str, port: int, ids: list[str], rate: float, seconds
 
 
 def read_wrk_report(report: str) -> StepResult:
-    """What scheduled_requests.lua printed at the end of a run: every latency, every request's lateness, the
-    errors wrk counted (HTTP statuses of 400 and above among them)."""
+    """What scheduled_requests.lua printed at the end of a run: the answers, every latency, every request's
+    lateness, the errors wrk counted (HTTP statuses of 400 and above among them).
+
+    wrk corrects its latencies for a closed loop before reporting them: for each one longer than the run's
+    time per request on a connection, it adds made-up ones. With this open-loop schedule and many connections
+    that time is long (a third of a second at 8x the province, 256 connections, 15 s steps), so only a step
+    with answers that slow gets them; their number is kept, and the answers are counted from wrk's own count,
+    never from the latencies."""
     result = StepResult()
     for line in report.splitlines():
         word, _, rest = line.partition(" ")
-        if word == "latency":
+        if word == "completed":
+            result.heartbeats_answered = int(rest)
+        elif word == "latency":
             microseconds, count = rest.split()
             result.heartbeat += [int(microseconds) / 1e6] * int(count)
         elif word == "late":
             result.lateness.append(float(rest))
         elif word == "extra" and int(rest):
-            result.errors["sent again"] = int(rest)
+            result.errors["beyond the schedule"] = int(rest)    # a connection sending again after an error
         elif word == "errors":
             for pair in rest.split():
                 kind, count = pair.split("=")
@@ -126,7 +139,8 @@ def _send_heartbeats(base_url: str, ids: list[str], rate: float, seconds: float,
     if wrk.returncode != 0:
         raise RuntimeError(f"wrk failed ({wrk.returncode}): {text[-2000:]}")
     result = read_wrk_report(text)
-    unanswered = int(rate * seconds) - len(result.heartbeat)       # wrk's read and timeout errors among them
+    result.corrected_samples = max(0, len(result.heartbeat) - result.heartbeats_answered)
+    unanswered = int(rate * seconds) - result.heartbeats_answered    # wrk's read and timeout errors among them
     if unanswered > 0:
         result.errors["unanswered"] = unanswered
     return result, signing_cpu + usage.ru_utime + usage.ru_stime
@@ -181,7 +195,7 @@ class LoadGenerator:
     """The fleet's load, step after step: heartbeats signed beforehand and sent by wrk on `connections`
     keep-alive connections, and citizen visits from a Python process (started and warmed once) beside it."""
 
-    def __init__(self, connections: int = 128):
+    def __init__(self, connections: int = 256):
         if shutil.which("wrk") is None:
             raise SystemExit("the load generator needs wrk (Debian: apt install wrk)")
         self.connections = connections
@@ -224,7 +238,8 @@ class LoadGenerator:
 
 def cpu_seconds(root_pids: list[int]) -> float:
     """CPU time (user + system) used so far by these processes and all their descendants, from /proc: the
-    server's share of the machine, whoever else runs on it."""
+    server's share of the machine, whoever else runs on it. Descendants that have ended count through their
+    parents (the time of children waited for), so a PostgreSQL backend that ends within a step is counted."""
     ticks = os.sysconf("SC_CLK_TCK")
     parent_of: dict[int, int] = {}
     used: dict[int, int] = {}
@@ -237,7 +252,7 @@ def cpu_seconds(root_pids: list[int]) -> float:
         except OSError:
             continue                                    # it ended meanwhile
         parent_of[int(entry)] = int(fields[1])
-        used[int(entry)] = int(fields[11]) + int(fields[12])
+        used[int(entry)] = int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
     wanted = set(root_pids)
     grew = True
     while grew:
