@@ -8,8 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from central_server.database import POOL_SIZE
-from central_server.workers import THREADS_PER_WORKER
+from central_server.workers import MAX_THREADS_PER_WORKER, THREADS_PER_WORKER
 from kiosk.argtypes import positive_int, tcp_port
 
 DB_HELP = ("the server's database: a SQLite file (created if missing) or a URL, "
@@ -43,7 +42,7 @@ def register(subparsers) -> None:
                             "one a CPU")
     serve.add_argument("--threads", type=positive_int, default=None,
                        help=f"threads of each worker process, with --workers (default {THREADS_PER_WORKER}, "
-                            f"at most {POOL_SIZE - 1}: a worker keeps {POOL_SIZE} database connections open)")
+                            f"at most {MAX_THREADS_PER_WORKER}: a worker keeps a database connection for each)")
     serve.add_argument("--demo", action="store_true",
                        help="add the phone simulator (/phone: sample citizens, approve as any of them)")
     serve.set_defaults(func=_serve)
@@ -148,9 +147,9 @@ def _serve_with_workers(args, checked_app, app_options: dict) -> int:
     close_app(checked_app)
     if args.port == 0:
         return _fail("--port 0 cannot be used with --workers: give the port the workers share", 2)
-    if args.threads is not None and args.threads >= POOL_SIZE:
-        return _fail(f"--threads {args.threads}: at most {POOL_SIZE - 1}, as a worker keeps {POOL_SIZE} database "
-                     "connections open (one for the nonce sweep)", 2)
+    if args.threads is not None and args.threads > MAX_THREADS_PER_WORKER:
+        return _fail(f"--threads {args.threads}: at most {MAX_THREADS_PER_WORKER}, as a worker keeps a database "
+                     "connection open for each (and one for the nonce sweep)", 2)
     url = f"http://{args.host}:{args.port}"
     print(f"central serving on {url} with {args.workers} worker processes (hall staff {url}/staff); "
           "Ctrl-C stops", file=sys.stderr, flush=True)

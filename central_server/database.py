@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, IntegrityError
 
+from central_server.workers import MAX_THREADS_PER_WORKER
 from kiosk.errors import StoreError
 from kiosk.shared.store import DIR_MODE, FILE_MODE, create_private, make_private
 
@@ -29,9 +30,9 @@ CONNECT_TIMEOUT_S = 10          # how long a PostgreSQL connection may take
 TCP_KEEPALIVE = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
                                 # a pooled connection whose server vanished is found dead within about a minute
 READ_ONLY = "kiosk_read_only"   # execution option: a SQLite transaction that will not write
-POOL_SIZE = 10                  # PostgreSQL connections kept open per process: more than a uWSGI worker's
-                                # threads (workers.THREADS_PER_WORKER) and the nonce sweep, or connections beyond
-                                # it would be opened and closed request after request (a new server process each)
+# PostgreSQL connections kept open per process: one for each of a uWSGI worker's threads and the nonce sweep;
+# beyond it connections would be opened and closed request after request (a new server process each).
+POOL_SIZE = MAX_THREADS_PER_WORKER + 1
 
 
 class DatabaseUrlError(StoreError):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 THREADS_PER_WORKER = 4     # a request mostly waits on the database: 4 keep a CPU busy without a GIL queue
+MAX_THREADS_PER_WORKER = 9  # a worker keeps one database connection open for each, and one for the nonce sweep
 KEEPALIVE_SECONDS = 35     # longer than a terminal's heartbeat interval (30 s): its connection stays open
 GRACE_SECONDS = 10         # how long requests under way may take to finish at a stop
 LISTEN_BACKLOG = 1024      # connections waiting to be accepted (a hall's terminals reconnecting at once)
