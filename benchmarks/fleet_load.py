@@ -114,9 +114,10 @@ def read_wrk_report(report: str) -> StepResult:
 
 def _send_heartbeats(base_url: str, ids: list[str], rate: float, seconds: float, start_at: float,
                      booted_at: float, connections: int) -> tuple[StepResult, float]:
-    """One step's heartbeats, sent by wrk (C, one event loop: about a hundredth of the CPU per request that a
-    Python sender takes, which matters when it shares the machine with the server). Returns the result and the
-    CPU seconds the generator spent (signing included)."""
+    """One step's heartbeats, sent by wrk (C, one event loop): the generator then takes about 0.12 ms of CPU a
+    request, signing and visits included, against 0.45-0.9 ms with a Python sender, which matters when it
+    shares the machine with the server. Returns the result and the CPU seconds the generator spent (signing
+    included)."""
     from urllib.parse import urlsplit
 
     where = urlsplit(base_url)

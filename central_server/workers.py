@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-THREADS_PER_WORKER = 4     # a request mostly waits on the database: 4 keep a CPU busy without a GIL queue
+THREADS_PER_WORKER = 4     # on 2 CPUs, 2 workers of 4 did no worse than of 8 (benchmarks/central.py; the
+                           # comparison is within that machine's noise): change it with --threads
 MAX_THREADS_PER_WORKER = 9  # a worker keeps one database connection open for each, and one for the nonce sweep
 KEEPALIVE_SECONDS = 35     # longer than a terminal's heartbeat interval (30 s): its connection stays open
 GRACE_SECONDS = 10         # how long requests under way may take to finish at a stop
