@@ -83,10 +83,11 @@ def serve_with_workers(app_options: dict[str, Any], host: str, port: int, worker
 
 
 def _stop_with_parent(parent: int) -> None:
-    """In uWSGI's master before it starts: it gets SIGINT (stop all now) if this process dies without stopping
-    it; if that happened already, before the request to be told was made, it stops at once."""
+    """In uWSGI's master before it starts: it is killed if this process dies without stopping it, and its router
+    and workers die with it (uWSGI has the kernel do that for them). Not SIGINT: until uWSGI sets its handlers,
+    the Python it runs in catches that one and never acts on it. If this process died already, it stops at once."""
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGINT)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:
         os.kill(os.getpid(), signal.SIGKILL)
 
