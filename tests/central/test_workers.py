@@ -136,7 +136,10 @@ def _assert_none_left(port: int, what: str) -> None:
     deadline = time.monotonic() + 20
     while _uwsgi_processes(port) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _uwsgi_processes(port), f"{what}: uWSGI processes left running"
+    left = _uwsgi_processes(port)
+    for pid in left:        # not into the rest of the suite
+        os.kill(int(pid), signal.SIGKILL)
+    assert not left, f"{what}: uWSGI processes left running"
 
 
 def _answers(port: int) -> bool:
