@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -125,11 +126,20 @@ def test_idle_kept_alive_connections_beyond_the_threads_hold_up_no_request(worke
             connection.close()
 
 
-def _start_serving(database: str, port: int, folder: Path) -> subprocess.Popen:
-    """`kiosk central serve` with 2 workers; its temporary folder (what a killed one leaves) goes in `folder`."""
-    return subprocess.Popen([sys.executable, "-m", "kiosk", "central", "serve", "--db", database, "--port", str(port),
-                             "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=folder,
-                            env={**os.environ, "TMPDIR": str(folder)})
+def _start_serving(database: str, port: int, folder: Path,
+                   until: Callable[[subprocess.Popen], bool]) -> subprocess.Popen:
+    """`kiosk central serve` with 2 workers, once `until` holds for it (checked every millisecond, 30 s at most);
+    its temporary folder (what a killed one leaves) goes in `folder`."""
+    server = subprocess.Popen([sys.executable, "-m", "kiosk", "central", "serve", "--db", database, "--port",
+                               str(port), "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              cwd=folder, env={**os.environ, "TMPDIR": str(folder)})
+    deadline = time.monotonic() + 30
+    while not until(server) and server.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    if not until(server):
+        server.kill()
+        pytest.fail(f"the central did not get that far in 30 s (exit status {server.wait()})")
+    return server
 
 
 def _assert_none_left(port: int, what: str) -> None:
@@ -157,11 +167,7 @@ def test_stopping_mid_start_leaves_no_process_behind(new_database, tmp_path):
     database = new_database()
     CentralStore(database).close()
     port = free_port()
-    server = _start_serving(database, port, tmp_path)
-    deadline = time.monotonic() + 20
-    while not _uwsgi_processes(port) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _uwsgi_processes(port), "uWSGI did not start"
+    server = _start_serving(database, port, tmp_path, until=lambda _: bool(_uwsgi_processes(port)))
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=30)
     _assert_none_left(port, "terminated at once")
@@ -185,21 +191,13 @@ def test_a_parent_killed_at_any_moment_of_the_start_leaves_no_process_behind(new
     CentralStore(database).close()
     for moment in range(0, 100, 4):
         port = free_port()
-        server = _start_serving(database, port, tmp_path)
-        deadline = time.monotonic() + 30
-        while not _children(server.pid) and server.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.001)
-        assert _children(server.pid), "uWSGI did not start"
+        server = _start_serving(database, port, tmp_path, until=lambda started: bool(_children(started.pid)))
         time.sleep(moment / 1000)
         server.kill()
         server.wait(timeout=30)
         _assert_none_left(port, f"killed {moment} ms after uWSGI's start")
     port = free_port()
-    server = _start_serving(database, port, tmp_path)
-    deadline = time.monotonic() + 30
-    while not _answers(port) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _answers(port), "the central did not start"
+    server = _start_serving(database, port, tmp_path, until=lambda _: _answers(port))
     server.kill()
     server.wait(timeout=30)
     _assert_none_left(port, "killed while serving")
