@@ -46,7 +46,7 @@ def test_an_answer_dripped_byte_by_byte_ends_within_connect_plus_read_timeout(ho
     with pytest.raises(CentralUnavailable, match="timed out"):
         client.heartbeat({}, [])
     # Each byte came well within the read timeout; only the attempt's deadline stops the call.
-    assert time.monotonic() - started < CONNECT_TIMEOUT + READ_TIMEOUT + 0.5
+    assert time.monotonic() - started < CONNECT_TIMEOUT + READ_TIMEOUT + 2.0     # dripping it all takes ~8 s
 
 
 @pytest.mark.parametrize("answer", [

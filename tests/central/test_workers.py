@@ -66,7 +66,7 @@ def served(new_database, tmp_path):
     except subprocess.TimeoutExpired:
         server.kill()
         pytest.fail(f"central did not stop on SIGTERM within 30 s: {log.read_text()[-2000:]}")
-    assert not _uwsgi_processes(port), "uWSGI processes were left running"
+    _assert_none_left(port, "stopped with SIGTERM")
 
 
 @pytest.fixture

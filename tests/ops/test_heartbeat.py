@@ -143,7 +143,7 @@ def test_thread_beats_repeatedly_and_stops_promptly(queue):
         time.sleep(0.01)
     started = time.monotonic()
     loop.stop()
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2.0
     assert len(central.calls) >= 3 and not loop._thread.is_alive()
 
 
@@ -152,7 +152,7 @@ def test_stop_does_not_wait_out_a_long_interval(queue):
     loop.start()
     started = time.monotonic()
     loop.stop()
-    assert time.monotonic() - started < 0.5 and not loop._thread.is_alive()
+    assert time.monotonic() - started < 2.0 and not loop._thread.is_alive()
 
 
 def test_wake_sends_a_heartbeat_at_once(queue):

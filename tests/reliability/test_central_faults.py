@@ -161,7 +161,7 @@ def test_a_503_asking_for_a_long_wait_fails_at_once_with_the_wait(make_terminal,
     started = time.monotonic()
     with pytest.raises(CentralUnavailable) as caught:
         terminal.submit(visit)
-    assert caught.value.retry_after == 120 and time.monotonic() - started < 1.0
+    assert caught.value.retry_after == 120 and time.monotonic() - started < 3.0
     assert terminal.outbox.depth() == 1 and witness.applications() == []
 
 
